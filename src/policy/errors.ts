@@ -1,0 +1,29 @@
+/**
+ * Errors the caller can act on. Each carries a stable code and a message that says what was wrong and
+ * what to send instead; the server turns them into `isError` tool results.
+ */
+
+/** Stable codes of {@link CallError}. */
+export type CallErrorCode =
+  | 'unknown_operation' // no such operation id in the catalog
+  | 'not_allowed' // the profile does not let this operation run
+  | 'wrong_route' // a write sent through the read tool, or the reverse
+  | 'invalid_arguments' // the arguments failed the operation's schema; nothing was sent
+  | 'tenant_error'; // the tenant refused or failed; carries its status and request id
+
+/** An error the agent can fix or report; never a bug of ours. */
+export class CallError extends Error {
+  override readonly name = 'CallError';
+  /**
+   * @param code stable machine-readable code
+   * @param message what went wrong and what to do, for the agent
+   * @param details structured facts (HTTP status, request id, fields) for logs and results
+   */
+  constructor(
+    readonly code: CallErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}

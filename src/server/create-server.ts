@@ -1,0 +1,228 @@
+/**
+ * Builds the MCP server: the generic tools, optional per-operation tools, and one error boundary. It turns
+ * tool calls into calls on the policy gate and never reaches the executor itself. Transports (stdio, HTTP)
+ * only attach to what this returns.
+ */
+import { randomUUID } from 'node:crypto';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import { CallError, type CallRoute, type Gate } from '../policy/index.js';
+import { annotationsFor } from '../tools/annotations.js';
+import type { Catalog, OperationSpec } from '../tools/types.js';
+import {
+  DISCOVERY_TOOLS,
+  describeInput,
+  invokeReadInput,
+  invokeWriteInput,
+  searchInput,
+} from './discovery-tools.js';
+import { type JsonSchema, toClientJsonSchema } from './json-schema.js';
+import { createSearchIndex, type SearchIndex } from './search.js';
+import { shapeResult } from './shape.js';
+
+/** What the server is built from. */
+export interface ServerOptions {
+  /** The policy gate every call goes through. */
+  gate: Gate;
+  /** The provider's catalog (for input schemas). */
+  catalog: Catalog;
+  /** Toolsets whose operations are also listed as their own tools. */
+  toolsets?: readonly string[];
+  /** Whether the tenant is the embedded sandbox (said in the instructions). */
+  sandbox: boolean;
+  /** Server version reported to clients. */
+  version: string;
+  /** Where diagnostics go (stderr in stdio mode). */
+  log: (line: string) => void;
+}
+
+/** Creates a fresh MCP server; one per connection. */
+export function createServer(options: ServerOptions): Server {
+  const { gate, catalog } = options;
+  const visible = gate.visibleOperations();
+  const writesAllowed = visible.some((op) => op.risk !== 'read');
+  const genericTools = DISCOVERY_TOOLS.filter((tool) => !tool.writes || writesAllowed);
+  const toolsets = new Set(options.toolsets ?? []);
+  const operationTools = new Map(
+    visible.filter((op) => toolsets.has(op.toolset)).map((op) => [op.toolName, op] as const),
+  );
+  let searchIndex: SearchIndex | undefined;
+  const schemaCache = new Map<string, JsonSchema>();
+
+  const server = new Server(
+    { name: 'tenant-mcp', title: 'tenant-mcp (Auth0)', version: options.version },
+    { capabilities: { tools: { listChanged: false } }, instructions: instructions(options, writesAllowed) },
+  );
+
+  async function inputJsonSchema(op: OperationSpec): Promise<JsonSchema> {
+    let schema = schemaCache.get(op.id);
+    if (!schema) {
+      schema = toClientJsonSchema(await catalog.inputSchema(op.id));
+      schemaCache.set(op.id, schema);
+    }
+    return schema;
+  }
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => {
+    const tools: Tool[] = genericTools.map((tool) => ({
+      name: tool.name,
+      title: tool.title,
+      description: tool.description,
+      inputSchema: toClientJsonSchema(tool.input) as Tool['inputSchema'],
+      annotations: { title: tool.title, ...tool.annotations },
+    }));
+    for (const op of operationTools.values()) {
+      tools.push({
+        name: op.toolName,
+        title: op.summary,
+        description: `${op.summary}. ${op.method} ${op.path}; scopes: ${op.scopes.join(' or ') || 'none'}.`,
+        inputSchema: (await inputJsonSchema(op)) as Tool['inputSchema'],
+        annotations: { title: op.summary, ...annotationsFor(op.risk, op.method) },
+      });
+    }
+    return { tools };
+  });
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const { name, arguments: args } = request.params;
+    const isGeneric = genericTools.some((tool) => tool.name === name);
+    const op = operationTools.get(name);
+    if (!isGeneric && !op) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    try {
+      if (op) return await invoke(op.id, 'operation-tool', args ?? {}, {}, extra.signal);
+      switch (name) {
+        case 'search_operations':
+          return search(parseToolInput(searchInput, name, args));
+        case 'describe_operation':
+          return await describe(parseToolInput(describeInput, name, args).operation);
+        case 'invoke_read_operation': {
+          const input = parseToolInput(invokeReadInput, name, args);
+          return await invoke(input.operation, 'read', input.arguments, input, extra.signal);
+        }
+        default: {
+          const input = parseToolInput(invokeWriteInput, name, args);
+          return await invoke(input.operation, 'write', input.arguments, {}, extra.signal);
+        }
+      }
+    } catch (error) {
+      if (error instanceof CallError) return errorResult(error.message);
+      const ref = randomUUID().slice(0, 8);
+      options.log(
+        `tenant-mcp: internal error ${ref} in ${name}: ${(error as Error)?.stack ?? String(error)}`,
+      );
+      return errorResult(
+        `Internal error in tenant-mcp (ref ${ref}). The server is still running; please report it.`,
+      );
+    }
+  });
+
+  function search(input: z.infer<typeof searchInput>): CallToolResult {
+    searchIndex ??= createSearchIndex(visible);
+    const hits = searchIndex.search({ ...input, limit: input.limit ?? 8 });
+    if (hits.length === 0) {
+      const toolsetNames = [...new Set(visible.map((op) => op.toolset))].join(', ');
+      return textResult(
+        `No operation matches "${input.query}". Try other words, or one of the toolsets: ${toolsetNames}.`,
+      );
+    }
+    const lines = hits.map(
+      ({ op }) =>
+        `${op.id}: ${op.method} ${op.path} — ${op.summary} [${op.risk}; ${op.scopes.join('|') || 'no scope'}]`,
+    );
+    return textResult(lines.join('\n'));
+  }
+
+  async function describe(operationId: string): Promise<CallToolResult> {
+    const op = gate.lookup(operationId);
+    const description = {
+      operation: op.id,
+      summary: op.summary,
+      method: op.method,
+      path: op.path,
+      toolset: op.toolset,
+      risk: op.risk,
+      lifecycle: op.lifecycle,
+      scopes: op.scopes,
+      call_with: operationTools.has(op.toolName)
+        ? op.toolName
+        : op.risk === 'read'
+          ? 'invoke_read_operation'
+          : 'invoke_write_operation',
+      ...(op.body?.mode === 'wrapped' ? { note: 'The request body goes whole under arguments.body.' } : {}),
+      arguments: await inputJsonSchema(op),
+    };
+    return textResult(JSON.stringify(description));
+  }
+
+  async function invoke(
+    operation: string,
+    route: CallRoute,
+    args: unknown,
+    shaping: { fields?: string[]; max_items?: number },
+    signal: AbortSignal,
+  ): Promise<CallToolResult> {
+    const outcome = await gate.invoke({ operation, arguments: args, route, fields: shaping.fields, signal });
+    const { response } = outcome;
+    if (response.body === undefined || response.body === '') {
+      return textResult(`Done: ${outcome.operation.id} answered HTTP ${response.status} with no content.`);
+    }
+    const shaped = shapeResult(outcome.operation, response.body, {
+      fields: shaping.fields,
+      maxItems: shaping.max_items,
+      args: outcome.arguments,
+    });
+    const content: CallToolResult['content'] = [{ type: 'text', text: JSON.stringify(shaped.body) }];
+    if (shaped.notes.length) content.push({ type: 'text', text: shaped.notes.join(' ') });
+    return { content };
+  }
+
+  return server;
+}
+
+/** Validates a generic tool's own arguments; failures name the field, as tool errors the agent can fix. */
+function parseToolInput<T extends z.ZodType>(schema: T, tool: string, args: unknown): z.infer<T> {
+  const parsed = schema.safeParse(args ?? {});
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const at = issue.path.length ? issue.path.join('.') : '(arguments)';
+    return issue.code === 'unrecognized_keys'
+      ? `- ${issue.keys.join(', ')}: not an argument of ${tool}`
+      : `- ${at}: ${issue.message}`;
+  });
+  throw new CallError(
+    'invalid_arguments',
+    `Invalid arguments for ${tool}; nothing was done.\n${lines.join('\n')}`,
+  );
+}
+
+function textResult(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }] };
+}
+
+function errorResult(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}
+
+function instructions(options: ServerOptions, writesAllowed: boolean): string {
+  const parts = [
+    'Manages an Auth0 tenant through its Management API.',
+    'Find an operation with search_operations, read its arguments with describe_operation, then run it with ' +
+      (writesAllowed ? 'invoke_read_operation or invoke_write_operation.' : 'invoke_read_operation.'),
+    '`arguments` holds path, query and header parameters and body fields side by side; they are checked before anything is sent.',
+    writesAllowed
+      ? `Profile "${options.gate.profile}": writes are allowed; read the current state before changing it.`
+      : `Profile "${options.gate.profile}": reads only; writes are not available.`,
+  ];
+  if (options.sandbox) {
+    parts.push('Connected to the embedded SANDBOX tenant: fictional data, no real tenant is touched.');
+  }
+  return parts.join(' ');
+}

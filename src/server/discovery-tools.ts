@@ -1,0 +1,102 @@
+/**
+ * The four generic tools that reach every operation for a small listing cost: search, describe, and one
+ * invoke tool per side of the read/write line so a client's read-only trust maps onto MCP annotations.
+ */
+import { z } from 'zod';
+import { CATALOG_ONLY, type ToolAnnotations } from '../tools/annotations.js';
+
+const operationId = z
+  .string()
+  .min(1)
+  .max(100)
+  .describe('Operation id from search_operations, e.g. get_users');
+
+/** Input of search_operations. */
+export const searchInput = z.strictObject({
+  query: z.string().min(1).max(200).describe('What you want to do, e.g. "block a user" or "failed logins"'),
+  toolset: z.string().max(60).optional().describe('Only this toolset, e.g. users'),
+  risk: z.enum(['read', 'write', 'destructive']).optional(),
+  limit: z.int().min(1).max(25).optional().describe('Default 8'),
+});
+
+/** Input of describe_operation. */
+export const describeInput = z.strictObject({ operation: operationId });
+
+/** Input of invoke_read_operation. */
+export const invokeReadInput = z.strictObject({
+  operation: operationId,
+  arguments: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('Path, query and header parameters and body fields, side by side, as describe_operation shows'),
+  fields: z.array(z.string().min(1).max(100)).max(50).optional().describe('Only these fields of each item'),
+  max_items: z.int().min(1).max(100).optional().describe('Cap on list items (default 25)'),
+});
+
+/** Input of invoke_write_operation. */
+export const invokeWriteInput = z.strictObject({
+  operation: operationId,
+  arguments: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('Path, query and header parameters and body fields, side by side, as describe_operation shows'),
+});
+
+/** A generic tool's static declaration. */
+export interface DiscoveryTool {
+  /** Tool name. */
+  name: string;
+  /** Short human title. */
+  title: string;
+  /** What it does and when to use it; static text, never tenant data. */
+  description: string;
+  /** Zod schema of its arguments. */
+  input: z.ZodObject;
+  /** Behaviour hints. */
+  annotations: ToolAnnotations;
+  /** Whether only profiles that allow writes list it. */
+  writes: boolean;
+}
+
+/** The generic tools, in listing order. */
+export const DISCOVERY_TOOLS: readonly DiscoveryTool[] = [
+  {
+    name: 'search_operations',
+    title: 'Search Auth0 operations',
+    description:
+      'Find Management API operations by intent ("unblock a user", "failed logins", "rotate a client secret"). ' +
+      'Returns ids with method, path, risk and scopes. Next: describe_operation.',
+    input: searchInput,
+    annotations: CATALOG_ONLY,
+    writes: false,
+  },
+  {
+    name: 'describe_operation',
+    title: 'Describe an Auth0 operation',
+    description:
+      "An operation's method, path, scopes, risk and the JSON Schema of its arguments. Check it before invoking.",
+    input: describeInput,
+    annotations: CATALOG_ONLY,
+    writes: false,
+  },
+  {
+    name: 'invoke_read_operation',
+    title: 'Run a read operation',
+    description:
+      'Run a read-only operation. Arguments are validated before anything is sent. ' +
+      'Use fields and max_items to keep answers small.',
+    input: invokeReadInput,
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+    writes: false,
+  },
+  {
+    name: 'invoke_write_operation',
+    title: 'Run a write operation',
+    description:
+      'Run an operation that changes the tenant (create, update, delete). ' +
+      'Arguments are validated before anything is sent; read the current state first.',
+    input: invokeWriteInput,
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    writes: true,
+  },
+];

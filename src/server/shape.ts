@@ -1,0 +1,155 @@
+/**
+ * Keeps results small: a `fields` projection, an item cap, a size cap, and a hint on how to get the rest
+ * instead of a flood of tokens.
+ */
+import type { OperationSpec } from '../tools/types.js';
+
+/** Default number of list items returned when the agent does not say. */
+export const DEFAULT_MAX_ITEMS = 25;
+/** Largest text a single result may carry; beyond it items are dropped and the agent told. */
+export const MAX_RESULT_CHARS = 60_000;
+
+/** How to shape one result. */
+export interface ShapeOptions {
+  /** Top-level (or dotted) fields to keep on each item, or on the object when the result is not a list. */
+  fields?: readonly string[];
+  /** Cap on list items. */
+  maxItems?: number;
+  /** The validated arguments of the call, to compute the next page. */
+  args?: Record<string, unknown>;
+}
+
+/** A shaped result: the JSON to return and notes for the agent. */
+export interface Shaped {
+  /** The shaped body (same outer form as the tenant's). */
+  body: unknown;
+  /** Sentences about what was cut and how to get more. */
+  notes: string[];
+}
+
+const PAGING_KEYS = new Set(['start', 'limit', 'length', 'total', 'next', 'total_count']);
+
+/** Shapes `body`, the answer of `op`. */
+export function shapeResult(op: OperationSpec, body: unknown, options: ShapeOptions = {}): Shaped {
+  const maxItems = options.maxItems ?? DEFAULT_MAX_ITEMS;
+  const notes: string[] = [];
+  const list = findList(body);
+  if (!list) {
+    const projected = options.fields?.length && isObject(body) ? project(body, options.fields) : body;
+    return capSize({ body: projected, notes }, undefined);
+  }
+  const { items, key } = list;
+  let kept = items.map((item) =>
+    options.fields?.length && isObject(item) ? project(item, options.fields) : item,
+  );
+  if (kept.length > maxItems) {
+    kept = kept.slice(0, maxItems);
+    notes.push(
+      `Showing ${maxItems} of the ${items.length} items the tenant returned. ${nextHint(op, options, maxItems)}`,
+    );
+  } else {
+    const more = morePages(op, body, items.length, options.args ?? {});
+    if (more) notes.push(more);
+  }
+  const shaped = key === undefined ? kept : { ...(body as Record<string, unknown>), [key]: kept };
+  return capSize({ body: shaped, notes }, key);
+}
+
+function findList(body: unknown): { items: unknown[]; key?: string } | undefined {
+  if (Array.isArray(body)) return { items: body };
+  if (!isObject(body)) return undefined;
+  const arrays = Object.entries(body).filter(([, value]) => Array.isArray(value));
+  const others = Object.keys(body).filter((k) => !Array.isArray(body[k]));
+  if (arrays.length === 1 && others.every((k) => PAGING_KEYS.has(k))) {
+    const [key, items] = arrays[0]!;
+    return { items: items as unknown[], key };
+  }
+  return undefined;
+}
+
+function nextHint(op: OperationSpec, options: ShapeOptions, maxItems: number): string {
+  const has = (name: string) => op.params.some((p) => p.name === name);
+  const args = options.args ?? {};
+  if (has('page') && has('per_page')) {
+    const page = Number(args.page ?? 0);
+    const perPage = Number(args.per_page ?? 50);
+    const start = page * perPage + maxItems;
+    if (start % maxItems === 0) {
+      return `For the next items call again with per_page: ${maxItems}, page: ${start / maxItems}, or ask for fewer fields.`;
+    }
+    return `Ask for pages no larger than max_items (per_page: ${maxItems}) to walk the list, or use fields to slim items.`;
+  }
+  if (has('take')) return `Ask for fewer at a time with take: ${maxItems}, or raise max_items (up to 100).`;
+  return 'Raise max_items (up to 100) or use fields to slim items.';
+}
+
+function morePages(
+  op: OperationSpec,
+  body: unknown,
+  count: number,
+  args: Record<string, unknown>,
+): string | undefined {
+  if (!isObject(body)) return undefined;
+  if (typeof body.next === 'string' && body.next && op.params.some((p) => p.name === 'from')) {
+    return `More results exist: call again with from: "${body.next}".`;
+  }
+  if (typeof body.total === 'number' && typeof body.start === 'number') {
+    const end = body.start + count;
+    if (end < body.total) {
+      const page = Number(args.page ?? 0) + 1;
+      return `${body.total} in all, ${count} here: call again with page: ${page} for more.`;
+    }
+  }
+  return undefined;
+}
+
+function capSize(shaped: Shaped, key: string | undefined): Shaped {
+  let text = JSON.stringify(shaped.body) ?? '';
+  if (text.length <= MAX_RESULT_CHARS) return shaped;
+  const items = key === undefined ? shaped.body : (shaped.body as Record<string, unknown>)[key];
+  if (!Array.isArray(items)) {
+    return {
+      body: { truncated: `${text.slice(0, MAX_RESULT_CHARS)}…` },
+      notes: [
+        ...shaped.notes,
+        `The answer was ${text.length} characters; cut to ${MAX_RESULT_CHARS}. Use fields to ask for less.`,
+      ],
+    };
+  }
+  let n = items.length;
+  let body: unknown = shaped.body;
+  while (n > 1 && text.length > MAX_RESULT_CHARS) {
+    n = Math.floor(n / 2);
+    const cut = items.slice(0, n);
+    body = key === undefined ? cut : { ...(shaped.body as Record<string, unknown>), [key]: cut };
+    text = JSON.stringify(body) ?? '';
+  }
+  return {
+    body,
+    notes: [
+      ...shaped.notes,
+      `Items are large: only ${n} fit in the result. Use fields to ask for fewer fields.`,
+    ],
+  };
+}
+
+function project(item: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of fields) {
+    const parts = field.split('.');
+    let value: unknown = item;
+    for (const part of parts) value = isObject(value) ? value[part] : undefined;
+    if (value === undefined) continue;
+    let target = out;
+    for (const part of parts.slice(0, -1)) {
+      if (!isObject(target[part])) target[part] = {};
+      target = target[part] as Record<string, unknown>;
+    }
+    target[parts.at(-1)!] = value;
+  }
+  return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

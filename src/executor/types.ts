@@ -3,6 +3,7 @@
  * knows nothing of policy, MCP or catalogs; it builds the URL, authenticates, retries what is safe to
  * retry and turns failures into errors an agent can act on.
  */
+import type { Dispatcher } from 'undici';
 
 /** A request to the tenant's management API, in parts; the executor assembles and encodes it. */
 export interface TenantRequest {
@@ -10,13 +11,24 @@ export interface TenantRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
   /** Path template relative to the API base, e.g. `/users/{id}/roles`. */
   path: string;
-  /** Values for the template's `{name}` segments; each is percent-encoded as one segment. */
+  /**
+   * Values for the template's `{name}` segments; each is percent-encoded as one segment (`.` and `..`
+   * become `%2E` and `%2E%2E`). A missing value is a programming error and throws; an empty one is refused
+   * with `invalid_request`, since `/users/` would address a different operation.
+   */
   pathParams?: Record<string, string | number | boolean>;
   /** Query parameters; arrays repeat the name, booleans are `true`/`false`, undefined is dropped. */
   query?: Record<string, string | number | boolean | Array<string | number | boolean> | undefined>;
-  /** Extra request headers (never `authorization`: the executor sets it). */
+  /**
+   * Extra request headers. `authorization`, `proxy-authorization`, `host` and framing headers are refused
+   * with `invalid_request`: the executor sets them.
+   */
   headers?: Record<string, string>;
-  /** Body to send; serialised according to `contentType`. */
+  /**
+   * Body to send, serialised according to `contentType`: any JSON value for JSON; a record of scalars or
+   * scalar arrays for `application/x-www-form-urlencoded`; a `FormData` or a record whose values are
+   * scalars, `Blob`s or {@link MultipartFile}s for `multipart/form-data`; a string for other types.
+   */
   body?: unknown;
   /** Content type of the body (default `application/json` when a body is present). */
   contentType?: string;
@@ -24,6 +36,16 @@ export interface TenantRequest {
   label?: string;
   /** Aborts the request (and any retry wait) when signalled. */
   signal?: AbortSignal;
+}
+
+/** A file part of a `multipart/form-data` body given as plain data. */
+export interface MultipartFile {
+  /** File name announced in the part's `content-disposition`. */
+  filename: string;
+  /** File content. */
+  content: string | Uint8Array;
+  /** Content type of the part (default `application/octet-stream`). */
+  contentType?: string;
 }
 
 /** A successful (2xx) answer. */
@@ -42,7 +64,7 @@ export interface TenantResponse {
   durationMs: number;
 }
 
-/** Stable error codes of {@link TenantError}. */
+/** Stable error codes of {@link TenantErrorDetails}. */
 export type TenantErrorCode =
   | 'upstream_error' // the tenant answered 4xx/5xx
   | 'rate_limited' // 429 after the retry budget was spent
@@ -50,7 +72,8 @@ export type TenantErrorCode =
   | 'network' // connection refused, reset, DNS...
   | 'auth_failed' // the token endpoint refused our credentials
   | 'bad_response' // a 2xx whose body could not be read as promised
-  | 'aborted'; // the caller cancelled
+  | 'aborted' // the caller cancelled
+  | 'invalid_request'; // the request could not be built (empty path value, forbidden header, bad body)
 
 /** Anything that went wrong reaching the tenant, worded for an agent. */
 export interface TenantErrorDetails {
@@ -58,9 +81,9 @@ export interface TenantErrorDetails {
   code: TenantErrorCode;
   /** HTTP status when the tenant answered. */
   status?: number;
-  /** Auth0's `errorCode` (e.g. `inexistent_user`) when given. */
+  /** Auth0's `errorCode` (e.g. `inexistent_user`), or the token endpoint's `error`, when given. */
   upstreamCode?: string;
-  /** Auth0's message when given. */
+  /** Auth0's message (or the token endpoint's `error_description`) when given. */
   upstreamMessage?: string;
   /** The tenant's request id when given. */
   requestId?: string;
@@ -68,6 +91,10 @@ export interface TenantErrorDetails {
   attempts?: number;
   /** Whether the request may have reached and changed the tenant (a POST that timed out, say). */
   mayHaveReachedTenant?: boolean;
+  /** For `rate_limited`: how long to wait before trying again, in milliseconds, when known. */
+  retryAfterMs?: number;
+  /** The request's {@link TenantRequest.label}, for logs. */
+  label?: string;
 }
 
 /** The executor's interface. */
@@ -78,4 +105,55 @@ export interface Executor {
   readonly baseUrl: string;
   /** Releases sockets. */
   close(): Promise<void>;
+}
+
+/** How the executor authenticates to the Management API. */
+export type TenantAuth =
+  | {
+      /** A static Management API token (e.g. `AUTH0_TOKEN`), sent as is until it expires. */
+      kind: 'token';
+      /** The bearer token. */
+      token: string;
+    }
+  | {
+      /** A machine-to-machine application; tokens are fetched, cached and refreshed by the executor. */
+      kind: 'client_credentials';
+      /** The application's client id. */
+      clientId: string;
+      /** The application's client secret; never logged nor put in an error message. */
+      clientSecret: string;
+      /** Token audience (default `https://{domain}/api/v2/`); set it when `domain` is a custom domain. */
+      audience?: string;
+    };
+
+/** Options of `createExecutor`. */
+export interface ExecutorOptions {
+  /** Tenant domain (`acme.eu.auth0.com`) or a URL with a scheme (`http://127.0.0.1:4010`), used as is. */
+  domain: string;
+  /** Credentials. */
+  auth: TenantAuth;
+  /** Version in the `user-agent` header, `tenant-mcp/<version>` (default `0.0.0-dev`). */
+  version?: string;
+  /** Time allowed per HTTP attempt, headers and body together, in milliseconds (default 30 000). */
+  timeoutMs?: number;
+  /** Retries after the first attempt, for every retryable cause together (default 3). */
+  maxRetries?: number;
+  /** Total time a call may spend including retry waits, in milliseconds (default 60 000). */
+  retryBudgetMs?: number;
+  /** First backoff step when the tenant gives no hint, in milliseconds (default 500); doubles per retry. */
+  baseBackoffMs?: number;
+  /** Largest backoff step, in milliseconds (default 10 000). */
+  maxBackoffMs?: number;
+  /** Largest response body read, in bytes (default 10 MiB); a larger 2xx body is a `bad_response`. */
+  maxResponseBytes?: number;
+  /** Most sockets kept open to the tenant (default 10). */
+  connections?: number;
+  /** Clock in epoch milliseconds; injectable so tests can move time (default `Date.now`). */
+  now?: () => number;
+  /** Waits between retries; injectable so tests need not really wait (default a timer). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Source of jitter in [0, 1) (default `Math.random`). */
+  random?: () => number;
+  /** A dispatcher to use instead of the executor's own keep-alive Agent; `close()` leaves it open. */
+  dispatcher?: Dispatcher;
 }

@@ -1,0 +1,158 @@
+/**
+ * The executor: one generic way to send any Management API request, authenticated, retried when that is
+ * safe, and answered with a body or a {@link TenantError} an agent can act on.
+ */
+import { Agent } from 'undici';
+import { buildHeaders, buildPath, buildQuery, encodeBody, resolveTenantUrls } from './build-request.js';
+import { isTenantError, redactError, TenantError } from './errors.js';
+import { exchange, type WireRequest } from './exchange.js';
+import { type CallContext, readSuccessBody, requestIdOf, upstreamError } from './responses.js';
+import { defaultSleep, type RetryPolicy, runWithRetries } from './retry.js';
+import { createTokenProvider, fetchClientCredentialsToken, type TokenProvider } from './token-provider.js';
+import type { Executor, ExecutorOptions, TenantRequest, TenantResponse } from './types.js';
+
+/** Defaults of {@link ExecutorOptions}. */
+export const EXECUTOR_DEFAULTS = {
+  version: '0.0.0-dev',
+  timeoutMs: 30_000,
+  maxRetries: 3,
+  retryBudgetMs: 60_000,
+  baseBackoffMs: 500,
+  maxBackoffMs: 10_000,
+  maxResponseBytes: 10 * 1024 * 1024,
+  connections: 10,
+} as const;
+
+/**
+ * Creates an executor for one tenant. It keeps a keep-alive connection pool until `close()`.
+ * @throws TypeError when the domain is not usable.
+ */
+export function createExecutor(options: ExecutorOptions): Executor {
+  const { auth } = options;
+  const urls = resolveTenantUrls(
+    options.domain,
+    auth.kind === 'client_credentials' ? auth.audience : undefined,
+  );
+  const apiBase = new URL(urls.apiBase);
+  const timeoutMs = options.timeoutMs ?? EXECUTOR_DEFAULTS.timeoutMs;
+  const maxBytes = options.maxResponseBytes ?? EXECUTOR_DEFAULTS.maxResponseBytes;
+  const version = options.version ?? EXECUTOR_DEFAULTS.version;
+  const policy: RetryPolicy = {
+    maxRetries: options.maxRetries ?? EXECUTOR_DEFAULTS.maxRetries,
+    budgetMs: options.retryBudgetMs ?? EXECUTOR_DEFAULTS.retryBudgetMs,
+    baseBackoffMs: options.baseBackoffMs ?? EXECUTOR_DEFAULTS.baseBackoffMs,
+    maxBackoffMs: options.maxBackoffMs ?? EXECUTOR_DEFAULTS.maxBackoffMs,
+    now: options.now ?? Date.now,
+    sleep: options.sleep ?? defaultSleep,
+    random: options.random ?? Math.random,
+  };
+  const ownDispatcher = options.dispatcher
+    ? undefined
+    : new Agent({
+        connections: options.connections ?? EXECUTOR_DEFAULTS.connections,
+        keepAliveTimeout: 30_000,
+      });
+  const dispatcher = options.dispatcher ?? ownDispatcher!;
+
+  const tokens: TokenProvider | undefined =
+    auth.kind === 'client_credentials'
+      ? createTokenProvider(
+          () =>
+            fetchClientCredentialsToken({
+              dispatcher,
+              tokenUrl: urls.tokenUrl,
+              clientId: auth.clientId,
+              clientSecret: auth.clientSecret,
+              audience: urls.audience,
+              userAgent: `tenant-mcp/${version}`,
+              timeoutMs,
+              maxBytes,
+              policy,
+            }),
+          policy.now,
+        )
+      : undefined;
+  const secrets = () => [auth.kind === 'token' ? auth.token : auth.clientSecret, tokens?.peek()];
+
+  async function send(request: TenantRequest): Promise<TenantResponse> {
+    const startedAt = policy.now();
+    const path = `${apiBase.pathname}${buildPath(request.path, request.pathParams)}${buildQuery(request.query)}`;
+    const headers = buildHeaders(request.headers, version);
+    const callerType = headers['content-type'];
+    delete headers['content-type'];
+    const encoded = encodeBody(request.method, request.body, request.contentType ?? callerType);
+    if (encoded.contentType) headers['content-type'] = encoded.contentType;
+
+    const wire = (token: string): WireRequest => ({
+      origin: apiBase.origin,
+      path,
+      method: request.method,
+      headers: { ...headers, authorization: `Bearer ${token}` },
+      body: encoded.body,
+    });
+    const attemptWith = (token: string) => () =>
+      exchange(dispatcher, wire(token), { timeoutMs, maxBytes, signal: request.signal });
+
+    let context: CallContext = {
+      method: request.method,
+      path: request.path,
+      attempts: 0,
+      earlierMayHaveReached: false,
+    };
+    if (request.label) context.label = request.label;
+    const loopInput = { startedAt, signal: request.signal, target: { origin: urls.origin, timeoutMs } };
+
+    let lease = tokens
+      ? await tokens.get(request.signal)
+      : { token: auth.kind === 'token' ? auth.token : '', fresh: true };
+    let result = await runWithRetries({ ...loopInput, context }, policy, attemptWith(lease.token));
+    if (result.response.status === 401 && tokens && !lease.fresh) {
+      // The cached token was revoked or expired early. A 401 means the request was refused before any
+      // effect, so sending it once more with a new token is safe for every method.
+      tokens.invalidate(lease.token);
+      lease = await tokens.get(request.signal);
+      result = await runWithRetries(
+        { ...loopInput, context: result.context },
+        policy,
+        attemptWith(lease.token),
+      );
+    }
+
+    const { response } = result;
+    context = result.context;
+    if (response.status < 200 || response.status >= 300) throw upstreamError(response, context);
+    const response2xx: TenantResponse = {
+      status: response.status,
+      headers: response.headers,
+      body: request.method === 'HEAD' ? undefined : readSuccessBody(response, context),
+      attempts: context.attempts,
+      durationMs: policy.now() - startedAt,
+    };
+    const requestId = requestIdOf(response.headers);
+    if (requestId) response2xx.requestId = requestId;
+    return response2xx;
+  }
+
+  return {
+    baseUrl: urls.apiBase,
+    async send(request) {
+      try {
+        return await send(request);
+      } catch (error) {
+        if (!isTenantError(error)) throw error;
+        const labelled =
+          request.label && !error.details.label
+            ? new TenantError(
+                error.message,
+                { ...error.details, label: request.label },
+                { cause: error.cause },
+              )
+            : error;
+        throw redactError(labelled, secrets());
+      }
+    },
+    async close() {
+      await ownDispatcher?.close();
+    },
+  };
+}

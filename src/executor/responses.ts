@@ -1,0 +1,210 @@
+/**
+ * Reading answers: a 2xx body as JSON, text or nothing; any other status, or a failure without an answer,
+ * as a {@link TenantError} worded for an agent.
+ */
+import {
+  excerpt,
+  isMutating,
+  isRetrySafe,
+  readAuth0Error,
+  sentence,
+  statusHint,
+  statusLine,
+  TenantError,
+  withRequestId,
+} from './errors.js';
+import type { AttemptFailure, RawResponse } from './exchange.js';
+import type { TenantErrorDetails } from './types.js';
+
+/** What the error wording needs to know about the call. */
+export interface CallContext {
+  /** HTTP method. */
+  method: string;
+  /** Path template, e.g. `/users/{id}`: names the operation without echoing values. */
+  path: string;
+  /** The caller's label. */
+  label?: string;
+  /** Attempts made so far. */
+  attempts: number;
+  /** Whether an earlier attempt may have reached the tenant (it timed out or was cut off). */
+  earlierMayHaveReached: boolean;
+}
+
+/** The tenant's request id, from the first header Auth0 or its CDN sets. */
+export function requestIdOf(headers: Record<string, string>): string | undefined {
+  return headers['x-request-id'] ?? headers['x-auth0-requestid'] ?? headers['cf-ray'];
+}
+
+/** Whether a content type is JSON (`application/json`, `application/problem+json`...). */
+export function isJsonType(contentType: string | undefined): boolean {
+  const essence = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  return essence === 'application/json' || essence.endsWith('+json');
+}
+
+function operation(context: CallContext): string {
+  return `${context.method} ${context.path}`;
+}
+
+function attemptsText(attempts: number): string {
+  return attempts === 1 ? '1 attempt' : `${attempts} attempts`;
+}
+
+/** The sentence telling an agent to look before retrying a change that may have happened. */
+export const CHECK_STATE =
+  'It may have reached the tenant and been applied: check the tenant state (get or list the resource) before trying again.';
+
+function baseDetails(context: CallContext, raw?: RawResponse): Omit<TenantErrorDetails, 'code'> {
+  const details: Omit<TenantErrorDetails, 'code'> = { attempts: context.attempts };
+  if (raw) {
+    details.status = raw.status;
+    const requestId = requestIdOf(raw.headers);
+    if (requestId) details.requestId = requestId;
+  }
+  if (context.label) details.label = context.label;
+  return details;
+}
+
+/**
+ * The body of a 2xx answer: parsed JSON when announced as JSON, `undefined` when empty, text otherwise.
+ * @throws TenantError `bad_response` when the body is over the cap or is malformed JSON.
+ */
+export function readSuccessBody(raw: RawResponse, context: CallContext): unknown {
+  const applied = isMutating(context.method)
+    ? ' The change was probably applied: check the tenant state before trying again.'
+    : '';
+  if (raw.overCap) {
+    throw new TenantError(
+      withRequestId(
+        `Auth0 answered ${statusLine(raw.status)} for ${operation(context)} with a body larger than the executor reads.${applied || ' Ask for less (a smaller page or fewer fields).'}`,
+        requestIdOf(raw.headers),
+      ),
+      {
+        code: 'bad_response',
+        ...baseDetails(context, raw),
+        mayHaveReachedTenant: isMutating(context.method),
+      },
+    );
+  }
+  if (raw.status === 204 || raw.body.length === 0) return undefined;
+  const text = raw.body.toString('utf8');
+  if (!isJsonType(raw.headers['content-type'])) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new TenantError(
+      withRequestId(
+        `Auth0 answered ${statusLine(raw.status)} for ${operation(context)} with malformed JSON: "${excerpt(text)}".${applied}`,
+        requestIdOf(raw.headers),
+      ),
+      {
+        code: 'bad_response',
+        ...baseDetails(context, raw),
+        mayHaveReachedTenant: isMutating(context.method),
+      },
+      { cause },
+    );
+  }
+}
+
+interface ErrorSummary {
+  /** `(errorCode): message` or `: excerpt`, ready to follow the status line. */
+  said: string;
+  upstreamCode?: string;
+  upstreamMessage?: string;
+}
+
+function summarise(raw: RawResponse): ErrorSummary {
+  if (raw.overCap) return { said: ' with a body too large to read.' };
+  const text = raw.body.toString('utf8');
+  if (text.trim() === '') return { said: ' with an empty body.' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not JSON whatever it claims (an HTML page from a proxy, say): show a short, clean excerpt.
+    return { said: `: "${excerpt(text)}".` };
+  }
+  const auth0 = readAuth0Error(parsed);
+  if (!auth0) return { said: `: "${excerpt(text)}".` };
+  const message = auth0.message && excerpt(auth0.message, 500);
+  const code = auth0.errorCode ? ` (${auth0.errorCode})` : '';
+  const said = message
+    ? `${code}: ${sentence(message)}`
+    : `${code}${auth0.error ? `: ${sentence(auth0.error)}` : '.'}`;
+  return { said, upstreamCode: auth0.errorCode, upstreamMessage: message ?? auth0.error };
+}
+
+/** A {@link TenantError} `upstream_error` for a non-2xx answer that will not be retried. */
+export function upstreamError(raw: RawResponse, context: CallContext): TenantError {
+  const summary = summarise(raw);
+  const mutating = isMutating(context.method);
+  let mayHaveReached = mutating && (raw.status >= 500 || context.earlierMayHaveReached);
+  let message = `Auth0 answered ${statusLine(raw.status)} for ${operation(context)}${summary.said}`;
+  message = withRequestId(message, requestIdOf(raw.headers));
+  message += ` ${statusHint(raw.status, context.method, summary.upstreamMessage)}`;
+  if (mutating && context.earlierMayHaveReached && raw.status < 500) {
+    // A retried DELETE answering 404, or a PUT answering 409, is often the earlier attempt's own success.
+    message += ` An earlier attempt was cut off and may already have applied this change: check the tenant state before trying again.`;
+    mayHaveReached = true;
+  }
+  if (context.attempts > 1) message += ` (${attemptsText(context.attempts)}.)`;
+  const details: TenantErrorDetails = { code: 'upstream_error', ...baseDetails(context, raw) };
+  if (summary.upstreamCode) details.upstreamCode = summary.upstreamCode;
+  if (summary.upstreamMessage) details.upstreamMessage = summary.upstreamMessage;
+  if (mutating) details.mayHaveReachedTenant = mayHaveReached;
+  return new TenantError(message, details);
+}
+
+/** A {@link TenantError} `rate_limited` once 429s used up the retry count or time budget. */
+export function rateLimitedError(
+  raw: RawResponse,
+  context: CallContext,
+  retryAfterMs: number,
+  now: number,
+): TenantError {
+  const summary = summarise(raw);
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  const at = new Date(now + seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  let message = `Auth0 is rate limiting ${operation(context)} (${statusLine(raw.status)}${summary.upstreamMessage ? `: ${sentence(summary.upstreamMessage)}` : ''}) and the retry budget is spent after ${attemptsText(context.attempts)}.`;
+  message += ` Retry after ${at} (in ${seconds} s), or make fewer calls.`;
+  message = withRequestId(message, requestIdOf(raw.headers));
+  const details: TenantErrorDetails = { code: 'rate_limited', ...baseDetails(context, raw), retryAfterMs };
+  if (summary.upstreamCode) details.upstreamCode = summary.upstreamCode;
+  if (summary.upstreamMessage) details.upstreamMessage = summary.upstreamMessage;
+  if (isMutating(context.method)) details.mayHaveReachedTenant = context.earlierMayHaveReached;
+  return new TenantError(message, details);
+}
+
+/** A {@link TenantError} for an attempt that got no answer (timeout, network, abort). */
+export function failureError(
+  failure: AttemptFailure,
+  context: CallContext,
+  target: { origin: string; timeoutMs: number },
+): TenantError {
+  const mutating = isMutating(context.method);
+  const mayHaveReached = mutating && (failure.sent || context.earlierMayHaveReached);
+  const details: TenantErrorDetails = { code: failure.kind, ...baseDetails(context) };
+  if (mutating) details.mayHaveReachedTenant = mayHaveReached;
+  const after = `after ${attemptsText(context.attempts)}`;
+  let message: string;
+  if (failure.kind === 'aborted') {
+    message = `The call ${operation(context)} was cancelled.`;
+  } else if (failure.kind === 'timeout') {
+    message = `No answer from Auth0 within ${Math.round(target.timeoutMs / 100) / 10} s for ${operation(context)} (${after}).`;
+    if (!mayHaveReached)
+      message += ' Auth0 may be slow or unreachable: try again later, or ask for less (a smaller page).';
+  } else {
+    const code = failure.errorCode ? ` (${failure.errorCode})` : '';
+    message = `Could not reach Auth0 at ${target.origin} for ${operation(context)}${code} (${after}).`;
+    if (failure.errorCode === 'ENOTFOUND') message += ' The tenant domain does not resolve: check it.';
+    else if (!failure.transient) message += ' Check the tenant domain and the network.';
+    else if (!mayHaveReached) message += ' The network or Auth0 may be down: try again later.';
+  }
+  if (mayHaveReached) {
+    message +=
+      failure.kind === 'aborted' || isRetrySafe(context.method)
+        ? ` ${CHECK_STATE}`
+        : ` It was not resent. ${CHECK_STATE}`;
+  }
+  return new TenantError(message, details, { cause: failure });
+}

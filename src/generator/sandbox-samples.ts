@@ -13,8 +13,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ValidateFunction } from 'ajv/dist/2020.js';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 
 /**
  * The parts of an OpenAPI 3.1 document the emitter reads. Pass the document as parsed from JSON, with
@@ -168,7 +167,7 @@ function asSchema(value: unknown): Schema | undefined {
 
 /** Makes minimal values for schemas of one document and checks them with ajv. */
 class Synthesiser {
-  private readonly ajv: InstanceType<typeof Ajv2020>;
+  private readonly ajv: Ajv2020;
   private readonly validators = new Map<string, ValidateFunction>();
   private conflicts: string[] = [];
 
@@ -199,12 +198,11 @@ class Synthesiser {
 
   private validator(schema: unknown): ValidateFunction {
     const text = JSON.stringify(schema);
-    let validate = this.validators.get(text);
-    if (!validate) {
-      const rooted = JSON.parse(text.replaceAll('"#/components/', `"${DOC_ID}#/components/`)) as unknown;
-      validate = this.ajv.compile(typeof rooted === 'boolean' ? rooted : (asSchema(rooted) ?? {}));
-      this.validators.set(text, validate);
-    }
+    const known = this.validators.get(text);
+    if (known) return known;
+    const rooted = JSON.parse(text.replaceAll('"#/components/', `"${DOC_ID}#/components/`)) as unknown;
+    const validate = this.ajv.compile(typeof rooted === 'boolean' ? rooted : (asSchema(rooted) ?? {}));
+    this.validators.set(text, validate);
     return validate;
   }
 

@@ -95,6 +95,12 @@ export function classifyNetworkError(error: unknown): AttemptFailure {
   return new AttemptFailure('network', true, true, code, { cause: error });
 }
 
+/** Drops a body without reading it; the listener keeps the destroy's error from going uncaught. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
 const TIMED_OUT = Symbol('attempt timed out');
 
 /** Options of {@link exchange}. */
@@ -140,7 +146,7 @@ export async function exchange(
     }
     const declared = Number(headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
-      response.body.destroy();
+      discard(response.body);
       return { status: response.statusCode, headers, body: Buffer.alloc(0), overCap: true };
     }
     const chunks: Buffer[] = [];
@@ -148,7 +154,7 @@ export async function exchange(
     for await (const chunk of response.body) {
       size += (chunk as Buffer).length;
       if (size > maxBytes) {
-        response.body.destroy();
+        discard(response.body);
         return { status: response.statusCode, headers, body: Buffer.alloc(0), overCap: true };
       }
       chunks.push(chunk as Buffer);

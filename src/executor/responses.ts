@@ -165,7 +165,8 @@ export function rateLimitedError(
   const summary = summarise(raw);
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
   const at = new Date(now + seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  let message = `Auth0 is rate limiting ${operation(context)} (${statusLine(raw.status)}${summary.upstreamMessage ? `: ${sentence(summary.upstreamMessage)}` : ''}) and the retry budget is spent after ${attemptsText(context.attempts)}.`;
+  let message = `Auth0 answered ${statusLine(raw.status)} for ${operation(context)}${summary.said}`;
+  message += ` The tenant is rate limited and the retry budget is spent (${attemptsText(context.attempts)}).`;
   message += ` Retry after ${at} (in ${seconds} s), or make fewer calls.`;
   message = withRequestId(message, requestIdOf(raw.headers));
   const details: TenantErrorDetails = { code: 'rate_limited', ...baseDetails(context, raw), retryAfterMs };
@@ -185,17 +186,19 @@ export function failureError(
   const mayHaveReached = mutating && (failure.sent || context.earlierMayHaveReached);
   const details: TenantErrorDetails = { code: failure.kind, ...baseDetails(context) };
   if (mutating) details.mayHaveReachedTenant = mayHaveReached;
-  const after = `after ${attemptsText(context.attempts)}`;
+  const tries = attemptsText(context.attempts);
   let message: string;
   if (failure.kind === 'aborted') {
     message = `The call ${operation(context)} was cancelled.`;
   } else if (failure.kind === 'timeout') {
-    message = `No answer from Auth0 within ${Math.round(target.timeoutMs / 100) / 10} s for ${operation(context)} (${after}).`;
+    message = `No answer from Auth0 within ${Math.round(target.timeoutMs / 100) / 10} s for ${operation(context)} (${tries}).`;
     if (!mayHaveReached)
       message += ' Auth0 may be slow or unreachable: try again later, or ask for less (a smaller page).';
   } else {
-    const code = failure.errorCode ? ` (${failure.errorCode})` : '';
-    message = `Could not reach Auth0 at ${target.origin} for ${operation(context)}${code} (${after}).`;
+    const code = failure.errorCode ? `${failure.errorCode}, ` : '';
+    message = failure.sent
+      ? `The connection to Auth0 at ${target.origin} broke during ${operation(context)} (${code}${tries}).`
+      : `Could not connect to Auth0 at ${target.origin} for ${operation(context)} (${code}${tries}).`;
     if (failure.errorCode === 'ENOTFOUND') message += ' The tenant domain does not resolve: check it.';
     else if (!failure.transient) message += ' Check the tenant domain and the network.';
     else if (!mayHaveReached) message += ' The network or Auth0 may be down: try again later.';

@@ -5,6 +5,7 @@ import {
   buildHeaders,
   buildPath,
   buildQuery,
+  classifyNetworkError,
   encodeBody,
   excerpt,
   expiryMargin,
@@ -210,5 +211,28 @@ describe('words', () => {
   it('drops tokens 60 s early, or a tenth of a short life', () => {
     expect(expiryMargin(86_400_000)).toBe(60_000);
     expect(expiryMargin(300_000)).toBe(30_000);
+  });
+});
+
+describe('classifyNetworkError', () => {
+  const coded = (code: string) => Object.assign(new Error(code), { code });
+  it.each([
+    ['refused before connecting', coded('ECONNREFUSED'), { kind: 'network', sent: false, transient: true }],
+    ['connect timeout', coded('UND_ERR_CONNECT_TIMEOUT'), { kind: 'network', sent: false, transient: true }],
+    [
+      'happy eyeballs, all refused',
+      Object.assign(new AggregateError([coded('ECONNREFUSED'), coded('ECONNREFUSED')]), {
+        code: 'ECONNREFUSED',
+      }),
+      { kind: 'network', sent: false, transient: true },
+    ],
+    ['unknown host', coded('ENOTFOUND'), { kind: 'network', sent: false, transient: false }],
+    ['bad certificate', coded('CERT_HAS_EXPIRED'), { kind: 'network', sent: false, transient: false }],
+    ['reset', coded('ECONNRESET'), { kind: 'network', sent: true, transient: true }],
+    ['socket closed', coded('UND_ERR_SOCKET'), { kind: 'network', sent: true, transient: true }],
+    ['headers timeout', coded('UND_ERR_HEADERS_TIMEOUT'), { kind: 'timeout', sent: true, transient: true }],
+    ['no code at all', new Error('?'), { kind: 'network', sent: true, transient: true }],
+  ])('%s', (_name, error, expected) => {
+    expect(classifyNetworkError(error)).toMatchObject(expected);
   });
 });

@@ -43,6 +43,8 @@ export interface ScriptedReply {
   body?: unknown;
   /** Wait this long (real milliseconds) before answering. */
   delayMs?: number;
+  /** Send the status, headers and body but never end the response: a body that stops half way. */
+  unfinished?: boolean;
 }
 
 /** Instead of answering: cut the connection after reading the request (a reset as the client sees it). */
@@ -158,7 +160,8 @@ async function answer(response: ServerResponse, recorded: RecordedRequest, step:
     }
   }
   response.writeHead(reply.status ?? 200, headers);
-  response.end(payload);
+  if (reply.unfinished) response.write(payload);
+  else response.end(payload);
 }
 
 /** Starts a recording upstream on loopback; remember to `close()` it. */

@@ -48,9 +48,11 @@ export function createExecutor(options: ExecutorOptions): Executor {
   };
   const ownDispatcher = options.dispatcher
     ? undefined
-    : new Agent({
+    : // Idle sockets are dropped well before a server would drop them: a POST written onto a socket the
+      // server just closed fails as "may have reached the tenant" and cannot be resent.
+      new Agent({
         connections: options.connections ?? EXECUTOR_DEFAULTS.connections,
-        keepAliveTimeout: 30_000,
+        keepAliveTimeout: 10_000,
       });
   const dispatcher = options.dispatcher ?? ownDispatcher!;
 
@@ -121,7 +123,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     const { response } = result;
     context = result.context;
     if (response.status < 200 || response.status >= 300) throw upstreamError(response, context);
-    const response2xx: TenantResponse = {
+    const answer: TenantResponse = {
       status: response.status,
       headers: response.headers,
       body: request.method === 'HEAD' ? undefined : readSuccessBody(response, context),
@@ -129,13 +131,16 @@ export function createExecutor(options: ExecutorOptions): Executor {
       durationMs: policy.now() - startedAt,
     };
     const requestId = requestIdOf(response.headers);
-    if (requestId) response2xx.requestId = requestId;
-    return response2xx;
+    if (requestId) answer.requestId = requestId;
+    return answer;
   }
 
+  let closed = false;
   return {
     baseUrl: urls.apiBase,
     async send(request) {
+      // A bug in the caller, not a network failure to retry and word for an agent.
+      if (closed) throw new Error('The executor is closed.');
       try {
         return await send(request);
       } catch (error) {
@@ -152,6 +157,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       }
     },
     async close() {
+      closed = true;
       await ownDispatcher?.close();
     },
   };

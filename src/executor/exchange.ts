@@ -145,7 +145,8 @@ export async function exchange(
       if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
     }
     const declared = Number(headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) {
+    // A HEAD answer announces the length of a body it does not send.
+    if (wire.method !== 'HEAD' && Number.isFinite(declared) && declared > maxBytes) {
       discard(response.body);
       return { status: response.statusCode, headers, body: Buffer.alloc(0), overCap: true };
     }

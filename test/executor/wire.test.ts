@@ -1,4 +1,6 @@
 // Pins what reaches the tenant on the wire: the raw URL, headers and bodies as a real server receives them.
+
+import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TenantRequest } from '../../src/executor/index.js';
 import { type RecordingUpstream, startRecordingUpstream } from '../helpers/recording-upstream.js';
@@ -132,5 +134,31 @@ describe('bodies', () => {
     });
     await executor.close();
     expect(upstream.requests[0]?.json()).toEqual({ roles: ['r'] });
+  });
+});
+
+describe('connections', () => {
+  it('reuses one keep-alive connection and releases it on close', async () => {
+    const { executor } = executorFor(upstream);
+    for (let i = 0; i < 6; i++) await executor.send({ method: 'GET', path: `/n${i}` });
+    await executor.close();
+    // undici may spread sequential calls over two sockets, but not open one per call.
+    const ports = new Set(upstream.requests.map((r) => r.remotePort));
+    expect(ports.size).toBeLessThanOrEqual(2);
+    await expect(executor.send({ method: 'GET', path: '/after-close' })).rejects.toThrow(
+      'The executor is closed.',
+    );
+    expect(upstream.requests).toHaveLength(6);
+  });
+
+  it('leaves an injected dispatcher open', async () => {
+    const dispatcher = new Agent();
+    const { executor } = executorFor(upstream, { dispatcher });
+    await executor.send({ method: 'GET', path: '/a' });
+    await executor.close();
+    const again = executorFor(upstream, { dispatcher }).executor;
+    await again.send({ method: 'GET', path: '/b' });
+    await dispatcher.close();
+    expect(upstream.requests).toHaveLength(2);
   });
 });

@@ -31,6 +31,8 @@ export interface RecordedRequest {
   rawBody: Buffer;
   /** The body parsed as JSON; throws when it is not JSON. */
   json(): unknown;
+  /** The client's port: equal across requests when a keep-alive connection was reused. */
+  remotePort: number | undefined;
 }
 
 /** An answer to send. */
@@ -130,6 +132,7 @@ function record(request: IncomingMessage, rawBody: Buffer): RecordedRequest {
     body,
     rawBody,
     json: () => JSON.parse(body) as unknown,
+    remotePort: request.socket.remotePort,
   };
 }
 

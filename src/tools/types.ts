@@ -71,7 +71,59 @@ export interface OperationSpec {
   destructiveFields?: string[];
   /** Extra search words from our overlay (synonyms an admin would type). */
   keywords?: string[];
+  /** Cross-field rules on `arguments` that the input schema enforces (from our overlay or the body's shape). */
+  rules?: FieldRule[];
 }
+
+/**
+ * A cross-field rule on an operation's flat `arguments`. A field is present when its value is not
+ * `undefined` (an explicit `null` counts as sent).
+ */
+export type FieldRule =
+  | {
+      /** At most one of `fields` may be present. */
+      kind: 'exclusive';
+      /** The mutually exclusive argument names. */
+      fields: string[];
+      /** Our wording of the rule, replacing the default message. */
+      message?: string;
+    }
+  | {
+      /** When `field` is present, every field of `with` must be present too. */
+      kind: 'requires';
+      /** The argument that brings the requirement. */
+      field: string;
+      /** The arguments it needs. */
+      with: string[];
+      /** Our wording of the rule, replacing the default message. */
+      message?: string;
+    }
+  | {
+      /** When any of `fields` is present, every field of `with` must be present (an optional body's required fields). */
+      kind: 'any-requires';
+      /** The arguments of which any one brings the requirement. */
+      fields: string[];
+      /** The arguments then needed. */
+      with: string[];
+      /** Our wording of the rule, replacing the default message. */
+      message?: string;
+    }
+  | {
+      /** Exactly one of `groups` must be complete (every field of it present). */
+      kind: 'one-of-groups';
+      /** Alternative sets of arguments. */
+      groups: string[][];
+      /** Our wording of the rule, replacing the default message. */
+      message?: string;
+    }
+  | {
+      /** At least one of `fields` must be present (e.g. an update that changes nothing is refused). */
+      kind: 'at-least-one';
+      /** The candidate arguments. */
+      fields: string[];
+      /** Our wording of the rule, replacing the default message. */
+      message?: string;
+    };
 
 /** A catalog: the operations of one provider plus a lazy loader of their zod input schemas. */
 export interface Catalog {

@@ -1,0 +1,345 @@
+// Pins the JSON Schema → zod translation and the checks that stop generation, on small hand-made documents.
+import { transformSync } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { emitCatalog } from '../../src/generator/emit-catalog.js';
+import { emitInputs } from '../../src/generator/emit-inputs.js';
+import { GeneratorError } from '../../src/generator/errors.js';
+import { type GeneratedFile, generate } from '../../src/generator/generate.js';
+import type { OpenApiDocument } from '../../src/generator/openapi.js';
+import * as rules from '../../src/tools/auth0/rules.js';
+import type { OperationSpec } from '../../src/tools/types.js';
+import { miniSpec, overlayWith } from './fixtures.js';
+
+const EMITTERS = [emitCatalog, emitInputs];
+
+/** Runs the generated modules in memory; `calls` counts every use of `z`, to prove laziness. */
+function load(files: GeneratedFile[]) {
+  const run = (file: string, modules: Record<string, unknown>) => {
+    const source = files.find((f) => f.file.endsWith(file))!.content;
+    const { code } = transformSync(source, { loader: 'ts', format: 'cjs' });
+    const module = { exports: {} as Record<string, unknown> };
+    new Function('require', 'module', 'exports', code)(
+      (name: string) => modules[name],
+      module,
+      module.exports,
+    );
+    return module.exports;
+  };
+  const counter = { calls: 0 };
+  const spied = new Proxy(z, {
+    get(target, property) {
+      counter.calls++;
+      return Reflect.get(target, property);
+    },
+  });
+  const inputs = run('inputs.generated.ts', { zod: { z: spied }, './rules.js': rules })
+    .inputSchemas as Record<string, () => z.ZodObject>;
+  const operations = run('catalog.generated.ts', {}).operations as OperationSpec[];
+  return { inputs, operations, counter };
+}
+
+const NODE = {
+  type: 'object',
+  description: 'SECRET PROSE that must not be emitted',
+  required: ['name'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 5, pattern: '^[a-z]+$', default: 'abc' },
+    kids: { type: 'array', items: { $ref: '#/components/schemas/Node' }, maxItems: 3 },
+    count: { type: 'integer', minimum: 0, maximum: 10, default: 5 },
+    ratio: { type: 'number', exclusiveMinimum: 0 },
+    kind: { enum: ['a', 'b', null] },
+    level: { enum: [1, 2] },
+    fixed: { const: 'yes' },
+    tag: { type: ['string', 'null'] },
+    meta: { type: 'object', additionalProperties: { type: 'string' }, maxProperties: 2 },
+    strict: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: { x: { type: 'boolean' } },
+    },
+    open: { type: 'object', properties: { y: { type: 'string' } } },
+    either: { oneOf: [{ type: 'string' }, { type: 'integer' }, { type: 'null' }] },
+    both: {
+      allOf: [
+        { $ref: '#/components/schemas/Named' },
+        { type: 'object', properties: { extra: { type: 'string' } } },
+      ],
+    },
+    anything: {},
+  },
+};
+const NAMED = { type: 'object', required: ['n'], properties: { n: { type: 'string' } } };
+
+const body = (schema: unknown, required = true) => ({
+  requestBody: { required, content: { 'application/json': { schema } } },
+});
+
+function doc(): OpenApiDocument {
+  return miniSpec(
+    {
+      'POST /things/{id}': {
+        operationId: 'post_thing',
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          {
+            name: 'tags',
+            in: 'query',
+            style: 'form',
+            explode: true,
+            schema: { type: 'array', items: { type: 'string' } },
+          },
+          { name: 'x-trace', in: 'header', required: true, schema: { type: 'string' } },
+        ],
+        ...body({ $ref: '#/components/schemas/Node' }),
+      },
+      'PUT /list': { operationId: 'put_list', ...body({ type: 'array', items: { type: 'string' } }, false) },
+      'PATCH /loose/{id}': {
+        operationId: 'patch_loose',
+        parameters: [{ name: 'id', in: 'path', schema: { type: 'string' } }],
+        ...body(
+          { type: 'object', required: ['a'], properties: { a: { type: 'string' }, b: { type: 'string' } } },
+          false,
+        ),
+      },
+      'PATCH /some': {
+        operationId: 'patch_some',
+        ...body({
+          type: 'object',
+          minProperties: 1,
+          properties: { a: { type: 'string' }, b: { type: 'string' } },
+        }),
+      },
+    },
+    { Node: NODE, Named: NAMED },
+  );
+}
+
+const emptyOverlay = overlayWith([{ target: '$.info', update: {} }]);
+
+describe('generate on a small document', async () => {
+  const files = await generate({ spec: doc(), overlay: emptyOverlay, emitters: EMITTERS });
+  const { inputs, operations, counter } = load(files);
+  const good = { id: 'x', 'x-trace': 't', name: 'abc' };
+
+  it('emits no descriptions and no defaults, and builds nothing at import', () => {
+    for (const file of files) {
+      expect(file.content).toMatch(/^\/\/ Generated by tenant-mcp's generator from .* Do not edit\.\n/);
+      expect(file.content).not.toContain('SECRET PROSE');
+      expect(file.content).not.toMatch(/\.default\(/);
+    }
+    expect(counter.calls).toBe(0);
+    inputs.post_thing!();
+    expect(counter.calls).toBeGreaterThan(0);
+  });
+
+  it('describes operations as data', () => {
+    const thing = operations.find((op) => op.id === 'post_thing')!;
+    expect(thing).toMatchObject({
+      toolName: 'post_thing',
+      method: 'POST',
+      summary: 'Create a thing',
+      risk: 'write',
+      scopes: ['read:things'],
+      lifecycle: 'unknown',
+      params: [
+        { name: 'id', in: 'path', required: true },
+        { name: 'tags', in: 'query', required: false, array: true },
+        { name: 'x-trace', in: 'header', required: true },
+      ],
+      body: { contentType: 'application/json', mode: 'fields', required: true },
+    });
+    expect(operations.find((op) => op.id === 'put_list')!.body).toMatchObject({
+      mode: 'wrapped',
+      required: false,
+    });
+    expect(operations.find((op) => op.id === 'patch_loose')!.rules).toEqual([
+      { kind: 'any-requires', fields: ['b'], with: ['a'] },
+    ]);
+    expect(operations.find((op) => op.id === 'patch_some')!.rules).toEqual([
+      { kind: 'at-least-one', fields: ['a', 'b'] },
+    ]);
+  });
+
+  it('accepts valid arguments as given, adding no defaults', () => {
+    const args = {
+      ...good,
+      tags: ['a', 'b'],
+      kids: [{ name: 'b', kids: [{ name: 'c' }] }],
+      count: 0,
+      ratio: 0.5,
+      kind: null,
+      level: 2,
+      fixed: 'yes',
+      tag: null,
+      meta: { a: 'x', b: 'y' },
+      strict: { x: true },
+      open: { y: 'z', unknown: [1] },
+      either: null,
+      both: { n: 'named', extra: 'more', other: 1 },
+      anything: { whatever: true },
+    };
+    expect(inputs.post_thing!().parse(args)).toEqual(args);
+    expect(inputs.post_thing!().parse(good)).toEqual(good);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['missing path parameter', { 'x-trace': 't', name: 'a' }, 'id'],
+    ['missing required header', { id: 'x', name: 'a' }, 'x-trace'],
+    ['missing required body field', { id: 'x', 'x-trace': 't' }, 'name'],
+    ['unknown argument', { ...good, bogus: 1 }, ''],
+    ['too long', { ...good, name: 'abcdef' }, 'name'],
+    ['pattern', { ...good, name: 'AB' }, 'name'],
+    ['integer bounds', { ...good, count: 11 }, 'count'],
+    ['not an integer', { ...good, count: 1.5 }, 'count'],
+    ['exclusive minimum', { ...good, ratio: 0 }, 'ratio'],
+    ['enum', { ...good, kind: 'c' }, 'kind'],
+    ['numeric enum', { ...good, level: 3 }, 'level'],
+    ['const', { ...good, fixed: 'no' }, 'fixed'],
+    ['map values', { ...good, meta: { a: 1 } }, 'meta.a'],
+    ['maxProperties', { ...good, meta: { a: 'x', b: 'y', c: 'z' } }, 'meta'],
+    ['minProperties', { ...good, strict: {} }, 'strict'],
+    ['additionalProperties false', { ...good, strict: { x: true, y: 1 } }, 'strict'],
+    ['union', { ...good, either: true }, 'either'],
+    ['allOf', { ...good, both: { extra: 'no name' } }, 'both.n'],
+    ['maxItems', { ...good, kids: [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }] }, 'kids'],
+    ['recursion', { ...good, kids: [{ name: 'b', kids: [{ name: 'C' }] }] }, 'kids.0.kids.0.name'],
+    ['query array', { ...good, tags: 'a' }, 'tags'],
+  ])('rejects %s', (_, args, path) => {
+    const result = inputs.post_thing!().safeParse(args);
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.map((i) => i.path.join('.'))).toContain(path);
+  });
+
+  it('keeps optional bodies whole and refuses empty updates', () => {
+    expect(inputs.put_list!().safeParse({}).success).toBe(true);
+    expect(inputs.put_list!().safeParse({ body: ['a'] }).success).toBe(true);
+    expect(inputs.patch_loose!().safeParse({ id: '1' }).success).toBe(true);
+    expect(inputs.patch_loose!().safeParse({ id: '1', a: 'x' }).success).toBe(true);
+    const missing = inputs.patch_loose!().safeParse({ id: '1', b: 'x' });
+    expect(missing.error?.issues).toMatchObject([{ path: ['a'], message: 'a is required when sending b.' }]);
+    const empty = inputs.patch_some!().safeParse({});
+    expect(empty.error?.issues).toMatchObject([{ path: ['a'], message: 'Send at least one of a or b.' }]);
+  });
+
+  it('produces JSON Schema with a plain object at the top, recursion included', () => {
+    for (const [id, build] of Object.entries(inputs)) {
+      const json = z.toJSONSchema(build()) as Record<string, unknown>;
+      expect(json.type, id).toBe('object');
+      expect(json.anyOf ?? json.oneOf ?? json.allOf, id).toBeUndefined();
+    }
+  });
+
+  it('is deterministic', async () => {
+    const again = await generate({ spec: doc(), overlay: emptyOverlay, emitters: EMITTERS });
+    expect(again).toEqual(files);
+  });
+});
+
+describe('generation fails loudly', () => {
+  const op = (extra: Record<string, unknown>) => ({ operationId: 'get_things', ...extra });
+  it.each<[string, OpenApiDocument, string, RegExp]>([
+    [
+      'a bad tool name',
+      miniSpec({ 'GET /things': op({ operationId: 'get things!' }) }),
+      '[]',
+      /not a valid MCP tool name/,
+    ],
+    [
+      'a shared tool name',
+      miniSpec({ 'GET /things': op({}), 'GET /others': op({}) }),
+      '[]',
+      /get_things and get_things share the tool name/,
+    ],
+    [
+      'a parameter colliding with a body field',
+      miniSpec({
+        'POST /things/{id}': op({
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          ...body({ type: 'object', properties: { id: { type: 'string' } } }),
+        }),
+      }),
+      '[]',
+      /body field "id" collides with a parameter/,
+    ],
+    [
+      'a pattern JavaScript cannot compile',
+      miniSpec({
+        'GET /things': op({
+          parameters: [{ name: 'q', in: 'query', schema: { type: 'string', pattern: '(' } }],
+        }),
+      }),
+      '[]',
+      /get_things arguments\.q: pattern does not compile/,
+    ],
+    [
+      'an unsupported keyword',
+      miniSpec({
+        'GET /things': op({ parameters: [{ name: 'q', in: 'query', schema: { not: { type: 'string' } } }] }),
+      }),
+      '[]',
+      /keyword "not" is not supported/,
+    ],
+    [
+      'no scopes',
+      miniSpec({ 'GET /things': op({ security: [{ bearerAuth: [] }] }) }),
+      '[]',
+      /no oAuth2ClientCredentials scopes/,
+    ],
+    [
+      'a destructive field that is not a body field',
+      miniSpec({ 'GET /things': op({}) }),
+      JSON.stringify([
+        { target: '$.paths./things.get', update: { 'x-tenant-mcp-destructive-fields': ['password'] } },
+      ]),
+      /destructive field "password" is not a body field/,
+    ],
+    [
+      'a rule naming an unknown argument',
+      miniSpec({ 'GET /things': op({}) }),
+      JSON.stringify([
+        {
+          target: '$.paths./things.get',
+          update: { 'x-tenant-mcp-rules': [{ kind: 'exclusive', fields: ['a', 'b'] }] },
+        },
+      ]),
+      /rule exclusive names unknown argument "a"/,
+    ],
+  ])('on %s', async (_, spec, actions, message) => {
+    const overlay = overlayWith([{ target: '$.info', update: {} }, ...JSON.parse(actions)]);
+    const run = generate({ spec, overlay, emitters: EMITTERS });
+    await expect(run).rejects.toThrow(GeneratorError);
+    await expect(generate({ spec, overlay, emitters: EMITTERS })).rejects.toThrow(message);
+  });
+});
+
+describe('overlay extensions reach the catalog', () => {
+  it('overrides summary, risk and toolset, and merges keywords from several actions', async () => {
+    const spec = miniSpec({
+      'DELETE /things/{id}': {
+        operationId: 'delete_thing',
+        parameters: [{ name: 'id', in: 'path', schema: { type: 'string' } }],
+      },
+    });
+    const target = "$.paths.*[?(@.operationId == 'delete_thing')]";
+    const overlay = overlayWith([
+      {
+        target,
+        update: {
+          'x-tenant-mcp-summary': 'Unblock a thing',
+          'x-tenant-mcp-risk': 'write',
+          'x-tenant-mcp-keywords': ['unblock', 'free'],
+        },
+      },
+      { target, update: { 'x-tenant-mcp-keywords': ['free', 'release'], 'x-tenant-mcp-toolset': 'blocks' } },
+    ]);
+    const { operations } = load(await generate({ spec, overlay, emitters: EMITTERS }));
+    expect(operations[0]).toMatchObject({
+      summary: 'Unblock a thing',
+      risk: 'write',
+      toolset: 'blocks',
+      keywords: ['unblock', 'free', 'release'],
+    });
+  });
+});

@@ -30,7 +30,7 @@ export function emitInputs(input: EmitInput): GeneratedFile {
       const expr = emitter.expression(body.schema, undefined, `${where}.body`);
       shape.push(`body: ${expr}${body.spec.required ? '' : '.optional()'}`);
     }
-    let schema = `z.strictObject(${shapeLiteral(shape)})`;
+    let schema = `z.strictObject<Shape>(${shapeLiteral(shape)})`;
     if (spec.rules?.length) schema += `.superRefine(${emitter.use('checkRules')}(${literal(spec.rules, 2)}))`;
     return `  ${keyOf(spec.id)}: () =>\n    (${memo('O', spec.id)} ??= ${indentTail(schema, '    ')}),`;
   });
@@ -42,8 +42,12 @@ export function emitInputs(input: EmitInput): GeneratedFile {
     "import { z } from 'zod';",
     ...(helpers.length ? [`import { ${helpers.join(', ')} } from './rules.js';`] : []),
     '',
+    '// Type arguments are spelled out so the compiler need not infer a thousand object types.',
+    'type Shape = z.ZodRawShape;',
+    'type Z = z.ZodType;',
+    '',
     '/** Built component schemas, by component name. */',
-    'const C: Record<string, z.ZodType> = {};',
+    'const C: Record<string, Z> = {};',
     '/** Built operation schemas, by operation id. */',
     'const O: Record<string, z.ZodObject<any>> = {};',
     '',

@@ -54,11 +54,14 @@ const MAX_DEPTH = 48;
  * Builds the generated sample module from the Management API description.
  *
  * @throws when a synthesised sample fails to validate (the message names the operation id), or when
- *   the document has been dereferenced in place (its `$ref`s are gone).
+ *   the document was dereferenced into circular objects (pass it with its `$ref`s in place).
  */
 export function emitSandboxSamples(doc: OpenAPIDocument): EmittedFile {
   const components = asSchema(doc.components);
-  if (!JSON.stringify(components?.schemas ?? {}).includes('"$ref"')) {
+  try {
+    JSON.stringify(doc.components);
+  } catch {
+    // A full dereference turns recursive schemas into cycles, which neither JSON nor ajv can take.
     throw new Error(
       'emitSandboxSamples needs the document with its $refs in place, not a dereferenced copy.',
     );

@@ -131,7 +131,7 @@ export class ZodEmitter {
       const body = this.expression(schema, name, `components.schemas.${name}`);
       done.set(
         name,
-        `function ${factoryName(name)}(): z.ZodType {\n  return (${memo('C', name)} ??= ${indentTail(body, '  ')});\n}`,
+        `function ${factoryName(name)}(): Z {\n  return (${memo('C', name)} ??= ${indentTail(body, '  ')});\n}`,
       );
     }
     return [...done.keys()].sort().map((name) => done.get(name)!);
@@ -166,7 +166,7 @@ export class ZodEmitter {
     const others = types.filter((t) => t !== 'null');
     if (others.length === 0) return nullable ? 'z.null()' : undefined;
     const exprs = others.map((type) => this.typed(type, schema, from, where));
-    const expr = exprs.length === 1 ? exprs[0]! : `z.union([${exprs.join(', ')}])`;
+    const expr = exprs.length === 1 ? exprs[0]! : `z.union<Z[]>([${exprs.join(', ')}])`;
     return nullable ? `${expr}.nullable()` : expr;
   }
 
@@ -207,16 +207,16 @@ export class ZodEmitter {
     const extra = schema.additionalProperties;
     let expr: string;
     if (extra === false) {
-      expr = `z.strictObject(${shapeLiteral(shape)})`;
+      expr = `z.strictObject<Shape>(${shapeLiteral(shape)})`;
     } else if (typeof extra === 'object' && extra !== null && Object.keys(extra).length > 0) {
       const values = this.expression(extra, from, `${where}.additionalProperties`);
       expr =
         shape.length === 0
           ? `z.record(z.string(), ${values})`
-          : `z.object(${shapeLiteral(shape)}).catchall(${values})`;
+          : `z.object<Shape>(${shapeLiteral(shape)}).catchall(${values})`;
     } else {
       // JSON Schema lets undeclared properties through unless told otherwise; so do we.
-      expr = `z.looseObject(${shapeLiteral(shape)})`;
+      expr = `z.looseObject<Shape>(${shapeLiteral(shape)})`;
     }
     const min =
       typeof schema.minProperties === 'number' && schema.minProperties > 0 ? schema.minProperties : undefined;
@@ -246,7 +246,7 @@ export class ZodEmitter {
     const expr =
       exprs.length === 1
         ? exprs[0]!
-        : `z.union([\n${exprs.map((e) => `  ${indentTail(e, '  ')},`).join('\n')}\n])`;
+        : `z.union<Z[]>([\n${exprs.map((e) => `  ${indentTail(e, '  ')},`).join('\n')}\n])`;
     return nullable ? `${expr}.nullable()` : expr;
   }
 }

@@ -3,15 +3,19 @@
 import { z } from 'zod';
 import { checkRules, propertyCount } from './rules.js';
 
+// Type arguments are spelled out so the compiler need not infer a thousand object types.
+type Shape = z.ZodRawShape;
+type Z = z.ZodType;
+
 /** Built component schemas, by component name. */
-const C: Record<string, z.ZodType> = {};
+const C: Record<string, Z> = {};
 /** Built operation schemas, by operation id. */
 const O: Record<string, z.ZodObject<any>> = {};
 
 /** The schema of each operation's flat `arguments` object, by operation id; built once, on first call. */
 export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
   get_actions: () =>
-    (O.get_actions ??= z.strictObject({
+    (O.get_actions ??= z.strictObject<Shape>({
       triggerId: s_ActionTriggerTypeEnum().optional(),
       actionName: z.string().optional(),
       deployed: z.boolean().optional(),
@@ -20,7 +24,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       installed: z.boolean().optional(),
     })),
   post_action: () =>
-    (O.post_action ??= z.strictObject({
+    (O.post_action ??= z.strictObject<Shape>({
       name: z.string(),
       supported_triggers: z.array(s_ActionTrigger()).min(1),
       code: z.string().optional(),
@@ -31,33 +35,33 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       deploy: z.boolean().optional(),
     })),
   get_action_versions: () =>
-    (O.get_action_versions ??= z.strictObject({
+    (O.get_action_versions ??= z.strictObject<Shape>({
       actionId: z.string(),
       page: z.int().optional(),
       per_page: z.int().optional(),
     })),
   get_action_version: () =>
-    (O.get_action_version ??= z.strictObject({
+    (O.get_action_version ??= z.strictObject<Shape>({
       actionId: z.string(),
       id: z.string(),
     })),
   post_deploy_draft_version: () =>
-    (O.post_deploy_draft_version ??= z.strictObject({
+    (O.post_deploy_draft_version ??= z.strictObject<Shape>({
       id: z.string(),
       actionId: z.string(),
       update_draft: z.boolean().optional(),
     })),
   get_action: () =>
-    (O.get_action ??= z.strictObject({
+    (O.get_action ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   delete_action: () =>
-    (O.delete_action ??= z.strictObject({
+    (O.delete_action ??= z.strictObject<Shape>({
       id: z.string(),
       force: z.boolean().optional(),
     })),
   patch_action: () =>
-    (O.patch_action ??= z.strictObject({
+    (O.patch_action ??= z.strictObject<Shape>({
       id: z.string(),
       name: z.string().optional(),
       supported_triggers: z.array(s_ActionTrigger()).min(1).optional(),
@@ -68,25 +72,25 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       modules: z.array(s_ActionModuleReference()).optional(),
     })),
   post_deploy_action: () =>
-    (O.post_deploy_action ??= z.strictObject({
+    (O.post_deploy_action ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   post_test_action: () =>
-    (O.post_test_action ??= z.strictObject({
+    (O.post_test_action ??= z.strictObject<Shape>({
       id: z.string(),
       payload: s_TestActionPayload(),
     })),
   get_execution: () =>
-    (O.get_execution ??= z.strictObject({
+    (O.get_execution ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   get_action_modules: () =>
-    (O.get_action_modules ??= z.strictObject({
+    (O.get_action_modules ??= z.strictObject<Shape>({
       page: z.int().optional(),
       per_page: z.int().optional(),
     })),
   post_action_module: () =>
-    (O.post_action_module ??= z.strictObject({
+    (O.post_action_module ??= z.strictObject<Shape>({
       name: z.string().max(255).regex(new RegExp('^[^\u0000]*$')),
       code: z.string().max(65536).regex(new RegExp('^[^\u0000]*$')),
       secrets: z.array(s_ActionModuleSecretRequest()).optional(),
@@ -95,71 +99,71 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       publish: z.boolean().optional(),
     })),
   get_action_module: () =>
-    (O.get_action_module ??= z.strictObject({
+    (O.get_action_module ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   delete_action_module: () =>
-    (O.delete_action_module ??= z.strictObject({
+    (O.delete_action_module ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   patch_action_module: () =>
-    (O.patch_action_module ??= z.strictObject({
+    (O.patch_action_module ??= z.strictObject<Shape>({
       id: z.string(),
       code: z.string().max(65536).regex(new RegExp('^[^\u0000]*$')).optional(),
       secrets: z.array(s_ActionModuleSecretRequest()).optional(),
       dependencies: z.array(s_ActionModuleDependencyRequest()).optional(),
     })),
   get_action_module_actions: () =>
-    (O.get_action_module_actions ??= z.strictObject({
+    (O.get_action_module_actions ??= z.strictObject<Shape>({
       id: z.string(),
       page: z.int().optional(),
       per_page: z.int().optional(),
     })),
   post_action_module_rollback: () =>
-    (O.post_action_module_rollback ??= z.strictObject({
+    (O.post_action_module_rollback ??= z.strictObject<Shape>({
       id: z.string(),
       module_version_id: z.string(),
     })),
   get_action_module_versions: () =>
-    (O.get_action_module_versions ??= z.strictObject({
+    (O.get_action_module_versions ??= z.strictObject<Shape>({
       id: z.string(),
       page: z.int().optional(),
       per_page: z.int().optional(),
     })),
   post_action_module_version: () =>
-    (O.post_action_module_version ??= z.strictObject({
+    (O.post_action_module_version ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   get_action_module_version: () =>
-    (O.get_action_module_version ??= z.strictObject({
+    (O.get_action_module_version ??= z.strictObject<Shape>({
       id: z.string(),
       versionId: z.string(),
     })),
   get_triggers: () =>
-    (O.get_triggers ??= z.strictObject({})),
+    (O.get_triggers ??= z.strictObject<Shape>({})),
   get_bindings: () =>
-    (O.get_bindings ??= z.strictObject({
+    (O.get_bindings ??= z.strictObject<Shape>({
       triggerId: s_ActionTriggerTypeEnum(),
       page: z.int().optional(),
       per_page: z.int().optional(),
     })),
   patch_bindings: () =>
-    (O.patch_bindings ??= z.strictObject({
+    (O.patch_bindings ??= z.strictObject<Shape>({
       triggerId: s_ActionTriggerTypeEnum(),
       bindings: z.array(s_UpdateActionBindingItem()).optional(),
     })),
   get_ips_by_id: () =>
-    (O.get_ips_by_id ??= z.strictObject({
+    (O.get_ips_by_id ??= z.strictObject<Shape>({
       id: s_AnomalyIPFormat(),
     })),
   delete_ips_by_id: () =>
-    (O.delete_ips_by_id ??= z.strictObject({
+    (O.delete_ips_by_id ??= z.strictObject<Shape>({
       id: s_AnomalyIPFormat(),
     })),
   'get_bot-detection': () =>
-    (O['get_bot-detection'] ??= z.strictObject({})),
+    (O['get_bot-detection'] ??= z.strictObject<Shape>({})),
   'patch_bot-detection': () =>
-    (O['patch_bot-detection'] ??= z.strictObject({
+    (O['patch_bot-detection'] ??= z.strictObject<Shape>({
       bot_detection_level: s_BotDetectionLevelEnum().optional(),
       challenge_password_policy: s_BotDetectionChallengePolicyPasswordFlowEnum().optional(),
       challenge_passwordless_policy: s_BotDetectionChallengePolicyPasswordlessFlowEnum().optional(),
@@ -168,9 +172,9 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       monitoring_mode_enabled: s_BotDetectionMonitoringModeEnabled().optional(),
     })),
   'get_breached-password-detection': () =>
-    (O['get_breached-password-detection'] ??= z.strictObject({})),
+    (O['get_breached-password-detection'] ??= z.strictObject<Shape>({})),
   'patch_breached-password-detection': () =>
-    (O['patch_breached-password-detection'] ??= z.strictObject({
+    (O['patch_breached-password-detection'] ??= z.strictObject<Shape>({
       enabled: z.boolean().optional(),
       shields: z.array(s_BreachedPasswordDetectionShieldsEnum()).optional(),
       admin_notification_frequency: z.array(s_BreachedPasswordDetectionAdminNotificationFrequencyEnum()).optional(),
@@ -178,9 +182,9 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       stage: s_BreachedPasswordDetectionStage().optional(),
     })),
   'get_brute-force-protection': () =>
-    (O['get_brute-force-protection'] ??= z.strictObject({})),
+    (O['get_brute-force-protection'] ??= z.strictObject<Shape>({})),
   'patch_brute-force-protection': () =>
-    (O['patch_brute-force-protection'] ??= z.strictObject({
+    (O['patch_brute-force-protection'] ??= z.strictObject<Shape>({
       enabled: z.boolean().optional(),
       shields: z.array(s_BruteForceProtectionShieldsEnum()).optional(),
       allowlist: z.array(z.string()).optional(),
@@ -188,9 +192,9 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       max_attempts: z.int().min(1).max(100).optional(),
     })),
   get_captcha: () =>
-    (O.get_captcha ??= z.strictObject({})),
+    (O.get_captcha ??= z.strictObject<Shape>({})),
   patch_captcha: () =>
-    (O.patch_captcha ??= z.strictObject({
+    (O.patch_captcha ??= z.strictObject<Shape>({
       active_provider_id: s_AttackProtectionCaptchaProviderId().optional(),
       arkose: s_AttackProtectionUpdateCaptchaArkose().optional(),
       auth_challenge: s_AttackProtectionCaptchaAuthChallengeRequest().optional(),
@@ -201,18 +205,18 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       simple_captcha: s_AttackProtectionCaptchaSimpleCaptchaResponseContent().optional(),
     })),
   'get_suspicious-ip-throttling': () =>
-    (O['get_suspicious-ip-throttling'] ??= z.strictObject({})),
+    (O['get_suspicious-ip-throttling'] ??= z.strictObject<Shape>({})),
   'patch_suspicious-ip-throttling': () =>
-    (O['patch_suspicious-ip-throttling'] ??= z.strictObject({
+    (O['patch_suspicious-ip-throttling'] ??= z.strictObject<Shape>({
       enabled: z.boolean().optional(),
       shields: z.array(s_SuspiciousIPThrottlingShieldsEnum()).optional(),
       allowlist: s_SuspiciousIPThrottlingAllowlist().optional(),
       stage: s_SuspiciousIPThrottlingStage().optional(),
     })),
   get_branding: () =>
-    (O.get_branding ??= z.strictObject({})),
+    (O.get_branding ??= z.strictObject<Shape>({})),
   patch_branding: () =>
-    (O.patch_branding ??= z.strictObject({
+    (O.patch_branding ??= z.strictObject<Shape>({
       colors: s_UpdateBrandingColors().optional(),
       favicon_url: z.string().nullable().optional(),
       logo_url: z.string().nullable().optional(),
@@ -220,26 +224,26 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       font: s_UpdateBrandingFont().optional(),
     }).superRefine(checkRules([{ kind: 'at-least-one', fields: ['colors', 'favicon_url', 'logo_url', 'identifiers', 'font'] }]))),
   get_branding_phone_providers: () =>
-    (O.get_branding_phone_providers ??= z.strictObject({
+    (O.get_branding_phone_providers ??= z.strictObject<Shape>({
       disabled: z.boolean().optional(),
     })),
   create_phone_provider: () =>
-    (O.create_phone_provider ??= z.strictObject({
+    (O.create_phone_provider ??= z.strictObject<Shape>({
       name: s_PhoneProviderNameEnum(),
       disabled: z.boolean().optional(),
       configuration: s_PhoneProviderConfiguration().optional(),
       credentials: s_PhoneProviderCredentials(),
     })),
   get_phone_provider: () =>
-    (O.get_phone_provider ??= z.strictObject({
+    (O.get_phone_provider ??= z.strictObject<Shape>({
       id: z.string().min(1).max(255),
     })),
   delete_phone_provider: () =>
-    (O.delete_phone_provider ??= z.strictObject({
+    (O.delete_phone_provider ??= z.strictObject<Shape>({
       id: z.string().min(1).max(255),
     })),
   update_phone_provider: () =>
-    (O.update_phone_provider ??= z.strictObject({
+    (O.update_phone_provider ??= z.strictObject<Shape>({
       id: z.string().min(1).max(255),
       name: s_PhoneProviderNameEnum().optional(),
       disabled: z.boolean().optional(),
@@ -247,57 +251,57 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       configuration: s_PhoneProviderConfiguration().optional(),
     }).superRefine(checkRules([{ kind: 'at-least-one', fields: ['name', 'disabled', 'credentials', 'configuration'] }]))),
   try_phone_provider: () =>
-    (O.try_phone_provider ??= z.strictObject({
+    (O.try_phone_provider ??= z.strictObject<Shape>({
       id: z.string().min(1).max(255),
       to: z.string().min(1).max(16),
       delivery_method: s_PhoneProviderDeliveryMethodEnum().optional(),
     })),
   get_phone_templates: () =>
-    (O.get_phone_templates ??= z.strictObject({
+    (O.get_phone_templates ??= z.strictObject<Shape>({
       disabled: z.boolean().optional(),
     })),
   create_phone_template: () =>
-    (O.create_phone_template ??= z.strictObject({
+    (O.create_phone_template ??= z.strictObject<Shape>({
       type: s_PhoneTemplateNotificationTypeEnum().optional(),
       disabled: z.boolean().optional(),
       content: s_PhoneTemplateContent().optional(),
     })),
   get_phone_template: () =>
-    (O.get_phone_template ??= z.strictObject({
+    (O.get_phone_template ??= z.strictObject<Shape>({
       id: z.string().min(1).max(255),
     })),
   delete_phone_template: () =>
-    (O.delete_phone_template ??= z.strictObject({
+    (O.delete_phone_template ??= z.strictObject<Shape>({
       id: z.string().min(1).max(255),
     })),
   update_phone_template: () =>
-    (O.update_phone_template ??= z.strictObject({
+    (O.update_phone_template ??= z.strictObject<Shape>({
       id: z.string().min(1).max(255),
       content: s_PartialPhoneTemplateContent().optional(),
       disabled: z.boolean().optional(),
     })),
   reset_phone_template: () =>
-    (O.reset_phone_template ??= z.strictObject({
+    (O.reset_phone_template ??= z.strictObject<Shape>({
       id: z.string().min(1).max(255),
       body: s_ResetPhoneTemplateRequestContent().optional(),
     })),
   try_phone_template: () =>
-    (O.try_phone_template ??= z.strictObject({
+    (O.try_phone_template ??= z.strictObject<Shape>({
       id: z.string().min(1).max(255),
       'auth0-custom-domain': z.string().min(3).max(255).optional(),
       to: z.string().min(1).max(16),
       delivery_method: s_PhoneProviderDeliveryMethodEnum().optional(),
     })),
   'get_universal-login': () =>
-    (O['get_universal-login'] ??= z.strictObject({})),
+    (O['get_universal-login'] ??= z.strictObject<Shape>({})),
   'put_universal-login': () =>
-    (O['put_universal-login'] ??= z.strictObject({
+    (O['put_universal-login'] ??= z.strictObject<Shape>({
       body: s_UpdateUniversalLoginTemplateRequestContent(),
     })),
   'delete_universal-login': () =>
-    (O['delete_universal-login'] ??= z.strictObject({})),
+    (O['delete_universal-login'] ??= z.strictObject<Shape>({})),
   post_branding_theme: () =>
-    (O.post_branding_theme ??= z.strictObject({
+    (O.post_branding_theme ??= z.strictObject<Shape>({
       borders: s_BrandingThemeBorders(),
       colors: s_BrandingThemeColors(),
       displayName: z.string().max(2048).regex(new RegExp('^[^<>]*$')).optional(),
@@ -306,17 +310,17 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       widget: s_BrandingThemeWidget(),
     })),
   get_default_branding_theme: () =>
-    (O.get_default_branding_theme ??= z.strictObject({})),
+    (O.get_default_branding_theme ??= z.strictObject<Shape>({})),
   get_branding_theme: () =>
-    (O.get_branding_theme ??= z.strictObject({
+    (O.get_branding_theme ??= z.strictObject<Shape>({
       themeId: z.string(),
     })),
   delete_branding_theme: () =>
-    (O.delete_branding_theme ??= z.strictObject({
+    (O.delete_branding_theme ??= z.strictObject<Shape>({
       themeId: z.string(),
     })),
   patch_branding_theme: () =>
-    (O.patch_branding_theme ??= z.strictObject({
+    (O.patch_branding_theme ??= z.strictObject<Shape>({
       themeId: z.string(),
       borders: s_BrandingThemeBorders(),
       colors: s_BrandingThemeColors(),
@@ -326,7 +330,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       widget: s_BrandingThemeWidget(),
     })),
   'get_client-grants': () =>
-    (O['get_client-grants'] ??= z.strictObject({
+    (O['get_client-grants'] ??= z.strictObject<Shape>({
       per_page: z.int().min(1).max(100).optional(),
       page: z.int().min(0).optional(),
       include_totals: z.boolean().optional(),
@@ -339,7 +343,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       default_for: s_ClientGrantDefaultForEnum().optional(),
     })),
   'post_client-grants': () =>
-    (O['post_client-grants'] ??= z.strictObject({
+    (O['post_client-grants'] ??= z.strictObject<Shape>({
       client_id: z.string().optional(),
       audience: z.string().min(1),
       default_for: s_ClientGrantDefaultForEnum().optional(),
@@ -351,15 +355,15 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       allow_all_scopes: z.boolean().optional(),
     })),
   'get_client-grant': () =>
-    (O['get_client-grant'] ??= z.strictObject({
+    (O['get_client-grant'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'delete_client-grants_by_id': () =>
-    (O['delete_client-grants_by_id'] ??= z.strictObject({
+    (O['delete_client-grants_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'patch_client-grants_by_id': () =>
-    (O['patch_client-grants_by_id'] ??= z.strictObject({
+    (O['patch_client-grants_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       scope: z.array(z.string().min(1).max(280)).nullable().optional(),
       organization_usage: s_ClientGrantOrganizationNullableUsageEnum().optional(),
@@ -376,7 +380,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
         },
       ]))),
   'get_client-grant-organizations': () =>
-    (O['get_client-grant-organizations'] ??= z.strictObject({
+    (O['get_client-grant-organizations'] ??= z.strictObject<Shape>({
       id: z.string(),
       page: z.int().min(0).optional(),
       per_page: z.int().min(1).max(100).optional(),
@@ -385,7 +389,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       take: z.int().min(1).max(100).optional(),
     })),
   get_clients: () =>
-    (O.get_clients ??= z.strictObject({
+    (O.get_clients ??= z.strictObject<Shape>({
       fields: z.string().optional(),
       include_fields: z.boolean().optional(),
       page: z.int().min(0).optional(),
@@ -400,7 +404,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       q: z.string().optional(),
     })),
   post_clients: () =>
-    (O.post_clients ??= z.strictObject({
+    (O.post_clients ??= z.strictObject<Shape>({
       name: z.string().regex(new RegExp('^[^<>]+$')),
       description: z.string().max(140).optional(),
       logo_uri: z.string().optional(),
@@ -457,19 +461,19 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       async_approval_notification_channels: s_ClientAsyncApprovalNotificationsChannelsAPIPostConfiguration().optional(),
     })),
   post_clients_cimd_preview: () =>
-    (O.post_clients_cimd_preview ??= z.strictObject({
+    (O.post_clients_cimd_preview ??= z.strictObject<Shape>({
       external_client_id: z.string().min(1).max(120),
     })),
   post_clients_cimd_register: () =>
-    (O.post_clients_cimd_register ??= z.strictObject({
+    (O.post_clients_cimd_register ??= z.strictObject<Shape>({
       external_client_id: z.string().min(1).max(120),
     })),
   get_credentials: () =>
-    (O.get_credentials ??= z.strictObject({
+    (O.get_credentials ??= z.strictObject<Shape>({
       client_id: z.string(),
     })),
   post_credentials: () =>
-    (O.post_credentials ??= z.strictObject({
+    (O.post_credentials ??= z.strictObject<Shape>({
       client_id: z.string(),
       credential_type: s_ClientCredentialTypeEnum(),
       name: z.string().max(128).optional(),
@@ -481,33 +485,33 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       kid: z.string().min(10).max(64).regex(new RegExp('^([0-9a-zA-Z-_]{10,64})$')).optional(),
     })),
   get_credentials_by_credential_id: () =>
-    (O.get_credentials_by_credential_id ??= z.strictObject({
+    (O.get_credentials_by_credential_id ??= z.strictObject<Shape>({
       client_id: z.string(),
       credential_id: z.string(),
     })),
   delete_credentials_by_credential_id: () =>
-    (O.delete_credentials_by_credential_id ??= z.strictObject({
+    (O.delete_credentials_by_credential_id ??= z.strictObject<Shape>({
       client_id: z.string(),
       credential_id: z.string(),
     })),
   patch_credentials_by_credential_id: () =>
-    (O.patch_credentials_by_credential_id ??= z.strictObject({
+    (O.patch_credentials_by_credential_id ??= z.strictObject<Shape>({
       client_id: z.string(),
       credential_id: z.string(),
       expires_at: z.string().nullable().optional(),
     }).superRefine(checkRules([{ kind: 'at-least-one', fields: ['expires_at'] }]))),
   get_clients_by_id: () =>
-    (O.get_clients_by_id ??= z.strictObject({
+    (O.get_clients_by_id ??= z.strictObject<Shape>({
       id: z.string(),
       fields: z.string().optional(),
       include_fields: z.boolean().optional(),
     })),
   delete_clients_by_id: () =>
-    (O.delete_clients_by_id ??= z.strictObject({
+    (O.delete_clients_by_id ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   patch_clients_by_id: () =>
-    (O.patch_clients_by_id ??= z.strictObject({
+    (O.patch_clients_by_id ??= z.strictObject<Shape>({
       id: z.string(),
       name: z.string().regex(new RegExp('^[^<>]+$')).optional(),
       description: z.string().max(140).optional(),
@@ -586,7 +590,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
         },
       ]))),
   get_client_connections: () =>
-    (O.get_client_connections ??= z.strictObject({
+    (O.get_client_connections ??= z.strictObject<Shape>({
       id: z.string(),
       strategy: z.array(s_ConnectionStrategyEnum()).optional(),
       from: z.string().max(1000).optional(),
@@ -595,16 +599,16 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       include_fields: z.boolean().optional(),
     })),
   'post_rotate-secret': () =>
-    (O['post_rotate-secret'] ??= z.strictObject({
+    (O['post_rotate-secret'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'get_connection-profiles': () =>
-    (O['get_connection-profiles'] ??= z.strictObject({
+    (O['get_connection-profiles'] ??= z.strictObject<Shape>({
       from: z.string().optional(),
       take: z.int().min(1).max(10).optional(),
     })),
   'post_connection-profiles': () =>
-    (O['post_connection-profiles'] ??= z.strictObject({
+    (O['post_connection-profiles'] ??= z.strictObject<Shape>({
       name: s_ConnectionProfileName(),
       organization: s_ConnectionProfileOrganization().optional(),
       connection_name_prefix_template: s_ConnectionNamePrefixTemplate().optional(),
@@ -613,21 +617,21 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       strategy_overrides: s_ConnectionProfileStrategyOverrides().optional(),
     })),
   get_connection_profile_templates: () =>
-    (O.get_connection_profile_templates ??= z.strictObject({})),
+    (O.get_connection_profile_templates ??= z.strictObject<Shape>({})),
   get_connection_profile_template: () =>
-    (O.get_connection_profile_template ??= z.strictObject({
+    (O.get_connection_profile_template ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'get_connection-profiles_by_id': () =>
-    (O['get_connection-profiles_by_id'] ??= z.strictObject({
+    (O['get_connection-profiles_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'delete_connection-profiles_by_id': () =>
-    (O['delete_connection-profiles_by_id'] ??= z.strictObject({
+    (O['delete_connection-profiles_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'patch_connection-profiles_by_id': () =>
-    (O['patch_connection-profiles_by_id'] ??= z.strictObject({
+    (O['patch_connection-profiles_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       name: s_ConnectionProfileName().optional(),
       organization: s_ConnectionProfileOrganization().optional(),
@@ -637,7 +641,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       strategy_overrides: s_ConnectionProfileStrategyOverrides().optional(),
     })),
   get_connections: () =>
-    (O.get_connections ??= z.strictObject({
+    (O.get_connections ??= z.strictObject<Shape>({
       per_page: z.int().min(1).max(100).optional(),
       page: z.int().min(0).optional(),
       include_totals: z.boolean().optional(),
@@ -649,7 +653,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       include_fields: z.boolean().optional(),
     })),
   post_connections: () =>
-    (O.post_connections ??= z.strictObject({
+    (O.post_connections ??= z.strictObject<Shape>({
       name: z.string().max(128).regex(new RegExp('^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$')),
       display_name: z.string().max(128).optional(),
       strategy: s_ConnectionIdentityProviderEnum(),
@@ -663,27 +667,27 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       connected_accounts: s_ConnectionConnectedAccountsPurpose().optional(),
     })),
   'get_connections-directory-provisionings': () =>
-    (O['get_connections-directory-provisionings'] ??= z.strictObject({
+    (O['get_connections-directory-provisionings'] ??= z.strictObject<Shape>({
       from: z.string().optional(),
       take: z.int().min(1).max(100).optional(),
     })),
   'get_connections-scim-configurations': () =>
-    (O['get_connections-scim-configurations'] ??= z.strictObject({
+    (O['get_connections-scim-configurations'] ??= z.strictObject<Shape>({
       from: z.string().optional(),
       take: z.int().min(1).max(100).optional(),
     })),
   get_connections_by_id: () =>
-    (O.get_connections_by_id ??= z.strictObject({
+    (O.get_connections_by_id ??= z.strictObject<Shape>({
       id: z.string(),
       fields: z.string().optional(),
       include_fields: z.boolean().optional(),
     })),
   delete_connections_by_id: () =>
-    (O.delete_connections_by_id ??= z.strictObject({
+    (O.delete_connections_by_id ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   patch_connections_by_id: () =>
-    (O.patch_connections_by_id ??= z.strictObject({
+    (O.patch_connections_by_id ??= z.strictObject<Shape>({
       id: z.string(),
       display_name: z.string().max(128).optional(),
       options: s_UpdateConnectionOptions().optional(),
@@ -704,121 +708,121 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
         },
       ]))),
   get_connection_clients: () =>
-    (O.get_connection_clients ??= z.strictObject({
+    (O.get_connection_clients ??= z.strictObject<Shape>({
       id: z.string(),
       take: z.int().min(1).max(1000).optional(),
       from: z.string().max(1000).optional(),
     })),
   patch_clients: () =>
-    (O.patch_clients ??= z.strictObject({
+    (O.patch_clients ??= z.strictObject<Shape>({
       id: z.string(),
       body: s_UpdateEnabledClientConnectionsRequestContent(),
     })),
   'get_directory-provisioning': () =>
-    (O['get_directory-provisioning'] ??= z.strictObject({
+    (O['get_directory-provisioning'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'post_directory-provisioning': () =>
-    (O['post_directory-provisioning'] ??= z.strictObject({
+    (O['post_directory-provisioning'] ??= z.strictObject<Shape>({
       id: z.string(),
       mapping: z.array(s_DirectoryProvisioningMappingItem()).min(1).optional(),
       synchronize_automatically: z.boolean().optional(),
       synchronize_groups: s_SynchronizeGroupsEnum().optional(),
     })),
   'delete_directory-provisioning': () =>
-    (O['delete_directory-provisioning'] ??= z.strictObject({
+    (O['delete_directory-provisioning'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'patch_directory-provisioning': () =>
-    (O['patch_directory-provisioning'] ??= z.strictObject({
+    (O['patch_directory-provisioning'] ??= z.strictObject<Shape>({
       id: z.string(),
       mapping: z.array(s_DirectoryProvisioningMappingItem()).min(1).optional(),
       synchronize_automatically: z.boolean().optional(),
       synchronize_groups: s_SynchronizeGroupsEnum().optional(),
     })),
   get_directory_provisioning_default_mapping: () =>
-    (O.get_directory_provisioning_default_mapping ??= z.strictObject({
+    (O.get_directory_provisioning_default_mapping ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   post_synchronizations: () =>
-    (O.post_synchronizations ??= z.strictObject({
+    (O.post_synchronizations ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'get_synchronized-groups': () =>
-    (O['get_synchronized-groups'] ??= z.strictObject({
+    (O['get_synchronized-groups'] ??= z.strictObject<Shape>({
       id: z.string(),
       from: z.string().optional(),
       take: z.int().min(1).max(100).optional(),
     })),
   'put_synchronized-groups': () =>
-    (O['put_synchronized-groups'] ??= z.strictObject({
+    (O['put_synchronized-groups'] ??= z.strictObject<Shape>({
       id: z.string(),
       groups: z.array(s_SynchronizedGroupPayload()),
     })),
   get_keys: () =>
-    (O.get_keys ??= z.strictObject({
+    (O.get_keys ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   post_keys: () =>
-    (O.post_keys ??= z.strictObject({
+    (O.post_keys ??= z.strictObject<Shape>({
       id: z.string(),
       signing_alg: s_PostConnectionKeysAlgEnum().optional(),
     })),
   post_rotate: () =>
-    (O.post_rotate ??= z.strictObject({
+    (O.post_rotate ??= z.strictObject<Shape>({
       id: z.string(),
       signing_alg: s_RotateConnectionKeysSigningAlgEnum().optional(),
     })),
   'get_scim-configuration': () =>
-    (O['get_scim-configuration'] ??= z.strictObject({
+    (O['get_scim-configuration'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'post_scim-configuration': () =>
-    (O['post_scim-configuration'] ??= z.strictObject({
+    (O['post_scim-configuration'] ??= z.strictObject<Shape>({
       id: z.string(),
       user_id_attribute: z.string().optional(),
       mapping: z.array(s_ScimMappingItem()).optional(),
     })),
   'delete_scim-configuration': () =>
-    (O['delete_scim-configuration'] ??= z.strictObject({
+    (O['delete_scim-configuration'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'patch_scim-configuration': () =>
-    (O['patch_scim-configuration'] ??= z.strictObject({
+    (O['patch_scim-configuration'] ??= z.strictObject<Shape>({
       id: z.string(),
       user_id_attribute: z.string(),
       mapping: z.array(s_ScimMappingItem()),
     })),
   'get_default-mapping': () =>
-    (O['get_default-mapping'] ??= z.strictObject({
+    (O['get_default-mapping'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   get_scim_tokens: () =>
-    (O.get_scim_tokens ??= z.strictObject({
+    (O.get_scim_tokens ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   post_scim_token: () =>
-    (O.post_scim_token ??= z.strictObject({
+    (O.post_scim_token ??= z.strictObject<Shape>({
       id: z.string(),
       scopes: z.array(z.string()).min(1).optional(),
       token_lifetime: z.int().nullable().optional(),
     })),
   delete_tokens_by_tokenId: () =>
-    (O.delete_tokens_by_tokenId ??= z.strictObject({
+    (O.delete_tokens_by_tokenId ??= z.strictObject<Shape>({
       id: z.string(),
       tokenId: z.string(),
     })),
   get_status: () =>
-    (O.get_status ??= z.strictObject({
+    (O.get_status ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   delete_users_by_email: () =>
-    (O.delete_users_by_email ??= z.strictObject({
+    (O.delete_users_by_email ??= z.strictObject<Shape>({
       id: z.string(),
       email: z.string(),
     })),
   'get_custom-domains': () =>
-    (O['get_custom-domains'] ??= z.strictObject({
+    (O['get_custom-domains'] ??= z.strictObject<Shape>({
       take: z.int().min(1).max(100).optional(),
       from: z.string().max(1000).optional(),
       q: z.string().max(1000).optional(),
@@ -827,7 +831,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       sort: z.string().max(15).optional(),
     })),
   'post_custom-domains': () =>
-    (O['post_custom-domains'] ??= z.strictObject({
+    (O['post_custom-domains'] ??= z.strictObject<Shape>({
       domain: z.string().min(3).max(255).regex(new RegExp('^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])$')),
       type: s_CustomDomainProvisioningTypeEnum(),
       verification_method: s_CustomDomainVerificationMethodEnum().optional(),
@@ -837,21 +841,21 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       relying_party_identifier: z.string().max(255).optional(),
     })),
   get_default: () =>
-    (O.get_default ??= z.strictObject({})),
+    (O.get_default ??= z.strictObject<Shape>({})),
   patch_default: () =>
-    (O.patch_default ??= z.strictObject({
+    (O.patch_default ??= z.strictObject<Shape>({
       domain: z.string().min(3).max(255),
     })),
   'get_custom-domains_by_id': () =>
-    (O['get_custom-domains_by_id'] ??= z.strictObject({
+    (O['get_custom-domains_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'delete_custom-domains_by_id': () =>
-    (O['delete_custom-domains_by_id'] ??= z.strictObject({
+    (O['delete_custom-domains_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'patch_custom-domains_by_id': () =>
-    (O['patch_custom-domains_by_id'] ??= z.strictObject({
+    (O['patch_custom-domains_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       tls_policy: s_CustomDomainTlsPolicyEnum().optional(),
       custom_client_ip_header: s_CustomDomainCustomClientIpHeader().optional(),
@@ -859,15 +863,15 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       relying_party_identifier: z.string().max(255).nullable().optional(),
     })),
   post_test_domain: () =>
-    (O.post_test_domain ??= z.strictObject({
+    (O.post_test_domain ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   post_verify: () =>
-    (O.post_verify ??= z.strictObject({
+    (O.post_verify ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'get_device-credentials': () =>
-    (O['get_device-credentials'] ??= z.strictObject({
+    (O['get_device-credentials'] ??= z.strictObject<Shape>({
       page: z.int().min(0).optional(),
       per_page: z.int().min(1).max(100).optional(),
       include_totals: z.boolean().optional(),
@@ -878,7 +882,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       type: s_DeviceCredentialTypeEnum().optional(),
     })),
   'post_device-credentials': () =>
-    (O['post_device-credentials'] ??= z.strictObject({
+    (O['post_device-credentials'] ??= z.strictObject<Shape>({
       device_name: z.string().min(1),
       type: s_DeviceCredentialPublicKeyTypeEnum(),
       value: z.string().min(1),
@@ -886,11 +890,11 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       client_id: z.string().optional(),
     })),
   'delete_device-credentials_by_id': () =>
-    (O['delete_device-credentials_by_id'] ??= z.strictObject({
+    (O['delete_device-credentials_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'post_email-templates': () =>
-    (O['post_email-templates'] ??= z.strictObject({
+    (O['post_email-templates'] ??= z.strictObject<Shape>({
       template: s_EmailTemplateNameEnum(),
       body: z.string().nullable(),
       from: z.string().nullable(),
@@ -902,11 +906,11 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       enabled: z.boolean().nullable(),
     })),
   'get_email-templates_by_templateName': () =>
-    (O['get_email-templates_by_templateName'] ??= z.strictObject({
+    (O['get_email-templates_by_templateName'] ??= z.strictObject<Shape>({
       templateName: s_EmailTemplateNameEnum(),
     })),
   'put_email-templates_by_templateName': () =>
-    (O['put_email-templates_by_templateName'] ??= z.strictObject({
+    (O['put_email-templates_by_templateName'] ??= z.strictObject<Shape>({
       templateName: s_EmailTemplateNameEnum(),
       template: s_EmailTemplateNameEnum(),
       body: z.string().nullable(),
@@ -919,7 +923,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       enabled: z.boolean().nullable(),
     })),
   'patch_email-templates_by_templateName': () =>
-    (O['patch_email-templates_by_templateName'] ??= z.strictObject({
+    (O['patch_email-templates_by_templateName'] ??= z.strictObject<Shape>({
       templateName: s_EmailTemplateNameEnum(),
       template: s_EmailTemplateNameEnum().optional(),
       body: z.string().nullable().optional(),
@@ -932,12 +936,12 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       enabled: z.boolean().nullable().optional(),
     })),
   get_provider: () =>
-    (O.get_provider ??= z.strictObject({
+    (O.get_provider ??= z.strictObject<Shape>({
       fields: z.string().optional(),
       include_fields: z.boolean().optional(),
     })),
   post_provider: () =>
-    (O.post_provider ??= z.strictObject({
+    (O.post_provider ??= z.strictObject<Shape>({
       name: s_EmailProviderNameEnum(),
       enabled: z.boolean().optional(),
       default_from_address: z.string().optional(),
@@ -945,9 +949,9 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       settings: s_EmailSpecificProviderSettingsWithAdditionalProperties().optional(),
     })),
   delete_provider: () =>
-    (O.delete_provider ??= z.strictObject({})),
+    (O.delete_provider ??= z.strictObject<Shape>({})),
   patch_provider: () =>
-    (O.patch_provider ??= z.strictObject({
+    (O.patch_provider ??= z.strictObject<Shape>({
       name: s_EmailProviderNameEnum().optional(),
       enabled: z.boolean().optional(),
       default_from_address: z.string().optional(),
@@ -960,28 +964,28 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
         },
       ]))),
   'get_event-streams': () =>
-    (O['get_event-streams'] ??= z.strictObject({
+    (O['get_event-streams'] ??= z.strictObject<Shape>({
       from: z.string().optional(),
       take: z.int().min(1).max(100).optional(),
     })),
   'post_event-streams': () =>
-    (O['post_event-streams'] ??= z.strictObject({
-      body: z.union([
+    (O['post_event-streams'] ??= z.strictObject<Shape>({
+      body: z.union<Z[]>([
         s_CreateEventStreamWebHookRequestContent(),
         s_CreateEventStreamEventBridgeRequestContent(),
         s_CreateEventStreamActionRequestContent(),
       ]),
     })),
   'get_event-streams_by_id': () =>
-    (O['get_event-streams_by_id'] ??= z.strictObject({
+    (O['get_event-streams_by_id'] ??= z.strictObject<Shape>({
       id: z.string().min(26).max(26),
     })),
   'delete_event-streams_by_id': () =>
-    (O['delete_event-streams_by_id'] ??= z.strictObject({
+    (O['delete_event-streams_by_id'] ??= z.strictObject<Shape>({
       id: z.string().min(26).max(26),
     })),
   'patch_event-streams_by_id': () =>
-    (O['patch_event-streams_by_id'] ??= z.strictObject({
+    (O['patch_event-streams_by_id'] ??= z.strictObject<Shape>({
       id: z.string().min(26).max(26),
       name: z.string().min(1).max(128).optional(),
       subscriptions: z.array(s_EventStreamSubscription()).optional(),
@@ -989,7 +993,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       status: s_EventStreamStatusEnum().optional(),
     })),
   get_event_deliveries: () =>
-    (O.get_event_deliveries ??= z.strictObject({
+    (O.get_event_deliveries ??= z.strictObject<Shape>({
       id: z.string().min(26).max(26),
       statuses: z.string().optional(),
       event_types: z.string().optional(),
@@ -999,12 +1003,12 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       take: z.int().min(1).max(100).optional(),
     })),
   get_deliveries_by_event_id: () =>
-    (O.get_deliveries_by_event_id ??= z.strictObject({
+    (O.get_deliveries_by_event_id ??= z.strictObject<Shape>({
       id: z.string().min(26).max(26),
       event_id: z.string().min(26).max(26),
     })),
   post_redeliver: () =>
-    (O.post_redeliver ??= z.strictObject({
+    (O.post_redeliver ??= z.strictObject<Shape>({
       id: z.string().min(26).max(26),
       date_from: z.string().max(20).optional(),
       date_to: z.string().max(20).optional(),
@@ -1012,24 +1016,24 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       event_types: z.array(s_EventStreamEventTypeEnum()).optional(),
     })),
   post_redeliver_by_event_id: () =>
-    (O.post_redeliver_by_event_id ??= z.strictObject({
+    (O.post_redeliver_by_event_id ??= z.strictObject<Shape>({
       id: z.string().min(26).max(26),
       event_id: z.string().min(26).max(26),
     })),
   post_test_event: () =>
-    (O.post_test_event ??= z.strictObject({
+    (O.post_test_event ??= z.strictObject<Shape>({
       id: z.string().min(26).max(26),
       event_type: s_EventStreamTestEventTypeEnum(),
       data: s_TestEventDataContent().optional(),
     })),
   subscribe_events: () =>
-    (O.subscribe_events ??= z.strictObject({
+    (O.subscribe_events ??= z.strictObject<Shape>({
       from: z.string().max(1024).optional(),
       from_timestamp: z.string().max(20).optional(),
       event_type: s_EventStreamSubscribeEventsEventTypeParam().optional(),
     })),
   get_flows: () =>
-    (O.get_flows ??= z.strictObject({
+    (O.get_flows ??= z.strictObject<Shape>({
       page: z.int().min(0).max(1000).optional(),
       per_page: z.int().min(1).max(100).optional(),
       include_totals: z.boolean().optional(),
@@ -1037,36 +1041,36 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       synchronous: z.boolean().optional(),
     })),
   post_flows: () =>
-    (O.post_flows ??= z.strictObject({
+    (O.post_flows ??= z.strictObject<Shape>({
       name: z.string().min(1).max(150),
       actions: z.array(s_FlowAction()).optional(),
     })),
   get_flows_vault_connections: () =>
-    (O.get_flows_vault_connections ??= z.strictObject({
+    (O.get_flows_vault_connections ??= z.strictObject<Shape>({
       page: z.int().min(0).max(1000).optional(),
       per_page: z.int().min(1).max(100).optional(),
       include_totals: z.boolean().optional(),
     })),
   post_flows_vault_connections: () =>
-    (O.post_flows_vault_connections ??= z.strictObject({
+    (O.post_flows_vault_connections ??= z.strictObject<Shape>({
       body: s_CreateFlowsVaultConnectionRequestContent(),
     })),
   get_flows_vault_connections_by_id: () =>
-    (O.get_flows_vault_connections_by_id ??= z.strictObject({
+    (O.get_flows_vault_connections_by_id ??= z.strictObject<Shape>({
       id: z.string().max(30),
     })),
   delete_flows_vault_connections_by_id: () =>
-    (O.delete_flows_vault_connections_by_id ??= z.strictObject({
+    (O.delete_flows_vault_connections_by_id ??= z.strictObject<Shape>({
       id: z.string().max(30),
     })),
   patch_flows_vault_connections_by_id: () =>
-    (O.patch_flows_vault_connections_by_id ??= z.strictObject({
+    (O.patch_flows_vault_connections_by_id ??= z.strictObject<Shape>({
       id: z.string().max(30),
       name: z.string().min(1).max(150).optional(),
       setup: s_UpdateFlowsVaultConnectionSetup().optional(),
     })),
   get_flows_executions: () =>
-    (O.get_flows_executions ??= z.strictObject({
+    (O.get_flows_executions ??= z.strictObject<Shape>({
       flow_id: z.string().max(30),
       page: z.int().min(0).optional(),
       per_page: z.int().min(1).max(100).optional(),
@@ -1075,40 +1079,40 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       take: z.int().min(1).max(100).optional(),
     })),
   get_flows_executions_by_execution_id: () =>
-    (O.get_flows_executions_by_execution_id ??= z.strictObject({
+    (O.get_flows_executions_by_execution_id ??= z.strictObject<Shape>({
       flow_id: z.string().max(30),
       execution_id: z.string().max(30),
       hydrate: z.array(s_GetFlowExecutionRequestParametersHydrateEnum()).optional(),
     })),
   delete_flows_executions_by_execution_id: () =>
-    (O.delete_flows_executions_by_execution_id ??= z.strictObject({
+    (O.delete_flows_executions_by_execution_id ??= z.strictObject<Shape>({
       flow_id: z.string().max(30),
       execution_id: z.string().max(30),
     })),
   get_flows_by_id: () =>
-    (O.get_flows_by_id ??= z.strictObject({
+    (O.get_flows_by_id ??= z.strictObject<Shape>({
       id: z.string().max(30),
       hydrate: z.array(s_GetFlowRequestParametersHydrateEnum()).optional(),
     })),
   delete_flows_by_id: () =>
-    (O.delete_flows_by_id ??= z.strictObject({
+    (O.delete_flows_by_id ??= z.strictObject<Shape>({
       id: z.string().max(30),
     })),
   patch_flows_by_id: () =>
-    (O.patch_flows_by_id ??= z.strictObject({
+    (O.patch_flows_by_id ??= z.strictObject<Shape>({
       id: z.string().max(30),
       name: z.string().min(1).max(150).optional(),
       actions: z.array(s_FlowAction()).nullable().optional(),
     })),
   get_forms: () =>
-    (O.get_forms ??= z.strictObject({
+    (O.get_forms ??= z.strictObject<Shape>({
       page: z.int().min(0).max(1000).optional(),
       per_page: z.int().min(1).max(100).optional(),
       include_totals: z.boolean().optional(),
       hydrate: z.array(s_FormsRequestParametersHydrateEnum()).optional(),
     })),
   create_form: () =>
-    (O.create_form ??= z.strictObject({
+    (O.create_form ??= z.strictObject<Shape>({
       name: z.string().min(1).max(150),
       messages: s_FormMessages().optional(),
       languages: s_FormLanguages().optional(),
@@ -1119,16 +1123,16 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       style: s_FormStyle().optional(),
     })),
   get_form: () =>
-    (O.get_form ??= z.strictObject({
+    (O.get_form ??= z.strictObject<Shape>({
       id: z.string().max(30),
       hydrate: z.array(s_FormsRequestParametersHydrateEnum()).optional(),
     })),
   delete_form: () =>
-    (O.delete_form ??= z.strictObject({
+    (O.delete_form ??= z.strictObject<Shape>({
       id: z.string().max(30),
     })),
   patch_form: () =>
-    (O.patch_form ??= z.strictObject({
+    (O.patch_form ??= z.strictObject<Shape>({
       id: z.string().max(30),
       name: z.string().min(1).max(150).optional(),
       messages: s_FormMessagesNullable().optional(),
@@ -1140,7 +1144,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       style: s_FormStyleNullable().optional(),
     })),
   get_grants: () =>
-    (O.get_grants ??= z.strictObject({
+    (O.get_grants ??= z.strictObject<Shape>({
       per_page: z.int().min(1).max(100).optional(),
       page: z.int().min(0).optional(),
       include_totals: z.boolean().optional(),
@@ -1149,15 +1153,15 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       audience: z.string().optional(),
     })),
   delete_grants_by_user_id: () =>
-    (O.delete_grants_by_user_id ??= z.strictObject({
+    (O.delete_grants_by_user_id ??= z.strictObject<Shape>({
       user_id: z.string(),
     })),
   delete_grants_by_id: () =>
-    (O.delete_grants_by_id ??= z.strictObject({
+    (O.delete_grants_by_id ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   get_groups: () =>
-    (O.get_groups ??= z.strictObject({
+    (O.get_groups ??= z.strictObject<Shape>({
       connection_id: z.string().optional(),
       name: z.string().min(1).max(128).optional(),
       external_id: z.string().max(256).optional(),
@@ -1171,15 +1175,15 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       take: z.int().min(1).max(100).optional(),
     })),
   get_group: () =>
-    (O.get_group ??= z.strictObject({
+    (O.get_group ??= z.strictObject<Shape>({
       id: z.string().min(18).max(26),
     })),
   delete_group: () =>
-    (O.delete_group ??= z.strictObject({
+    (O.delete_group ??= z.strictObject<Shape>({
       id: z.string().min(18).max(26),
     })),
   get_group_members: () =>
-    (O.get_group_members ??= z.strictObject({
+    (O.get_group_members ??= z.strictObject<Shape>({
       id: z.string().min(18).max(26),
       fields: z.string().max(256).optional(),
       include_fields: z.boolean().optional(),
@@ -1187,7 +1191,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       take: z.int().min(1).max(100).optional(),
     })),
   post_ticket: () =>
-    (O.post_ticket ??= z.strictObject({
+    (O.post_ticket ??= z.strictObject<Shape>({
       'auth0-custom-domain': z.string().min(3).max(255).optional(),
       user_id: z.string(),
       email: z.string().optional(),
@@ -1197,91 +1201,91 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       allow_multiple_enrollments: z.boolean().optional(),
     })),
   get_enrollments_by_id: () =>
-    (O.get_enrollments_by_id ??= z.strictObject({
+    (O.get_enrollments_by_id ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   delete_enrollments_by_id: () =>
-    (O.delete_enrollments_by_id ??= z.strictObject({
+    (O.delete_enrollments_by_id ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   get_factors: () =>
-    (O.get_factors ??= z.strictObject({})),
+    (O.get_factors ??= z.strictObject<Shape>({})),
   get_factor_duo_settings: () =>
-    (O.get_factor_duo_settings ??= z.strictObject({})),
+    (O.get_factor_duo_settings ??= z.strictObject<Shape>({})),
   put_factor_duo_settings: () =>
-    (O.put_factor_duo_settings ??= z.strictObject({
+    (O.put_factor_duo_settings ??= z.strictObject<Shape>({
       ikey: z.string().max(10000).optional(),
       skey: z.string().max(10000).optional(),
       host: z.string().max(10000).optional(),
     })),
   patch_factor_duo_settings: () =>
-    (O.patch_factor_duo_settings ??= z.strictObject({
+    (O.patch_factor_duo_settings ??= z.strictObject<Shape>({
       ikey: z.string().max(10000).optional(),
       skey: z.string().max(10000).optional(),
       host: z.string().max(10000).optional(),
     })),
   'get_message-types': () =>
-    (O['get_message-types'] ??= z.strictObject({})),
+    (O['get_message-types'] ??= z.strictObject<Shape>({})),
   'put_message-types': () =>
-    (O['put_message-types'] ??= z.strictObject({
+    (O['put_message-types'] ??= z.strictObject<Shape>({
       message_types: z.array(s_GuardianFactorPhoneFactorMessageTypeEnum()),
     })),
   get_phone_twilio_factor_provider: () =>
-    (O.get_phone_twilio_factor_provider ??= z.strictObject({})),
+    (O.get_phone_twilio_factor_provider ??= z.strictObject<Shape>({})),
   put_twilio: () =>
-    (O.put_twilio ??= z.strictObject({
+    (O.put_twilio ??= z.strictObject<Shape>({
       from: z.string().max(64).nullable().optional(),
       messaging_service_sid: z.string().min(1).max(1000).nullable().optional(),
       auth_token: z.string().min(1).max(1000).nullable().optional(),
       sid: z.string().min(1).max(1000).nullable().optional(),
     })),
   get_guardian_phone_providers: () =>
-    (O.get_guardian_phone_providers ??= z.strictObject({})),
+    (O.get_guardian_phone_providers ??= z.strictObject<Shape>({})),
   put_phone_providers: () =>
-    (O.put_phone_providers ??= z.strictObject({
+    (O.put_phone_providers ??= z.strictObject<Shape>({
       provider: s_GuardianFactorsProviderSmsProviderEnum(),
     })),
   get_factor_phone_templates: () =>
-    (O.get_factor_phone_templates ??= z.strictObject({})),
+    (O.get_factor_phone_templates ??= z.strictObject<Shape>({})),
   put_factor_phone_templates: () =>
-    (O.put_factor_phone_templates ??= z.strictObject({
+    (O.put_factor_phone_templates ??= z.strictObject<Shape>({
       enrollment_message: z.string(),
       verification_message: z.string(),
     })),
   get_apns: () =>
-    (O.get_apns ??= z.strictObject({})),
+    (O.get_apns ??= z.strictObject<Shape>({})),
   put_apns: () =>
-    (O.put_apns ??= z.strictObject({
+    (O.put_apns ??= z.strictObject<Shape>({
       sandbox: z.boolean().optional(),
       bundle_id: z.string().min(1).max(1000).nullable().optional(),
       p12: z.string().min(1).max(10000).nullable().optional(),
     })),
   patch_apns: () =>
-    (O.patch_apns ??= z.strictObject({
+    (O.patch_apns ??= z.strictObject<Shape>({
       sandbox: z.boolean().optional(),
       bundle_id: z.string().min(1).max(1000).nullable().optional(),
       p12: z.string().min(1).max(10000).nullable().optional(),
     })),
   put_fcm: () =>
-    (O.put_fcm ??= z.strictObject({
+    (O.put_fcm ??= z.strictObject<Shape>({
       server_key: z.string().min(1).max(152).nullable().optional(),
     })),
   patch_fcm: () =>
-    (O.patch_fcm ??= z.strictObject({
+    (O.patch_fcm ??= z.strictObject<Shape>({
       server_key: z.string().min(1).max(152).nullable().optional(),
     })),
   put_fcmv1: () =>
-    (O.put_fcmv1 ??= z.strictObject({
+    (O.put_fcmv1 ??= z.strictObject<Shape>({
       server_credentials: z.string().min(1).max(10000).nullable().optional(),
     })),
   patch_fcmv1: () =>
-    (O.patch_fcmv1 ??= z.strictObject({
+    (O.patch_fcmv1 ??= z.strictObject<Shape>({
       server_credentials: z.string().min(1).max(10000).nullable().optional(),
     })),
   get_sns: () =>
-    (O.get_sns ??= z.strictObject({})),
+    (O.get_sns ??= z.strictObject<Shape>({})),
   put_sns: () =>
-    (O.put_sns ??= z.strictObject({
+    (O.put_sns ??= z.strictObject<Shape>({
       aws_access_key_id: z.string().min(1).max(1000).nullable().optional(),
       aws_secret_access_key: z.string().min(1).max(1000).nullable().optional(),
       aws_region: z.string().min(1).max(1000).regex(new RegExp('^(?:us-east-[0-9]{1,2}|us-west-[0-9]{1,2}|ap-southeast-[0-9]{1,2}|ap-northeast-[0-9]{1,2}|ap-central-[0-9]{1,2}|eu-west-[0-9]{1,2}|eu-central-[0-9]{1,2})$')).nullable().optional(),
@@ -1289,7 +1293,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       sns_gcm_platform_application_arn: z.string().min(1).max(1000).nullable().optional(),
     })),
   patch_sns: () =>
-    (O.patch_sns ??= z.strictObject({
+    (O.patch_sns ??= z.strictObject<Shape>({
       aws_access_key_id: z.string().min(1).max(1000).nullable().optional(),
       aws_secret_access_key: z.string().min(1).max(1000).nullable().optional(),
       aws_region: z.string().min(1).max(1000).regex(new RegExp('^(?:us-east-[0-9]{1,2}|us-west-[0-9]{1,2}|ap-southeast-[0-9]{1,2}|ap-northeast-[0-9]{1,2}|ap-central-[0-9]{1,2}|eu-west-[0-9]{1,2}|eu-central-[0-9]{1,2})$')).nullable().optional(),
@@ -1297,46 +1301,46 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       sns_gcm_platform_application_arn: z.string().min(1).max(1000).nullable().optional(),
     })),
   get_pn_providers: () =>
-    (O.get_pn_providers ??= z.strictObject({})),
+    (O.get_pn_providers ??= z.strictObject<Shape>({})),
   put_pn_providers: () =>
-    (O.put_pn_providers ??= z.strictObject({
+    (O.put_pn_providers ??= z.strictObject<Shape>({
       provider: s_GuardianFactorsProviderPushNotificationProviderDataEnum(),
     })),
   get_sms_twilio_factor_provider: () =>
-    (O.get_sms_twilio_factor_provider ??= z.strictObject({})),
+    (O.get_sms_twilio_factor_provider ??= z.strictObject<Shape>({})),
   put_sms_twilio_factor_provider: () =>
-    (O.put_sms_twilio_factor_provider ??= z.strictObject({
+    (O.put_sms_twilio_factor_provider ??= z.strictObject<Shape>({
       from: z.string().max(64).nullable().optional(),
       messaging_service_sid: z.string().min(1).max(1000).nullable().optional(),
       auth_token: z.string().min(1).max(1000).nullable().optional(),
       sid: z.string().min(1).max(1000).nullable().optional(),
     })),
   get_sms_providers: () =>
-    (O.get_sms_providers ??= z.strictObject({})),
+    (O.get_sms_providers ??= z.strictObject<Shape>({})),
   put_sms_providers: () =>
-    (O.put_sms_providers ??= z.strictObject({
+    (O.put_sms_providers ??= z.strictObject<Shape>({
       provider: s_GuardianFactorsProviderSmsProviderEnum(),
     })),
   get_factor_sms_templates: () =>
-    (O.get_factor_sms_templates ??= z.strictObject({})),
+    (O.get_factor_sms_templates ??= z.strictObject<Shape>({})),
   put_factor_sms_templates: () =>
-    (O.put_factor_sms_templates ??= z.strictObject({
+    (O.put_factor_sms_templates ??= z.strictObject<Shape>({
       enrollment_message: z.string(),
       verification_message: z.string(),
     })),
   put_factors_by_name: () =>
-    (O.put_factors_by_name ??= z.strictObject({
+    (O.put_factors_by_name ??= z.strictObject<Shape>({
       name: s_GuardianFactorNameEnum(),
       enabled: z.boolean(),
     })),
   get_policies: () =>
-    (O.get_policies ??= z.strictObject({})),
+    (O.get_policies ??= z.strictObject<Shape>({})),
   put_policies: () =>
-    (O.put_policies ??= z.strictObject({
+    (O.put_policies ??= z.strictObject<Shape>({
       body: s_SetGuardianPoliciesRequestContent(),
     })),
   get_hooks: () =>
-    (O.get_hooks ??= z.strictObject({
+    (O.get_hooks ??= z.strictObject<Shape>({
       page: z.int().min(0).optional(),
       per_page: z.int().min(0).max(100).optional(),
       include_totals: z.boolean().optional(),
@@ -1345,7 +1349,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       triggerId: s_HookTriggerIdEnum().optional(),
     })),
   post_hooks: () =>
-    (O.post_hooks ??= z.strictObject({
+    (O.post_hooks ??= z.strictObject<Shape>({
       name: z.string().regex(new RegExp('^[a-zA-Z0-9]([ \\-a-zA-Z0-9]*[a-zA-Z0-9])?$')),
       script: z.string().min(1),
       enabled: z.boolean().optional(),
@@ -1353,16 +1357,16 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       triggerId: s_HookTriggerIdEnum(),
     })),
   get_hooks_by_id: () =>
-    (O.get_hooks_by_id ??= z.strictObject({
+    (O.get_hooks_by_id ??= z.strictObject<Shape>({
       id: z.string(),
       fields: z.string().optional(),
     })),
   delete_hooks_by_id: () =>
-    (O.delete_hooks_by_id ??= z.strictObject({
+    (O.delete_hooks_by_id ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   patch_hooks_by_id: () =>
-    (O.patch_hooks_by_id ??= z.strictObject({
+    (O.patch_hooks_by_id ??= z.strictObject<Shape>({
       id: z.string(),
       name: z.string().regex(new RegExp('^[a-zA-Z0-9]([ \\-a-zA-Z0-9]*[a-zA-Z0-9])?$')).optional(),
       script: z.string().min(1).optional(),
@@ -1370,33 +1374,33 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       dependencies: s_HookDependencies().optional(),
     }).superRefine(checkRules([{ kind: 'at-least-one', fields: ['name', 'script', 'enabled', 'dependencies'] }]))),
   get_secrets: () =>
-    (O.get_secrets ??= z.strictObject({
+    (O.get_secrets ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   post_secrets: () =>
-    (O.post_secrets ??= z.strictObject({
+    (O.post_secrets ??= z.strictObject<Shape>({
       id: z.string(),
       body: s_CreateHookSecretRequestContent(),
     })),
   delete_secrets: () =>
-    (O.delete_secrets ??= z.strictObject({
+    (O.delete_secrets ??= z.strictObject<Shape>({
       id: z.string(),
       body: s_DeleteHookSecretRequestContent(),
     })),
   patch_secrets: () =>
-    (O.patch_secrets ??= z.strictObject({
+    (O.patch_secrets ??= z.strictObject<Shape>({
       id: z.string(),
       body: s_UpdateHookSecretRequestContent(),
     })),
   'post_users-exports': () =>
-    (O['post_users-exports'] ??= z.strictObject({
+    (O['post_users-exports'] ??= z.strictObject<Shape>({
       connection_id: z.string().regex(new RegExp('^con_[A-Za-z0-9]{16}$')).optional(),
       format: s_JobFileFormatEnum().optional(),
       limit: z.int().min(1).optional(),
       fields: z.array(s_CreateExportUsersFields()).optional(),
     })),
   'post_users-imports': () =>
-    (O['post_users-imports'] ??= z.strictObject({
+    (O['post_users-imports'] ??= z.strictObject<Shape>({
       users: z.string(),
       connection_id: z.string().regex(new RegExp('^con_[A-Za-z0-9]{16}$')),
       upsert: z.boolean().optional(),
@@ -1404,7 +1408,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       send_completion_email: z.boolean().optional(),
     })),
   'post_verification-email': () =>
-    (O['post_verification-email'] ??= z.strictObject({
+    (O['post_verification-email'] ??= z.strictObject<Shape>({
       'auth0-custom-domain': z.string().min(3).max(255).optional(),
       user_id: z.string(),
       client_id: z.string().optional(),
@@ -1412,78 +1416,78 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       organization_id: z.string().optional(),
     })),
   get_jobs_by_id: () =>
-    (O.get_jobs_by_id ??= z.strictObject({
+    (O.get_jobs_by_id ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   get_errors: () =>
-    (O.get_errors ??= z.strictObject({
+    (O.get_errors ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   get_custom_signing_keys: () =>
-    (O.get_custom_signing_keys ??= z.strictObject({})),
+    (O.get_custom_signing_keys ??= z.strictObject<Shape>({})),
   put_custom_signing_keys: () =>
-    (O.put_custom_signing_keys ??= z.strictObject({
+    (O.put_custom_signing_keys ??= z.strictObject<Shape>({
       keys: z.array(s_CustomSigningKeyJWK()).min(1),
     })),
   delete_custom_signing_keys: () =>
-    (O.delete_custom_signing_keys ??= z.strictObject({})),
+    (O.delete_custom_signing_keys ??= z.strictObject<Shape>({})),
   get_encryption_keys: () =>
-    (O.get_encryption_keys ??= z.strictObject({
+    (O.get_encryption_keys ??= z.strictObject<Shape>({
       page: z.int().min(0).optional(),
       per_page: z.int().min(1).max(100).optional(),
       include_totals: z.boolean().optional(),
     })),
   post_encryption: () =>
-    (O.post_encryption ??= z.strictObject({
+    (O.post_encryption ??= z.strictObject<Shape>({
       type: s_CreateEncryptionKeyType(),
     })),
   post_encryption_rekey: () =>
-    (O.post_encryption_rekey ??= z.strictObject({})),
+    (O.post_encryption_rekey ??= z.strictObject<Shape>({})),
   get_encryption_key: () =>
-    (O.get_encryption_key ??= z.strictObject({
+    (O.get_encryption_key ??= z.strictObject<Shape>({
       kid: z.string(),
     })),
   post_encryption_key: () =>
-    (O.post_encryption_key ??= z.strictObject({
+    (O.post_encryption_key ??= z.strictObject<Shape>({
       kid: z.string(),
       wrapped_key: z.string(),
     })),
   delete_encryption_key: () =>
-    (O.delete_encryption_key ??= z.strictObject({
+    (O.delete_encryption_key ??= z.strictObject<Shape>({
       kid: z.string(),
     })),
   post_encryption_wrapping_key: () =>
-    (O.post_encryption_wrapping_key ??= z.strictObject({
+    (O.post_encryption_wrapping_key ??= z.strictObject<Shape>({
       kid: z.string(),
     })),
   get_signing_keys: () =>
-    (O.get_signing_keys ??= z.strictObject({})),
+    (O.get_signing_keys ??= z.strictObject<Shape>({})),
   post_signing_keys: () =>
-    (O.post_signing_keys ??= z.strictObject({})),
+    (O.post_signing_keys ??= z.strictObject<Shape>({})),
   get_signing_key: () =>
-    (O.get_signing_key ??= z.strictObject({
+    (O.get_signing_key ??= z.strictObject<Shape>({
       kid: z.string(),
     })),
   put_signing_keys: () =>
-    (O.put_signing_keys ??= z.strictObject({
+    (O.put_signing_keys ??= z.strictObject<Shape>({
       kid: z.string(),
     })),
   'get_log-streams': () =>
-    (O['get_log-streams'] ??= z.strictObject({})),
+    (O['get_log-streams'] ??= z.strictObject<Shape>({})),
   'post_log-streams': () =>
-    (O['post_log-streams'] ??= z.strictObject({
+    (O['post_log-streams'] ??= z.strictObject<Shape>({
       body: s_CreateLogStreamRequestContent(),
     })),
   'get_log-streams_by_id': () =>
-    (O['get_log-streams_by_id'] ??= z.strictObject({
+    (O['get_log-streams_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'delete_log-streams_by_id': () =>
-    (O['delete_log-streams_by_id'] ??= z.strictObject({
+    (O['delete_log-streams_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'patch_log-streams_by_id': () =>
-    (O['patch_log-streams_by_id'] ??= z.strictObject({
+    (O['patch_log-streams_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       name: z.string().optional(),
       status: s_LogStreamStatusEnum().optional(),
@@ -1493,7 +1497,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       sink: s_LogStreamSinkPatch().optional(),
     })),
   get_logs: () =>
-    (O.get_logs ??= z.strictObject({
+    (O.get_logs ??= z.strictObject<Shape>({
       page: z.int().min(0).optional(),
       per_page: z.int().min(0).max(100).optional(),
       sort: z.string().optional(),
@@ -1505,28 +1509,28 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       search: z.string().optional(),
     })),
   get_logs_by_id: () =>
-    (O.get_logs_by_id ??= z.strictObject({
+    (O.get_logs_by_id ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'get_network-acls': () =>
-    (O['get_network-acls'] ??= z.strictObject({
+    (O['get_network-acls'] ??= z.strictObject<Shape>({
       page: z.int().min(0).optional(),
       per_page: z.int().min(0).max(100).optional(),
       include_totals: z.boolean().optional(),
     })),
   'post_network-acls': () =>
-    (O['post_network-acls'] ??= z.strictObject({
+    (O['post_network-acls'] ??= z.strictObject<Shape>({
       description: z.string().max(255),
       active: z.boolean(),
       priority: z.number().min(1).max(100).optional(),
       rule: s_NetworkAclRule(),
     })),
   'get_network-acls_by_id': () =>
-    (O['get_network-acls_by_id'] ??= z.strictObject({
+    (O['get_network-acls_by_id'] ??= z.strictObject<Shape>({
       id: z.string().max(36),
     })),
   'put_network-acls_by_id': () =>
-    (O['put_network-acls_by_id'] ??= z.strictObject({
+    (O['put_network-acls_by_id'] ??= z.strictObject<Shape>({
       id: z.string().max(36),
       description: z.string().max(255),
       active: z.boolean(),
@@ -1534,11 +1538,11 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       rule: s_NetworkAclRule(),
     })),
   'delete_network-acls_by_id': () =>
-    (O['delete_network-acls_by_id'] ??= z.strictObject({
+    (O['delete_network-acls_by_id'] ??= z.strictObject<Shape>({
       id: z.string().max(36),
     })),
   'patch_network-acls_by_id': () =>
-    (O['patch_network-acls_by_id'] ??= z.strictObject({
+    (O['patch_network-acls_by_id'] ??= z.strictObject<Shape>({
       id: z.string().max(36),
       description: z.string().max(255).optional(),
       active: z.boolean().optional(),
@@ -1546,7 +1550,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       rule: s_NetworkAclRule().optional(),
     })),
   get_organizations: () =>
-    (O.get_organizations ??= z.strictObject({
+    (O.get_organizations ??= z.strictObject<Shape>({
       page: z.int().min(0).max(1000).optional(),
       per_page: z.int().min(1).max(100).optional(),
       include_totals: z.boolean().optional(),
@@ -1555,7 +1559,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       sort: z.string().max(15).optional(),
     })),
   post_organizations: () =>
-    (O.post_organizations ??= z.strictObject({
+    (O.post_organizations ??= z.strictObject<Shape>({
       name: z.string().min(1).max(50),
       display_name: z.string().min(1).max(255).optional(),
       branding: s_OrganizationBranding().optional(),
@@ -1564,19 +1568,19 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       token_quota: s_CreateTokenQuota().optional(),
     })),
   get_name_by_name: () =>
-    (O.get_name_by_name ??= z.strictObject({
+    (O.get_name_by_name ??= z.strictObject<Shape>({
       name: z.string().min(1).max(50),
     })),
   get_organizations_by_id: () =>
-    (O.get_organizations_by_id ??= z.strictObject({
+    (O.get_organizations_by_id ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   delete_organizations_by_id: () =>
-    (O.delete_organizations_by_id ??= z.strictObject({
+    (O.delete_organizations_by_id ??= z.strictObject<Shape>({
       id: z.string().max(50),
     })),
   patch_organizations_by_id: () =>
-    (O.patch_organizations_by_id ??= z.strictObject({
+    (O.patch_organizations_by_id ??= z.strictObject<Shape>({
       id: z.string(),
       display_name: z.string().min(1).max(255).optional(),
       name: z.string().min(1).max(50).optional(),
@@ -1585,7 +1589,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       token_quota: s_UpdateTokenQuota().optional(),
     })),
   'get_organization-client-grants': () =>
-    (O['get_organization-client-grants'] ??= z.strictObject({
+    (O['get_organization-client-grants'] ??= z.strictObject<Shape>({
       id: z.string().max(50),
       audience: z.string().max(600).optional(),
       client_id: z.string().optional(),
@@ -1595,17 +1599,17 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       include_totals: z.boolean().optional(),
     })),
   'create_organization-client-grants': () =>
-    (O['create_organization-client-grants'] ??= z.strictObject({
+    (O['create_organization-client-grants'] ??= z.strictObject<Shape>({
       id: z.string().max(50),
       grant_id: z.string(),
     })),
   'delete_client-grants_by_grant_id': () =>
-    (O['delete_client-grants_by_grant_id'] ??= z.strictObject({
+    (O['delete_client-grants_by_grant_id'] ??= z.strictObject<Shape>({
       id: z.string().max(50),
       grant_id: z.string(),
     })),
   get_organization_connections: () =>
-    (O.get_organization_connections ??= z.strictObject({
+    (O.get_organization_connections ??= z.strictObject<Shape>({
       id: z.string().max(50),
       page: z.int().min(0).optional(),
       per_page: z.int().min(1).max(100).optional(),
@@ -1613,7 +1617,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       is_enabled: z.boolean().optional(),
     })),
   post_organization_connection: () =>
-    (O.post_organization_connection ??= z.strictObject({
+    (O.post_organization_connection ??= z.strictObject<Shape>({
       id: z.string().max(50),
       organization_connection_name: z.string().min(1).max(50).regex(new RegExp('^[^\u0000]*$')).optional(),
       assign_membership_on_login: z.boolean().optional(),
@@ -1624,17 +1628,17 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       connection_id: z.string().min(1).max(50),
     })),
   get_organization_connection: () =>
-    (O.get_organization_connection ??= z.strictObject({
+    (O.get_organization_connection ??= z.strictObject<Shape>({
       id: z.string().max(50),
       connection_id: z.string().min(1).max(50),
     })),
   delete_organization_connection: () =>
-    (O.delete_organization_connection ??= z.strictObject({
+    (O.delete_organization_connection ??= z.strictObject<Shape>({
       id: z.string().max(50),
       connection_id: z.string().min(1).max(50),
     })),
   patch_organization_connection: () =>
-    (O.patch_organization_connection ??= z.strictObject({
+    (O.patch_organization_connection ??= z.strictObject<Shape>({
       id: z.string().max(50),
       connection_id: z.string().min(1).max(50),
       organization_connection_name: z.string().min(1).max(50).regex(new RegExp('^[^\u0000]*$')).nullable().optional(),
@@ -1645,49 +1649,49 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       is_enabled: z.boolean().nullable().optional(),
     })),
   'get_discovery-domains': () =>
-    (O['get_discovery-domains'] ??= z.strictObject({
+    (O['get_discovery-domains'] ??= z.strictObject<Shape>({
       id: z.string(),
       from: z.string().optional(),
       take: z.int().min(1).max(100).optional(),
     })),
   'post_discovery-domains': () =>
-    (O['post_discovery-domains'] ??= z.strictObject({
+    (O['post_discovery-domains'] ??= z.strictObject<Shape>({
       id: z.string(),
       domain: z.string().min(3).max(255),
       status: s_OrganizationDiscoveryDomainStatus().optional(),
       use_for_organization_discovery: z.boolean().optional(),
     })),
   get_name_by_discovery_domain: () =>
-    (O.get_name_by_discovery_domain ??= z.strictObject({
+    (O.get_name_by_discovery_domain ??= z.strictObject<Shape>({
       id: z.string(),
       discovery_domain: z.string().min(3).max(255),
     })),
   'get_discovery-domains_by_discovery_domain_id': () =>
-    (O['get_discovery-domains_by_discovery_domain_id'] ??= z.strictObject({
+    (O['get_discovery-domains_by_discovery_domain_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       discovery_domain_id: z.string(),
     })),
   'delete_discovery-domains_by_discovery_domain_id': () =>
-    (O['delete_discovery-domains_by_discovery_domain_id'] ??= z.strictObject({
+    (O['delete_discovery-domains_by_discovery_domain_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       discovery_domain_id: z.string(),
     })),
   'patch_discovery-domains_by_discovery_domain_id': () =>
-    (O['patch_discovery-domains_by_discovery_domain_id'] ??= z.strictObject({
+    (O['patch_discovery-domains_by_discovery_domain_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       discovery_domain_id: z.string(),
       status: s_OrganizationDiscoveryDomainStatus().optional(),
       use_for_organization_discovery: z.boolean().optional(),
     })),
   get_enabled_connections: () =>
-    (O.get_enabled_connections ??= z.strictObject({
+    (O.get_enabled_connections ??= z.strictObject<Shape>({
       id: z.string().max(50),
       page: z.int().min(0).optional(),
       per_page: z.int().min(1).max(100).optional(),
       include_totals: z.boolean().optional(),
     })),
   post_enabled_connections: () =>
-    (O.post_enabled_connections ??= z.strictObject({
+    (O.post_enabled_connections ??= z.strictObject<Shape>({
       id: z.string().max(50),
       connection_id: z.string(),
       assign_membership_on_login: z.boolean().optional(),
@@ -1695,17 +1699,17 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       show_as_button: z.boolean().optional(),
     })),
   get_enabled_connections_by_connectionId: () =>
-    (O.get_enabled_connections_by_connectionId ??= z.strictObject({
+    (O.get_enabled_connections_by_connectionId ??= z.strictObject<Shape>({
       id: z.string().max(50),
       connectionId: z.string().min(1).max(50),
     })),
   delete_enabled_connections_by_connectionId: () =>
-    (O.delete_enabled_connections_by_connectionId ??= z.strictObject({
+    (O.delete_enabled_connections_by_connectionId ??= z.strictObject<Shape>({
       id: z.string().max(50),
       connectionId: z.string().min(1).max(50),
     })),
   patch_enabled_connections_by_connectionId: () =>
-    (O.patch_enabled_connections_by_connectionId ??= z.strictObject({
+    (O.patch_enabled_connections_by_connectionId ??= z.strictObject<Shape>({
       id: z.string().max(50),
       connectionId: z.string().min(1).max(50),
       assign_membership_on_login: z.boolean().optional(),
@@ -1713,7 +1717,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       show_as_button: z.boolean().optional(),
     })),
   get_invitations: () =>
-    (O.get_invitations ??= z.strictObject({
+    (O.get_invitations ??= z.strictObject<Shape>({
       id: z.string().max(50),
       page: z.int().min(0).optional(),
       per_page: z.int().min(1).max(100).optional(),
@@ -1723,7 +1727,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       sort: z.string().optional(),
     })),
   post_invitations: () =>
-    (O.post_invitations ??= z.strictObject({
+    (O.post_invitations ??= z.strictObject<Shape>({
       id: z.string().max(50),
       'auth0-custom-domain': z.string().min(3).max(255).optional(),
       inviter: s_OrganizationInvitationInviter(),
@@ -1737,19 +1741,19 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       send_invitation_email: z.boolean().optional(),
     })),
   get_invitations_by_invitation_id: () =>
-    (O.get_invitations_by_invitation_id ??= z.strictObject({
+    (O.get_invitations_by_invitation_id ??= z.strictObject<Shape>({
       id: z.string().max(50),
       invitation_id: z.string(),
       fields: z.string().optional(),
       include_fields: z.boolean().optional(),
     })),
   delete_invitations_by_invitation_id: () =>
-    (O.delete_invitations_by_invitation_id ??= z.strictObject({
+    (O.delete_invitations_by_invitation_id ??= z.strictObject<Shape>({
       id: z.string().max(50),
       invitation_id: z.string(),
     })),
   get_organization_members: () =>
-    (O.get_organization_members ??= z.strictObject({
+    (O.get_organization_members ??= z.strictObject<Shape>({
       id: z.string().max(50),
       page: z.int().min(0).max(1000).optional(),
       per_page: z.int().min(1).max(100).optional(),
@@ -1760,17 +1764,17 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       include_fields: z.boolean().optional(),
     })),
   post_members: () =>
-    (O.post_members ??= z.strictObject({
+    (O.post_members ??= z.strictObject<Shape>({
       id: z.string().max(50),
       members: z.array(z.string()).min(1),
     })),
   delete_members: () =>
-    (O.delete_members ??= z.strictObject({
+    (O.delete_members ??= z.strictObject<Shape>({
       id: z.string().max(50),
       members: z.array(z.string()).min(1),
     })),
   get_organization_member_roles: () =>
-    (O.get_organization_member_roles ??= z.strictObject({
+    (O.get_organization_member_roles ??= z.strictObject<Shape>({
       id: z.string().max(50),
       user_id: z.string(),
       page: z.int().min(0).max(1000).optional(),
@@ -1778,21 +1782,21 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       include_totals: z.boolean().optional(),
     })),
   post_organization_member_roles: () =>
-    (O.post_organization_member_roles ??= z.strictObject({
+    (O.post_organization_member_roles ??= z.strictObject<Shape>({
       id: z.string().max(50),
       user_id: z.string(),
       roles: z.array(z.string()).min(1),
     })),
   delete_organization_member_roles: () =>
-    (O.delete_organization_member_roles ??= z.strictObject({
+    (O.delete_organization_member_roles ??= z.strictObject<Shape>({
       id: z.string().max(50),
       user_id: z.string(),
       roles: z.array(z.string()).min(1),
     })),
   get_prompts: () =>
-    (O.get_prompts ??= z.strictObject({})),
+    (O.get_prompts ??= z.strictObject<Shape>({})),
   patch_prompts: () =>
-    (O.patch_prompts ??= z.strictObject({
+    (O.patch_prompts ??= z.strictObject<Shape>({
       universal_login_experience: s_UniversalLoginExperienceEnum().optional(),
       identifier_first: z.boolean().nullable().optional(),
       webauthn_platform_first_factor: z.boolean().nullable().optional(),
@@ -1803,7 +1807,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
         },
       ]))),
   get_all_rendering: () =>
-    (O.get_all_rendering ??= z.strictObject({
+    (O.get_all_rendering ??= z.strictObject<Shape>({
       fields: z.string().optional(),
       include_fields: z.boolean().optional(),
       page: z.int().min(0).optional(),
@@ -1814,36 +1818,36 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       rendering_mode: s_AculRenderingModeEnum().optional(),
     })),
   patch_bulk_rendering: () =>
-    (O.patch_bulk_rendering ??= z.strictObject({
+    (O.patch_bulk_rendering ??= z.strictObject<Shape>({
       configs: s_AculConfigs(),
     })),
   'get_custom-text_by_language': () =>
-    (O['get_custom-text_by_language'] ??= z.strictObject({
+    (O['get_custom-text_by_language'] ??= z.strictObject<Shape>({
       prompt: s_PromptGroupNameEnum(),
       language: s_PromptLanguageEnum(),
     })),
   'put_custom-text_by_language': () =>
-    (O['put_custom-text_by_language'] ??= z.strictObject({
+    (O['put_custom-text_by_language'] ??= z.strictObject<Shape>({
       prompt: s_PromptGroupNameEnum(),
       language: s_PromptLanguageEnum(),
       body: s_SetsCustomTextsByLanguageRequestContent(),
     })),
   get_partials: () =>
-    (O.get_partials ??= z.strictObject({
+    (O.get_partials ??= z.strictObject<Shape>({
       prompt: s_PartialGroupsEnum(),
     })),
   put_partials: () =>
-    (O.put_partials ??= z.strictObject({
+    (O.put_partials ??= z.strictObject<Shape>({
       prompt: s_PartialGroupsEnum(),
       body: s_SetPartialsRequestContent(),
     })),
   get_rendering: () =>
-    (O.get_rendering ??= z.strictObject({
+    (O.get_rendering ??= z.strictObject<Shape>({
       prompt: s_PromptGroupNameEnum(),
       screen: s_ScreenGroupNameEnum(),
     })),
   patch_rendering: () =>
-    (O.patch_rendering ??= z.strictObject({
+    (O.patch_rendering ??= z.strictObject<Shape>({
       prompt: s_PromptGroupNameEnum(),
       screen: s_ScreenGroupNameEnum(),
       rendering_mode: s_AculRenderingModeEnum().optional(),
@@ -1854,7 +1858,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       filters: s_AculFilters().optional(),
     })),
   get_refresh_tokens: () =>
-    (O.get_refresh_tokens ??= z.strictObject({
+    (O.get_refresh_tokens ??= z.strictObject<Shape>({
       user_id: z.string(),
       client_id: z.string().optional(),
       from: z.string().optional(),
@@ -1863,27 +1867,27 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       include_fields: z.boolean().optional(),
     })),
   revoke_refresh_tokens: () =>
-    (O.revoke_refresh_tokens ??= z.strictObject({
+    (O.revoke_refresh_tokens ??= z.strictObject<Shape>({
       ids: z.array(z.string().min(1).max(30)).min(1).optional(),
       user_id: z.string().min(1).max(300).optional(),
       client_id: z.string().min(1).max(64).optional(),
       audience: z.string().min(1).max(600).optional(),
     })),
   get_refresh_token: () =>
-    (O.get_refresh_token ??= z.strictObject({
+    (O.get_refresh_token ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   delete_refresh_token: () =>
-    (O.delete_refresh_token ??= z.strictObject({
+    (O.delete_refresh_token ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'patch_refresh-tokens_by_id': () =>
-    (O['patch_refresh-tokens_by_id'] ??= z.strictObject({
+    (O['patch_refresh-tokens_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       refresh_token_metadata: s_RefreshTokenMetadata().optional(),
     }).superRefine(checkRules([{ kind: 'at-least-one', fields: ['refresh_token_metadata'] }]))),
   'get_resource-servers': () =>
-    (O['get_resource-servers'] ??= z.strictObject({
+    (O['get_resource-servers'] ??= z.strictObject<Shape>({
       identifiers: z.array(z.string().min(1)).optional(),
       page: z.int().min(0).optional(),
       per_page: z.int().min(1).max(100).optional(),
@@ -1891,7 +1895,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       include_fields: z.boolean().optional(),
     })),
   'post_resource-servers': () =>
-    (O['post_resource-servers'] ??= z.strictObject({
+    (O['post_resource-servers'] ??= z.strictObject<Shape>({
       name: z.string().max(200).regex(new RegExp('^[^<>]+$')).optional(),
       identifier: z.string().min(1).max(600),
       scopes: z.array(s_ResourceServerScope()).optional(),
@@ -1912,16 +1916,16 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       authorization_policy: s_ResourceServerAuthorizationPolicy().optional(),
     })),
   'get_resource-servers_by_id': () =>
-    (O['get_resource-servers_by_id'] ??= z.strictObject({
+    (O['get_resource-servers_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       include_fields: z.boolean().optional(),
     })),
   'delete_resource-servers_by_id': () =>
-    (O['delete_resource-servers_by_id'] ??= z.strictObject({
+    (O['delete_resource-servers_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'patch_resource-servers_by_id': () =>
-    (O['patch_resource-servers_by_id'] ??= z.strictObject({
+    (O['patch_resource-servers_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       name: z.string().max(200).regex(new RegExp('^[^<>]+$')).optional(),
       scopes: z.array(s_ResourceServerScope()).optional(),
@@ -1942,62 +1946,62 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       authorization_policy: s_ResourceServerAuthorizationPolicy().optional(),
     })),
   get_risk_assessments_settings: () =>
-    (O.get_risk_assessments_settings ??= z.strictObject({})),
+    (O.get_risk_assessments_settings ??= z.strictObject<Shape>({})),
   patch_risk_assessments_settings: () =>
-    (O.patch_risk_assessments_settings ??= z.strictObject({
+    (O.patch_risk_assessments_settings ??= z.strictObject<Shape>({
       enabled: z.boolean(),
     })),
   'get_new-device': () =>
-    (O['get_new-device'] ??= z.strictObject({})),
+    (O['get_new-device'] ??= z.strictObject<Shape>({})),
   'patch_new-device': () =>
-    (O['patch_new-device'] ??= z.strictObject({
+    (O['patch_new-device'] ??= z.strictObject<Shape>({
       remember_for: z.int().min(1).max(365),
     })),
   get_roles: () =>
-    (O.get_roles ??= z.strictObject({
+    (O.get_roles ??= z.strictObject<Shape>({
       per_page: z.int().min(1).max(100).optional(),
       page: z.int().min(0).optional(),
       include_totals: z.boolean().optional(),
       name_filter: z.string().optional(),
     })),
   post_roles: () =>
-    (O.post_roles ??= z.strictObject({
+    (O.post_roles ??= z.strictObject<Shape>({
       name: z.string(),
       description: z.string().optional(),
     })),
   get_roles_by_id: () =>
-    (O.get_roles_by_id ??= z.strictObject({
+    (O.get_roles_by_id ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   delete_roles_by_id: () =>
-    (O.delete_roles_by_id ??= z.strictObject({
+    (O.delete_roles_by_id ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   patch_roles_by_id: () =>
-    (O.patch_roles_by_id ??= z.strictObject({
+    (O.patch_roles_by_id ??= z.strictObject<Shape>({
       id: z.string(),
       name: z.string().optional(),
       description: z.string().optional(),
     })),
   get_role_permission: () =>
-    (O.get_role_permission ??= z.strictObject({
+    (O.get_role_permission ??= z.strictObject<Shape>({
       id: z.string(),
       per_page: z.int().min(1).max(100).optional(),
       page: z.int().min(0).optional(),
       include_totals: z.boolean().optional(),
     })),
   post_role_permission_assignment: () =>
-    (O.post_role_permission_assignment ??= z.strictObject({
+    (O.post_role_permission_assignment ??= z.strictObject<Shape>({
       id: z.string(),
       permissions: z.array(s_PermissionRequestPayload()).min(1),
     })),
   delete_role_permission_assignment: () =>
-    (O.delete_role_permission_assignment ??= z.strictObject({
+    (O.delete_role_permission_assignment ??= z.strictObject<Shape>({
       id: z.string(),
       permissions: z.array(s_PermissionRequestPayload()).min(1),
     })),
   get_role_user: () =>
-    (O.get_role_user ??= z.strictObject({
+    (O.get_role_user ??= z.strictObject<Shape>({
       id: z.string(),
       per_page: z.int().min(1).max(100).optional(),
       page: z.int().min(0).optional(),
@@ -2006,12 +2010,12 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       take: z.int().min(1).max(100).optional(),
     })),
   post_role_users: () =>
-    (O.post_role_users ??= z.strictObject({
+    (O.post_role_users ??= z.strictObject<Shape>({
       id: z.string(),
       users: z.array(z.string()),
     })),
   get_rules: () =>
-    (O.get_rules ??= z.strictObject({
+    (O.get_rules ??= z.strictObject<Shape>({
       page: z.int().min(0).optional(),
       per_page: z.int().min(0).max(100).optional(),
       include_totals: z.boolean().optional(),
@@ -2020,35 +2024,35 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       include_fields: z.boolean().optional(),
     })),
   post_rules: () =>
-    (O.post_rules ??= z.strictObject({
+    (O.post_rules ??= z.strictObject<Shape>({
       name: z.string().regex(new RegExp('^[a-zA-Z0-9]([ \\-a-zA-Z0-9]*[a-zA-Z0-9])?$')),
       script: z.string().min(1),
       order: z.number().min(0).optional(),
       enabled: z.boolean().optional(),
     })),
   'get_rules-configs': () =>
-    (O['get_rules-configs'] ??= z.strictObject({})),
+    (O['get_rules-configs'] ??= z.strictObject<Shape>({})),
   'put_rules-configs_by_key': () =>
-    (O['put_rules-configs_by_key'] ??= z.strictObject({
+    (O['put_rules-configs_by_key'] ??= z.strictObject<Shape>({
       key: z.string().min(1).max(127),
       value: z.string(),
     })),
   'delete_rules-configs_by_key': () =>
-    (O['delete_rules-configs_by_key'] ??= z.strictObject({
+    (O['delete_rules-configs_by_key'] ??= z.strictObject<Shape>({
       key: z.string().min(1).max(127),
     })),
   get_rules_by_id: () =>
-    (O.get_rules_by_id ??= z.strictObject({
+    (O.get_rules_by_id ??= z.strictObject<Shape>({
       id: z.string(),
       fields: z.string().optional(),
       include_fields: z.boolean().optional(),
     })),
   delete_rules_by_id: () =>
-    (O.delete_rules_by_id ??= z.strictObject({
+    (O.delete_rules_by_id ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   patch_rules_by_id: () =>
-    (O.patch_rules_by_id ??= z.strictObject({
+    (O.patch_rules_by_id ??= z.strictObject<Shape>({
       id: z.string(),
       script: z.string().min(1).optional(),
       name: z.string().regex(new RegExp('^[a-zA-Z0-9]([ \\-a-zA-Z0-9]*[a-zA-Z0-9])?$')).optional(),
@@ -2056,13 +2060,13 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       enabled: z.boolean().optional(),
     }).superRefine(checkRules([{ kind: 'at-least-one', fields: ['script', 'name', 'order', 'enabled'] }]))),
   'get_self-service-profiles': () =>
-    (O['get_self-service-profiles'] ??= z.strictObject({
+    (O['get_self-service-profiles'] ??= z.strictObject<Shape>({
       page: z.int().min(0).optional(),
       per_page: z.int().min(1).max(100).optional(),
       include_totals: z.boolean().optional(),
     })),
   'post_self-service-profiles': () =>
-    (O['post_self-service-profiles'] ??= z.strictObject({
+    (O['post_self-service-profiles'] ??= z.strictObject<Shape>({
       name: z.string().min(1).max(100),
       description: z.string().min(1).max(140).optional(),
       branding: s_SelfServiceProfileBrandingProperties().optional(),
@@ -2071,15 +2075,15 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       user_attribute_profile_id: z.string().optional(),
     })),
   'get_self-service-profiles_by_id': () =>
-    (O['get_self-service-profiles_by_id'] ??= z.strictObject({
+    (O['get_self-service-profiles_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'delete_self-service-profiles_by_id': () =>
-    (O['delete_self-service-profiles_by_id'] ??= z.strictObject({
+    (O['delete_self-service-profiles_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'patch_self-service-profiles_by_id': () =>
-    (O['patch_self-service-profiles_by_id'] ??= z.strictObject({
+    (O['patch_self-service-profiles_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       name: z.string().min(1).max(100).optional(),
       description: s_SelfServiceProfileDescription().optional(),
@@ -2089,20 +2093,20 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       user_attribute_profile_id: z.string().nullable().optional(),
     })),
   get_self_service_profile_custom_text: () =>
-    (O.get_self_service_profile_custom_text ??= z.strictObject({
+    (O.get_self_service_profile_custom_text ??= z.strictObject<Shape>({
       id: z.string(),
       language: s_SelfServiceProfileCustomTextLanguageEnum(),
       page: s_SelfServiceProfileCustomTextPageEnum(),
     })),
   put_self_service_profile_custom_text: () =>
-    (O.put_self_service_profile_custom_text ??= z.strictObject({
+    (O.put_self_service_profile_custom_text ??= z.strictObject<Shape>({
       id: z.string(),
       language: s_SelfServiceProfileCustomTextLanguageEnum(),
       page: s_SelfServiceProfileCustomTextPageEnum(),
       body: s_SetSelfServiceProfileCustomTextRequestContent(),
     })),
   'post_sso-ticket': () =>
-    (O['post_sso-ticket'] ??= z.strictObject({
+    (O['post_sso-ticket'] ??= z.strictObject<Shape>({
       id: z.string(),
       'auth0-custom-domain': z.string().min(3).max(255).optional(),
       connection_id: z.string().optional(),
@@ -2116,47 +2120,47 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       enabled_features: s_SelfServiceProfileSsoTicketEnabledFeatures().optional(),
     })),
   post_revoke: () =>
-    (O.post_revoke ??= z.strictObject({
+    (O.post_revoke ??= z.strictObject<Shape>({
       profileId: z.string(),
       id: z.string(),
     })),
   get_session: () =>
-    (O.get_session ??= z.strictObject({
+    (O.get_session ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   delete_session: () =>
-    (O.delete_session ??= z.strictObject({
+    (O.delete_session ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   patch_sessions_by_id: () =>
-    (O.patch_sessions_by_id ??= z.strictObject({
+    (O.patch_sessions_by_id ??= z.strictObject<Shape>({
       id: z.string(),
       session_metadata: s_SessionMetadata().optional(),
     }).superRefine(checkRules([{ kind: 'at-least-one', fields: ['session_metadata'] }]))),
   revoke_session: () =>
-    (O.revoke_session ??= z.strictObject({
+    (O.revoke_session ??= z.strictObject<Shape>({
       id: z.string().max(50),
     })),
   'get_active-users': () =>
-    (O['get_active-users'] ??= z.strictObject({})),
+    (O['get_active-users'] ??= z.strictObject<Shape>({})),
   get_daily: () =>
-    (O.get_daily ??= z.strictObject({
+    (O.get_daily ??= z.strictObject<Shape>({
       from: z.string().optional(),
       to: z.string().optional(),
     })),
   'get_supplemental-signals': () =>
-    (O['get_supplemental-signals'] ??= z.strictObject({})),
+    (O['get_supplemental-signals'] ??= z.strictObject<Shape>({})),
   'patch_supplemental-signals': () =>
-    (O['patch_supplemental-signals'] ??= z.strictObject({
+    (O['patch_supplemental-signals'] ??= z.strictObject<Shape>({
       akamai_enabled: z.boolean(),
     })),
   tenant_settings_route: () =>
-    (O.tenant_settings_route ??= z.strictObject({
+    (O.tenant_settings_route ??= z.strictObject<Shape>({
       fields: z.string().optional(),
       include_fields: z.boolean().optional(),
     })),
   patch_settings: () =>
-    (O.patch_settings ??= z.strictObject({
+    (O.patch_settings ??= z.strictObject<Shape>({
       change_password: s_TenantSettingsPasswordPage().optional(),
       device_flow: s_TenantSettingsDeviceFlow().optional(),
       guardian_mfa_page: s_TenantSettingsGuardianPage().optional(),
@@ -2212,7 +2216,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
         },
       ]))),
   'post_email-verification': () =>
-    (O['post_email-verification'] ??= z.strictObject({
+    (O['post_email-verification'] ??= z.strictObject<Shape>({
       'auth0-custom-domain': z.string().min(3).max(255).optional(),
       result_url: z.string().optional(),
       user_id: z.string(),
@@ -2223,7 +2227,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       identity: s_Identity().optional(),
     })),
   'post_password-change': () =>
-    (O['post_password-change'] ??= z.strictObject({
+    (O['post_password-change'] ??= z.strictObject<Shape>({
       'auth0-custom-domain': z.string().min(3).max(255).optional(),
       result_url: z.string().optional(),
       user_id: z.string().optional(),
@@ -2259,83 +2263,83 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
         },
       ]))),
   'get_token-exchange-profiles': () =>
-    (O['get_token-exchange-profiles'] ??= z.strictObject({
+    (O['get_token-exchange-profiles'] ??= z.strictObject<Shape>({
       from: z.string().optional(),
       take: z.int().min(1).max(100).optional(),
     })),
   'post_token-exchange-profiles': () =>
-    (O['post_token-exchange-profiles'] ??= z.strictObject({
+    (O['post_token-exchange-profiles'] ??= z.strictObject<Shape>({
       name: z.string().min(3).max(50),
       subject_token_type: z.string().min(8).max(100),
       action_id: z.string().min(1).max(36),
       type: s_TokenExchangeProfileTypeEnum(),
     })),
   'get_token-exchange-profiles_by_id': () =>
-    (O['get_token-exchange-profiles_by_id'] ??= z.strictObject({
+    (O['get_token-exchange-profiles_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'delete_token-exchange-profiles_by_id': () =>
-    (O['delete_token-exchange-profiles_by_id'] ??= z.strictObject({
+    (O['delete_token-exchange-profiles_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'patch_token-exchange-profiles_by_id': () =>
-    (O['patch_token-exchange-profiles_by_id'] ??= z.strictObject({
+    (O['patch_token-exchange-profiles_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       name: z.string().min(3).max(50).optional(),
       subject_token_type: z.string().min(8).max(100).optional(),
     }).superRefine(checkRules([{ kind: 'at-least-one', fields: ['name', 'subject_token_type'] }]))),
   'get_user-attribute-profiles': () =>
-    (O['get_user-attribute-profiles'] ??= z.strictObject({
+    (O['get_user-attribute-profiles'] ??= z.strictObject<Shape>({
       from: z.string().optional(),
       take: z.int().min(1).optional(),
     })),
   'post_user-attribute-profiles': () =>
-    (O['post_user-attribute-profiles'] ??= z.strictObject({
+    (O['post_user-attribute-profiles'] ??= z.strictObject<Shape>({
       name: s_UserAttributeProfileName(),
       user_id: s_UserAttributeProfileUserId().optional(),
       user_attributes: s_UserAttributeProfileUserAttributes(),
     })),
   get_user_attribute_profile_templates: () =>
-    (O.get_user_attribute_profile_templates ??= z.strictObject({})),
+    (O.get_user_attribute_profile_templates ??= z.strictObject<Shape>({})),
   get_user_attribute_profile_template: () =>
-    (O.get_user_attribute_profile_template ??= z.strictObject({
+    (O.get_user_attribute_profile_template ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'get_user-attribute-profiles_by_id': () =>
-    (O['get_user-attribute-profiles_by_id'] ??= z.strictObject({
+    (O['get_user-attribute-profiles_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'delete_user-attribute-profiles_by_id': () =>
-    (O['delete_user-attribute-profiles_by_id'] ??= z.strictObject({
+    (O['delete_user-attribute-profiles_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'patch_user-attribute-profiles_by_id': () =>
-    (O['patch_user-attribute-profiles_by_id'] ??= z.strictObject({
+    (O['patch_user-attribute-profiles_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       name: s_UserAttributeProfileName().optional(),
       user_id: s_UserAttributeProfilePatchUserId().optional(),
       user_attributes: s_UserAttributeProfileUserAttributes().optional(),
     })),
   'get_user-blocks': () =>
-    (O['get_user-blocks'] ??= z.strictObject({
+    (O['get_user-blocks'] ??= z.strictObject<Shape>({
       identifier: z.string(),
       consider_brute_force_enablement: z.boolean().optional(),
     })),
   'delete_user-blocks': () =>
-    (O['delete_user-blocks'] ??= z.strictObject({
+    (O['delete_user-blocks'] ??= z.strictObject<Shape>({
       identifier: z.string(),
     })),
   'get_user-blocks_by_id': () =>
-    (O['get_user-blocks_by_id'] ??= z.strictObject({
+    (O['get_user-blocks_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       consider_brute_force_enablement: z.boolean().optional(),
     })),
   'delete_user-blocks_by_id': () =>
-    (O['delete_user-blocks_by_id'] ??= z.strictObject({
+    (O['delete_user-blocks_by_id'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   get_users: () =>
-    (O.get_users ??= z.strictObject({
+    (O.get_users ??= z.strictObject<Shape>({
       page: z.int().min(0).optional(),
       per_page: z.int().min(0).max(100).optional(),
       include_totals: z.boolean().optional(),
@@ -2348,7 +2352,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       primary_order: z.boolean().optional(),
     })),
   post_users: () =>
-    (O.post_users ??= z.strictObject({
+    (O.post_users ??= z.strictObject<Shape>({
       'auth0-custom-domain': z.string().min(3).max(255).optional(),
       email: z.string().optional(),
       phone_number: z.string().regex(new RegExp('^\\+[0-9]{1,15}$')).optional(),
@@ -2369,23 +2373,23 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       username: z.string().min(1).max(128).optional(),
     })),
   'get_users-by-email': () =>
-    (O['get_users-by-email'] ??= z.strictObject({
+    (O['get_users-by-email'] ??= z.strictObject<Shape>({
       fields: z.string().optional(),
       include_fields: z.boolean().optional(),
       email: z.string(),
     })),
   get_users_by_id: () =>
-    (O.get_users_by_id ??= z.strictObject({
+    (O.get_users_by_id ??= z.strictObject<Shape>({
       id: z.string(),
       fields: z.string().optional(),
       include_fields: z.boolean().optional(),
     })),
   delete_users_by_id: () =>
-    (O.delete_users_by_id ??= z.strictObject({
+    (O.delete_users_by_id ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   patch_users_by_id: () =>
-    (O.patch_users_by_id ??= z.strictObject({
+    (O.patch_users_by_id ??= z.strictObject<Shape>({
       id: z.string(),
       'auth0-custom-domain': z.string().min(3).max(255).optional(),
       blocked: z.boolean().optional(),
@@ -2408,19 +2412,19 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       username: z.string().min(1).max(128).nullable().optional(),
     })),
   'get_authentication-methods': () =>
-    (O['get_authentication-methods'] ??= z.strictObject({
+    (O['get_authentication-methods'] ??= z.strictObject<Shape>({
       id: z.string(),
       page: z.int().min(0).optional(),
       per_page: z.int().min(0).max(100).optional(),
       include_totals: z.boolean().optional(),
     })),
   'put_authentication-methods': () =>
-    (O['put_authentication-methods'] ??= z.strictObject({
+    (O['put_authentication-methods'] ??= z.strictObject<Shape>({
       id: z.string(),
       body: s_SetUserAuthenticationMethodsRequestContent(),
     })),
   'post_authentication-methods': () =>
-    (O['post_authentication-methods'] ??= z.strictObject({
+    (O['post_authentication-methods'] ??= z.strictObject<Shape>({
       id: z.string(),
       type: s_CreatedUserAuthenticationMethodTypeEnum(),
       name: z.string().optional(),
@@ -2440,51 +2444,51 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       transports: z.array(z.string()).optional(),
     })),
   'delete_authentication-methods': () =>
-    (O['delete_authentication-methods'] ??= z.strictObject({
+    (O['delete_authentication-methods'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'get_authentication-methods_by_authentication_method_id': () =>
-    (O['get_authentication-methods_by_authentication_method_id'] ??= z.strictObject({
+    (O['get_authentication-methods_by_authentication_method_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       authentication_method_id: z.string(),
     })),
   'delete_authentication-methods_by_authentication_method_id': () =>
-    (O['delete_authentication-methods_by_authentication_method_id'] ??= z.strictObject({
+    (O['delete_authentication-methods_by_authentication_method_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       authentication_method_id: z.string(),
     })),
   'patch_authentication-methods_by_authentication_method_id': () =>
-    (O['patch_authentication-methods_by_authentication_method_id'] ??= z.strictObject({
+    (O['patch_authentication-methods_by_authentication_method_id'] ??= z.strictObject<Shape>({
       id: z.string(),
       authentication_method_id: z.string(),
       name: z.string().optional(),
       preferred_authentication_method: s_PreferredAuthenticationMethodEnum().optional(),
     })),
   delete_authenticators: () =>
-    (O.delete_authenticators ??= z.strictObject({
+    (O.delete_authenticators ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'get_connected-accounts': () =>
-    (O['get_connected-accounts'] ??= z.strictObject({
+    (O['get_connected-accounts'] ??= z.strictObject<Shape>({
       id: z.string(),
       from: z.string().optional(),
       take: z.int().min(1).max(100).optional(),
     })),
   get_enrollments: () =>
-    (O.get_enrollments ??= z.strictObject({
+    (O.get_enrollments ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   'get_federated-connections-tokensets': () =>
-    (O['get_federated-connections-tokensets'] ??= z.strictObject({
+    (O['get_federated-connections-tokensets'] ??= z.strictObject<Shape>({
       id: z.string().max(300),
     })),
   'delete_federated-connections-tokensets_by_tokenset_id': () =>
-    (O['delete_federated-connections-tokensets_by_tokenset_id'] ??= z.strictObject({
+    (O['delete_federated-connections-tokensets_by_tokenset_id'] ??= z.strictObject<Shape>({
       id: z.string().max(300),
       tokenset_id: z.string().max(36),
     })),
   get_user_groups: () =>
-    (O.get_user_groups ??= z.strictObject({
+    (O.get_user_groups ??= z.strictObject<Shape>({
       id: z.string(),
       fields: z.string().max(256).optional(),
       include_fields: z.boolean().optional(),
@@ -2495,7 +2499,7 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       take: z.int().min(1).max(100).optional(),
     })),
   post_identities: () =>
-    (O.post_identities ??= z.strictObject({
+    (O.post_identities ??= z.strictObject<Shape>({
       id: z.string(),
       provider: s_UserIdentityProviderEnum().optional(),
       connection_id: z.string().regex(new RegExp('^con_[A-Za-z0-9]{16}$')).optional(),
@@ -2503,13 +2507,13 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       link_with: z.string().optional(),
     }).superRefine(checkRules([{ kind: 'at-least-one', fields: ['provider', 'connection_id', 'user_id', 'link_with'] }]))),
   delete_user_identity_by_user_id: () =>
-    (O.delete_user_identity_by_user_id ??= z.strictObject({
+    (O.delete_user_identity_by_user_id ??= z.strictObject<Shape>({
       id: z.string(),
       provider: s_UserIdentityProviderEnum(),
       user_id: z.string(),
     })),
   get_logs_by_user: () =>
-    (O.get_logs_by_user ??= z.strictObject({
+    (O.get_logs_by_user ??= z.strictObject<Shape>({
       id: z.string(),
       page: z.int().optional(),
       per_page: z.int().min(1).max(100).optional(),
@@ -2517,100 +2521,100 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       include_totals: z.boolean().optional(),
     })),
   'post_invalidate-remember-browser': () =>
-    (O['post_invalidate-remember-browser'] ??= z.strictObject({
+    (O['post_invalidate-remember-browser'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   delete_multifactor_by_provider: () =>
-    (O.delete_multifactor_by_provider ??= z.strictObject({
+    (O.delete_multifactor_by_provider ??= z.strictObject<Shape>({
       id: z.string(),
       provider: s_UserMultifactorProviderEnum(),
     })),
   get_user_organizations: () =>
-    (O.get_user_organizations ??= z.strictObject({
+    (O.get_user_organizations ??= z.strictObject<Shape>({
       id: z.string(),
       page: z.int().min(0).max(1000).optional(),
       per_page: z.int().min(1).max(100).optional(),
       include_totals: z.boolean().optional(),
     })),
   get_permissions: () =>
-    (O.get_permissions ??= z.strictObject({
+    (O.get_permissions ??= z.strictObject<Shape>({
       id: z.string(),
       per_page: z.int().min(1).max(100).optional(),
       page: z.int().min(0).optional(),
       include_totals: z.boolean().optional(),
     })),
   post_permissions: () =>
-    (O.post_permissions ??= z.strictObject({
+    (O.post_permissions ??= z.strictObject<Shape>({
       id: z.string(),
       permissions: z.array(s_PermissionRequestPayload()).min(1),
     })),
   delete_permissions: () =>
-    (O.delete_permissions ??= z.strictObject({
+    (O.delete_permissions ??= z.strictObject<Shape>({
       id: z.string(),
       permissions: z.array(s_PermissionRequestPayload()).min(1),
     })),
   'post_recovery-code-regeneration': () =>
-    (O['post_recovery-code-regeneration'] ??= z.strictObject({
+    (O['post_recovery-code-regeneration'] ??= z.strictObject<Shape>({
       id: z.string(),
     })),
   user_revoke_access: () =>
-    (O.user_revoke_access ??= z.strictObject({
+    (O.user_revoke_access ??= z.strictObject<Shape>({
       id: z.string(),
       session_id: z.string().max(50).optional(),
       preserve_refresh_tokens: z.boolean().optional(),
     })),
   post_clear_assessors: () =>
-    (O.post_clear_assessors ??= z.strictObject({
+    (O.post_clear_assessors ??= z.strictObject<Shape>({
       id: z.string().max(1024),
       connection: z.string().min(1).max(128).regex(new RegExp('^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$')),
       assessors: z.array(s_AssessorsTypeEnum()).min(1),
     })),
   get_user_roles: () =>
-    (O.get_user_roles ??= z.strictObject({
+    (O.get_user_roles ??= z.strictObject<Shape>({
       id: z.string(),
       per_page: z.int().min(1).max(100).optional(),
       page: z.int().min(0).optional(),
       include_totals: z.boolean().optional(),
     })),
   post_user_roles: () =>
-    (O.post_user_roles ??= z.strictObject({
+    (O.post_user_roles ??= z.strictObject<Shape>({
       id: z.string(),
       roles: z.array(z.string().min(1)).min(1),
     })),
   delete_user_roles: () =>
-    (O.delete_user_roles ??= z.strictObject({
+    (O.delete_user_roles ??= z.strictObject<Shape>({
       id: z.string(),
       roles: z.array(z.string().min(1)).min(1),
     })),
   get_refresh_tokens_for_user: () =>
-    (O.get_refresh_tokens_for_user ??= z.strictObject({
+    (O.get_refresh_tokens_for_user ??= z.strictObject<Shape>({
       user_id: z.string(),
       include_totals: z.boolean().optional(),
       from: z.string().optional(),
       take: z.int().min(1).max(100).optional(),
     })),
   delete_refresh_tokens_for_user: () =>
-    (O.delete_refresh_tokens_for_user ??= z.strictObject({
+    (O.delete_refresh_tokens_for_user ??= z.strictObject<Shape>({
       user_id: z.string(),
     })),
   get_sessions_for_user: () =>
-    (O.get_sessions_for_user ??= z.strictObject({
+    (O.get_sessions_for_user ??= z.strictObject<Shape>({
       user_id: z.string(),
       include_totals: z.boolean().optional(),
       from: z.string().optional(),
       take: z.int().min(1).max(100).optional(),
     })),
   delete_sessions_for_user: () =>
-    (O.delete_sessions_for_user ??= z.strictObject({
+    (O.delete_sessions_for_user ??= z.strictObject<Shape>({
       user_id: z.string(),
     })),
   get_vc_templates: () =>
-    (O.get_vc_templates ??= z.strictObject({
+    (O.get_vc_templates ??= z.strictObject<Shape>({
       from: z.string().optional(),
       take: z.int().min(1).max(100).optional(),
     })),
   post_vc_templates: () =>
-    (O.post_vc_templates ??= z.strictObject({
+    (O.post_vc_templates ??= z.strictObject<Shape>({
       name: z.string().min(1).max(255),
       type: z.string().min(1).max(255),
       dialect: z.string().max(255).regex(new RegExp('^simplified/1.0$')),
@@ -2619,15 +2623,15 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
       well_known_trusted_issuers: z.string().min(1).max(255).regex(new RegExp('^aamva$')),
     })),
   get_vc_templates_by_id: () =>
-    (O.get_vc_templates_by_id ??= z.strictObject({
+    (O.get_vc_templates_by_id ??= z.strictObject<Shape>({
       id: z.string().max(26),
     })),
   delete_vc_templates_by_id: () =>
-    (O.delete_vc_templates_by_id ??= z.strictObject({
+    (O.delete_vc_templates_by_id ??= z.strictObject<Shape>({
       id: z.string().max(26),
     })),
   patch_vc_templates_by_id: () =>
-    (O.patch_vc_templates_by_id ??= z.strictObject({
+    (O.patch_vc_templates_by_id ??= z.strictObject<Shape>({
       id: z.string().max(26),
       name: z.string().min(1).max(255).nullable().optional(),
       type: z.string().min(1).max(255).nullable().optional(),
@@ -2638,38 +2642,38 @@ export const inputSchemas: Record<string, () => z.ZodObject<any>> = {
     })),
 };
 
-function s_ActionBindingRef(): z.ZodType {
-  return (C.ActionBindingRef ??= z.looseObject({
+function s_ActionBindingRef(): Z {
+  return (C.ActionBindingRef ??= z.looseObject<Shape>({
     type: s_ActionBindingRefTypeEnum().optional(),
     value: z.string().optional(),
   }));
 }
 
-function s_ActionBindingRefTypeEnum(): z.ZodType {
+function s_ActionBindingRefTypeEnum(): Z {
   return (C.ActionBindingRefTypeEnum ??= z.enum(['binding_id', 'action_id', 'action_name']));
 }
 
-function s_ActionBindingTypeEnum(): z.ZodType {
+function s_ActionBindingTypeEnum(): Z {
   return (C.ActionBindingTypeEnum ??= z.enum(['trigger-bound', 'entity-bound']));
 }
 
-function s_ActionBindingWithRef(): z.ZodType {
-  return (C.ActionBindingWithRef ??= z.strictObject({
+function s_ActionBindingWithRef(): Z {
+  return (C.ActionBindingWithRef ??= z.strictObject<Shape>({
     ref: s_ActionBindingRef(),
     display_name: z.string().optional(),
     secrets: z.array(s_ActionSecretRequest()).optional(),
   }));
 }
 
-function s_ActionModuleDependencyRequest(): z.ZodType {
-  return (C.ActionModuleDependencyRequest ??= z.strictObject({
+function s_ActionModuleDependencyRequest(): Z {
+  return (C.ActionModuleDependencyRequest ??= z.strictObject<Shape>({
     name: z.string().max(255).regex(new RegExp('^[^\u0000]*$')),
     version: z.string().max(50).regex(new RegExp('^[^\u0000]*$')),
   }));
 }
 
-function s_ActionModuleReference(): z.ZodType {
-  return (C.ActionModuleReference ??= z.strictObject({
+function s_ActionModuleReference(): Z {
+  return (C.ActionModuleReference ??= z.strictObject<Shape>({
     module_id: z.string().optional(),
     module_name: z.string().optional(),
     module_version_id: z.string().optional(),
@@ -2677,22 +2681,22 @@ function s_ActionModuleReference(): z.ZodType {
   }));
 }
 
-function s_ActionModuleSecretRequest(): z.ZodType {
-  return (C.ActionModuleSecretRequest ??= z.strictObject({
+function s_ActionModuleSecretRequest(): Z {
+  return (C.ActionModuleSecretRequest ??= z.strictObject<Shape>({
     name: z.string().max(255).regex(new RegExp('^[^\u0000]*$')),
     value: z.string().max(4096).regex(new RegExp('^[^\u0000]*$')),
   }));
 }
 
-function s_ActionSecretRequest(): z.ZodType {
-  return (C.ActionSecretRequest ??= z.looseObject({
+function s_ActionSecretRequest(): Z {
+  return (C.ActionSecretRequest ??= z.looseObject<Shape>({
     name: z.string().optional(),
     value: z.string().optional(),
   }));
 }
 
-function s_ActionTrigger(): z.ZodType {
-  return (C.ActionTrigger ??= z.strictObject({
+function s_ActionTrigger(): Z {
+  return (C.ActionTrigger ??= z.strictObject<Shape>({
     id: s_ActionTriggerTypeEnum(),
     version: z.string().optional(),
     status: z.string().optional(),
@@ -2703,14 +2707,14 @@ function s_ActionTrigger(): z.ZodType {
   }));
 }
 
-function s_ActionTriggerCompatibleTrigger(): z.ZodType {
-  return (C.ActionTriggerCompatibleTrigger ??= z.looseObject({
+function s_ActionTriggerCompatibleTrigger(): Z {
+  return (C.ActionTriggerCompatibleTrigger ??= z.looseObject<Shape>({
     id: s_ActionTriggerTypeEnum(),
     version: z.string(),
   }));
 }
 
-function s_ActionTriggerTypeEnum(): z.ZodType {
+function s_ActionTriggerTypeEnum(): Z {
   return (C.ActionTriggerTypeEnum ??= z.enum([
     'post-login', 'credentials-exchange', 'pre-user-registration', 'post-user-registration',
     'post-change-password', 'send-phone-message', 'custom-phone-provider', 'custom-email-provider',
@@ -2719,39 +2723,39 @@ function s_ActionTriggerTypeEnum(): z.ZodType {
   ]));
 }
 
-function s_ActionVersionDependency(): z.ZodType {
-  return (C.ActionVersionDependency ??= z.strictObject({
+function s_ActionVersionDependency(): Z {
+  return (C.ActionVersionDependency ??= z.strictObject<Shape>({
     name: z.string().optional(),
     version: z.string().optional(),
     registry_url: z.string().optional(),
   }));
 }
 
-function s_AculClientFilter(): z.ZodType {
-  return (C.AculClientFilter ??= z.union([
+function s_AculClientFilter(): Z {
+  return (C.AculClientFilter ??= z.union<Z[]>([
     s_AculClientFilterById(),
     s_AculClientFilterByMetadata(),
   ]));
 }
 
-function s_AculClientFilterById(): z.ZodType {
-  return (C.AculClientFilterById ??= z.strictObject({
+function s_AculClientFilterById(): Z {
+  return (C.AculClientFilterById ??= z.strictObject<Shape>({
     id: z.string(),
   }));
 }
 
-function s_AculClientFilterByMetadata(): z.ZodType {
-  return (C.AculClientFilterByMetadata ??= z.strictObject({
+function s_AculClientFilterByMetadata(): Z {
+  return (C.AculClientFilterByMetadata ??= z.strictObject<Shape>({
     metadata: s_AculClientMetadata(),
   }));
 }
 
-function s_AculClientMetadata(): z.ZodType {
-  return (C.AculClientMetadata ??= z.looseObject({}).superRefine(propertyCount(undefined, 1)));
+function s_AculClientMetadata(): Z {
+  return (C.AculClientMetadata ??= z.looseObject<Shape>({}).superRefine(propertyCount(undefined, 1)));
 }
 
-function s_AculConfigs(): z.ZodType {
-  return (C.AculConfigs ??= z.array(z.strictObject({
+function s_AculConfigs(): Z {
+  return (C.AculConfigs ??= z.array(z.strictObject<Shape>({
     prompt: s_PromptGroupNameEnum(),
     screen: s_ScreenGroupNameEnum(),
     rendering_mode: s_AculRenderingModeEnum().optional(),
@@ -2763,12 +2767,12 @@ function s_AculConfigs(): z.ZodType {
   })).min(1));
 }
 
-function s_AculContextConfiguration(): z.ZodType {
+function s_AculContextConfiguration(): Z {
   return (C.AculContextConfiguration ??= z.array(s_AculContextConfigurationItem()).nullable());
 }
 
-function s_AculContextConfigurationItem(): z.ZodType {
-  return (C.AculContextConfigurationItem ??= z.union([
+function s_AculContextConfigurationItem(): Z {
+  return (C.AculContextConfigurationItem ??= z.union<Z[]>([
     s_AculContextEnum(),
     z.string().regex(new RegExp('^client\\.metadata\\.[^\\.]+$')),
     z.string().regex(new RegExp('^organization\\.metadata\\.[^\\.]+$')),
@@ -2779,7 +2783,7 @@ function s_AculContextConfigurationItem(): z.ZodType {
   ]));
 }
 
-function s_AculContextEnum(): z.ZodType {
+function s_AculContextEnum(): Z {
   return (C.AculContextEnum ??= z.enum([
     'branding.settings', 'branding.themes.default', 'client.logo_uri', 'client.description',
     'organization.display_name', 'organization.branding', 'screen.texts', 'tenant.name',
@@ -2791,31 +2795,31 @@ function s_AculContextEnum(): z.ZodType {
   ]));
 }
 
-function s_AculDomainFilter(): z.ZodType {
-  return (C.AculDomainFilter ??= z.union([
+function s_AculDomainFilter(): Z {
+  return (C.AculDomainFilter ??= z.union<Z[]>([
     s_AculDomainFilterById(),
     s_AculDomainFilterByMetadata(),
   ]));
 }
 
-function s_AculDomainFilterById(): z.ZodType {
-  return (C.AculDomainFilterById ??= z.strictObject({
+function s_AculDomainFilterById(): Z {
+  return (C.AculDomainFilterById ??= z.strictObject<Shape>({
     id: z.string(),
   }));
 }
 
-function s_AculDomainFilterByMetadata(): z.ZodType {
-  return (C.AculDomainFilterByMetadata ??= z.strictObject({
+function s_AculDomainFilterByMetadata(): Z {
+  return (C.AculDomainFilterByMetadata ??= z.strictObject<Shape>({
     metadata: s_AculDomainMetadata(),
   }));
 }
 
-function s_AculDomainMetadata(): z.ZodType {
-  return (C.AculDomainMetadata ??= z.looseObject({}).superRefine(propertyCount(undefined, 1)));
+function s_AculDomainMetadata(): Z {
+  return (C.AculDomainMetadata ??= z.looseObject<Shape>({}).superRefine(propertyCount(undefined, 1)));
 }
 
-function s_AculFilters(): z.ZodType {
-  return (C.AculFilters ??= z.strictObject({
+function s_AculFilters(): Z {
+  return (C.AculFilters ??= z.strictObject<Shape>({
     match_type: s_AculMatchTypeEnum().optional(),
     clients: z.array(s_AculClientFilter()).optional(),
     organizations: z.array(s_AculOrganizationFilter()).optional(),
@@ -2823,88 +2827,88 @@ function s_AculFilters(): z.ZodType {
   }).nullable());
 }
 
-function s_AculHeadTag(): z.ZodType {
-  return (C.AculHeadTag ??= z.looseObject({
+function s_AculHeadTag(): Z {
+  return (C.AculHeadTag ??= z.looseObject<Shape>({
     tag: z.string().optional(),
     attributes: s_AculHeadTagAttributes().optional(),
     content: s_AculHeadTagContent().optional(),
   }));
 }
 
-function s_AculHeadTagAttributes(): z.ZodType {
-  return (C.AculHeadTagAttributes ??= z.looseObject({}).superRefine(propertyCount(undefined, 10)));
+function s_AculHeadTagAttributes(): Z {
+  return (C.AculHeadTagAttributes ??= z.looseObject<Shape>({}).superRefine(propertyCount(undefined, 10)));
 }
 
-function s_AculHeadTagContent(): z.ZodType {
+function s_AculHeadTagContent(): Z {
   return (C.AculHeadTagContent ??= z.string());
 }
 
-function s_AculMatchTypeEnum(): z.ZodType {
+function s_AculMatchTypeEnum(): Z {
   return (C.AculMatchTypeEnum ??= z.enum(['includes_any', 'excludes_any']));
 }
 
-function s_AculOrganizationFilter(): z.ZodType {
-  return (C.AculOrganizationFilter ??= z.union([
+function s_AculOrganizationFilter(): Z {
+  return (C.AculOrganizationFilter ??= z.union<Z[]>([
     s_AculOrganizationFilterById(),
     s_AculOrganizationFilterByMetadata(),
   ]));
 }
 
-function s_AculOrganizationFilterById(): z.ZodType {
-  return (C.AculOrganizationFilterById ??= z.strictObject({
+function s_AculOrganizationFilterById(): Z {
+  return (C.AculOrganizationFilterById ??= z.strictObject<Shape>({
     id: z.string(),
   }));
 }
 
-function s_AculOrganizationFilterByMetadata(): z.ZodType {
-  return (C.AculOrganizationFilterByMetadata ??= z.strictObject({
+function s_AculOrganizationFilterByMetadata(): Z {
+  return (C.AculOrganizationFilterByMetadata ??= z.strictObject<Shape>({
     metadata: s_AculOrganizationMetadata(),
   }));
 }
 
-function s_AculOrganizationMetadata(): z.ZodType {
-  return (C.AculOrganizationMetadata ??= z.looseObject({}).superRefine(propertyCount(undefined, 1)));
+function s_AculOrganizationMetadata(): Z {
+  return (C.AculOrganizationMetadata ??= z.looseObject<Shape>({}).superRefine(propertyCount(undefined, 1)));
 }
 
-function s_AculRenderingModeEnum(): z.ZodType {
+function s_AculRenderingModeEnum(): Z {
   return (C.AculRenderingModeEnum ??= z.enum(['advanced', 'standard']));
 }
 
-function s_AnomalyIPFormat(): z.ZodType {
+function s_AnomalyIPFormat(): Z {
   return (C.AnomalyIPFormat ??= z.string());
 }
 
-function s_AppMetadata(): z.ZodType {
-  return (C.AppMetadata ??= z.looseObject({}));
+function s_AppMetadata(): Z {
+  return (C.AppMetadata ??= z.looseObject<Shape>({}));
 }
 
-function s_AssessorsTypeEnum(): z.ZodType {
+function s_AssessorsTypeEnum(): Z {
   return (C.AssessorsTypeEnum ??= z.enum(['new-device']));
 }
 
-function s_AsyncApprovalNotificationsChannelsEnum(): z.ZodType {
+function s_AsyncApprovalNotificationsChannelsEnum(): Z {
   return (C.AsyncApprovalNotificationsChannelsEnum ??= z.enum(['guardian-push', 'email']));
 }
 
-function s_AttackProtectionCaptchaAuthChallengeRequest(): z.ZodType {
-  return (C.AttackProtectionCaptchaAuthChallengeRequest ??= z.strictObject({
+function s_AttackProtectionCaptchaAuthChallengeRequest(): Z {
+  return (C.AttackProtectionCaptchaAuthChallengeRequest ??= z.strictObject<Shape>({
     fail_open: z.boolean(),
   }));
 }
 
-function s_AttackProtectionCaptchaProviderId(): z.ZodType {
+function s_AttackProtectionCaptchaProviderId(): Z {
   return (C.AttackProtectionCaptchaProviderId ??= z.enum([
     'arkose', 'auth_challenge', 'friendly_captcha', 'hcaptcha', 'recaptcha_v2',
     'recaptcha_enterprise', 'simple_captcha',
   ]));
 }
 
-function s_AttackProtectionCaptchaSimpleCaptchaResponseContent(): z.ZodType {
-  return (C.AttackProtectionCaptchaSimpleCaptchaResponseContent ??= z.looseObject({}));
+function s_AttackProtectionCaptchaSimpleCaptchaResponseContent(): Z {
+  return (C.AttackProtectionCaptchaSimpleCaptchaResponseContent ??= z.looseObject<Shape>({}));
 }
 
-function s_AttackProtectionUpdateCaptchaArkose(): z.ZodType {
-  return (C.AttackProtectionUpdateCaptchaArkose ??= z.strictObject({
+function s_AttackProtectionUpdateCaptchaArkose(): Z {
+  return (C.AttackProtectionUpdateCaptchaArkose ??= z.strictObject<Shape>({
     site_key: z.string().max(100),
     secret: z.string().max(100),
     client_subdomain: z.string().max(100).optional(),
@@ -2913,61 +2917,61 @@ function s_AttackProtectionUpdateCaptchaArkose(): z.ZodType {
   }));
 }
 
-function s_AttackProtectionUpdateCaptchaFriendlyCaptcha(): z.ZodType {
-  return (C.AttackProtectionUpdateCaptchaFriendlyCaptcha ??= z.strictObject({
+function s_AttackProtectionUpdateCaptchaFriendlyCaptcha(): Z {
+  return (C.AttackProtectionUpdateCaptchaFriendlyCaptcha ??= z.strictObject<Shape>({
     site_key: z.string().max(100),
     secret: z.string().max(100),
   }));
 }
 
-function s_AttackProtectionUpdateCaptchaHcaptcha(): z.ZodType {
-  return (C.AttackProtectionUpdateCaptchaHcaptcha ??= z.strictObject({
+function s_AttackProtectionUpdateCaptchaHcaptcha(): Z {
+  return (C.AttackProtectionUpdateCaptchaHcaptcha ??= z.strictObject<Shape>({
     site_key: z.string().max(100),
     secret: z.string().max(100),
   }));
 }
 
-function s_AttackProtectionUpdateCaptchaRecaptchaEnterprise(): z.ZodType {
-  return (C.AttackProtectionUpdateCaptchaRecaptchaEnterprise ??= z.strictObject({
+function s_AttackProtectionUpdateCaptchaRecaptchaEnterprise(): Z {
+  return (C.AttackProtectionUpdateCaptchaRecaptchaEnterprise ??= z.strictObject<Shape>({
     site_key: z.string().max(100),
     api_key: z.string().max(100),
     project_id: z.string().max(100),
   }));
 }
 
-function s_AttackProtectionUpdateCaptchaRecaptchaV2(): z.ZodType {
-  return (C.AttackProtectionUpdateCaptchaRecaptchaV2 ??= z.strictObject({
+function s_AttackProtectionUpdateCaptchaRecaptchaV2(): Z {
+  return (C.AttackProtectionUpdateCaptchaRecaptchaV2 ??= z.strictObject<Shape>({
     site_key: z.string().max(100),
     secret: z.string().max(100),
   }));
 }
 
-function s_AuthenticationTypeEnum(): z.ZodType {
+function s_AuthenticationTypeEnum(): Z {
   return (C.AuthenticationTypeEnum ??= z.enum(['phone', 'email', 'totp']));
 }
 
-function s_BotDetectionAllowlist(): z.ZodType {
+function s_BotDetectionAllowlist(): Z {
   return (C.BotDetectionAllowlist ??= z.array(s_BotDetectionIPAddressOrCidrBlock()));
 }
 
-function s_BotDetectionChallengePolicyPasswordFlowEnum(): z.ZodType {
+function s_BotDetectionChallengePolicyPasswordFlowEnum(): Z {
   return (C.BotDetectionChallengePolicyPasswordFlowEnum ??= z.enum(['never', 'when_risky', 'always']));
 }
 
-function s_BotDetectionChallengePolicyPasswordResetFlowEnum(): z.ZodType {
+function s_BotDetectionChallengePolicyPasswordResetFlowEnum(): Z {
   return (C.BotDetectionChallengePolicyPasswordResetFlowEnum ??= z.enum(['never', 'when_risky', 'always']));
 }
 
-function s_BotDetectionChallengePolicyPasswordlessFlowEnum(): z.ZodType {
+function s_BotDetectionChallengePolicyPasswordlessFlowEnum(): Z {
   return (C.BotDetectionChallengePolicyPasswordlessFlowEnum ??= z.enum(['never', 'when_risky', 'always']));
 }
 
-function s_BotDetectionCidrBlock(): z.ZodType {
+function s_BotDetectionCidrBlock(): Z {
   return (C.BotDetectionCidrBlock ??= z.string());
 }
 
-function s_BotDetectionIPAddressOrCidrBlock(): z.ZodType {
-  return (C.BotDetectionIPAddressOrCidrBlock ??= z.union([
+function s_BotDetectionIPAddressOrCidrBlock(): Z {
+  return (C.BotDetectionIPAddressOrCidrBlock ??= z.union<Z[]>([
     s_BotDetectionIPv4(),
     s_BotDetectionIPv6(),
     s_BotDetectionCidrBlock(),
@@ -2975,28 +2979,28 @@ function s_BotDetectionIPAddressOrCidrBlock(): z.ZodType {
   ]));
 }
 
-function s_BotDetectionIPv4(): z.ZodType {
+function s_BotDetectionIPv4(): Z {
   return (C.BotDetectionIPv4 ??= z.string());
 }
 
-function s_BotDetectionIPv6(): z.ZodType {
+function s_BotDetectionIPv6(): Z {
   return (C.BotDetectionIPv6 ??= z.string());
 }
 
-function s_BotDetectionIPv6CidrBlock(): z.ZodType {
+function s_BotDetectionIPv6CidrBlock(): Z {
   return (C.BotDetectionIPv6CidrBlock ??= z.string());
 }
 
-function s_BotDetectionLevelEnum(): z.ZodType {
+function s_BotDetectionLevelEnum(): Z {
   return (C.BotDetectionLevelEnum ??= z.enum(['low', 'medium', 'high']));
 }
 
-function s_BotDetectionMonitoringModeEnabled(): z.ZodType {
+function s_BotDetectionMonitoringModeEnabled(): Z {
   return (C.BotDetectionMonitoringModeEnabled ??= z.boolean());
 }
 
-function s_BrandingThemeBorders(): z.ZodType {
-  return (C.BrandingThemeBorders ??= z.strictObject({
+function s_BrandingThemeBorders(): Z {
+  return (C.BrandingThemeBorders ??= z.strictObject<Shape>({
     button_border_radius: z.number().min(1).max(10),
     button_border_weight: z.number().min(0).max(10),
     buttons_style: s_BrandingThemeBordersButtonsStyleEnum(),
@@ -3009,16 +3013,16 @@ function s_BrandingThemeBorders(): z.ZodType {
   }));
 }
 
-function s_BrandingThemeBordersButtonsStyleEnum(): z.ZodType {
+function s_BrandingThemeBordersButtonsStyleEnum(): Z {
   return (C.BrandingThemeBordersButtonsStyleEnum ??= z.enum(['pill', 'rounded', 'sharp']));
 }
 
-function s_BrandingThemeBordersInputsStyleEnum(): z.ZodType {
+function s_BrandingThemeBordersInputsStyleEnum(): Z {
   return (C.BrandingThemeBordersInputsStyleEnum ??= z.enum(['pill', 'rounded', 'sharp']));
 }
 
-function s_BrandingThemeColors(): z.ZodType {
-  return (C.BrandingThemeColors ??= z.strictObject({
+function s_BrandingThemeColors(): Z {
+  return (C.BrandingThemeColors ??= z.strictObject<Shape>({
     base_focus_color: z.string().regex(new RegExp('^#(([0-9a-fA-F]{3}){1,2}|([0-9a-fA-F]{4}){1,2})$')).optional(),
     base_hover_color: z.string().regex(new RegExp('^#(([0-9a-fA-F]{3}){1,2}|([0-9a-fA-F]{4}){1,2})$')).optional(),
     body_text: z.string().regex(new RegExp('^#(([0-9a-fA-F]{3}){1,2}|([0-9a-fA-F]{4}){1,2})$')),
@@ -3042,58 +3046,58 @@ function s_BrandingThemeColors(): z.ZodType {
   }));
 }
 
-function s_BrandingThemeColorsCaptchaWidgetThemeEnum(): z.ZodType {
+function s_BrandingThemeColorsCaptchaWidgetThemeEnum(): Z {
   return (C.BrandingThemeColorsCaptchaWidgetThemeEnum ??= z.enum(['auto', 'dark', 'light']));
 }
 
-function s_BrandingThemeFontBodyText(): z.ZodType {
-  return (C.BrandingThemeFontBodyText ??= z.strictObject({
+function s_BrandingThemeFontBodyText(): Z {
+  return (C.BrandingThemeFontBodyText ??= z.strictObject<Shape>({
     bold: z.boolean(),
     size: z.number().min(0).max(150),
   }));
 }
 
-function s_BrandingThemeFontButtonsText(): z.ZodType {
-  return (C.BrandingThemeFontButtonsText ??= z.strictObject({
+function s_BrandingThemeFontButtonsText(): Z {
+  return (C.BrandingThemeFontButtonsText ??= z.strictObject<Shape>({
     bold: z.boolean(),
     size: z.number().min(0).max(150),
   }));
 }
 
-function s_BrandingThemeFontInputLabels(): z.ZodType {
-  return (C.BrandingThemeFontInputLabels ??= z.strictObject({
+function s_BrandingThemeFontInputLabels(): Z {
+  return (C.BrandingThemeFontInputLabels ??= z.strictObject<Shape>({
     bold: z.boolean(),
     size: z.number().min(0).max(150),
   }));
 }
 
-function s_BrandingThemeFontLinks(): z.ZodType {
-  return (C.BrandingThemeFontLinks ??= z.strictObject({
+function s_BrandingThemeFontLinks(): Z {
+  return (C.BrandingThemeFontLinks ??= z.strictObject<Shape>({
     bold: z.boolean(),
     size: z.number().min(0).max(150),
   }));
 }
 
-function s_BrandingThemeFontLinksStyleEnum(): z.ZodType {
+function s_BrandingThemeFontLinksStyleEnum(): Z {
   return (C.BrandingThemeFontLinksStyleEnum ??= z.enum(['normal', 'underlined']));
 }
 
-function s_BrandingThemeFontSubtitle(): z.ZodType {
-  return (C.BrandingThemeFontSubtitle ??= z.strictObject({
+function s_BrandingThemeFontSubtitle(): Z {
+  return (C.BrandingThemeFontSubtitle ??= z.strictObject<Shape>({
     bold: z.boolean(),
     size: z.number().min(0).max(150),
   }));
 }
 
-function s_BrandingThemeFontTitle(): z.ZodType {
-  return (C.BrandingThemeFontTitle ??= z.strictObject({
+function s_BrandingThemeFontTitle(): Z {
+  return (C.BrandingThemeFontTitle ??= z.strictObject<Shape>({
     bold: z.boolean(),
     size: z.number().min(75).max(150),
   }));
 }
 
-function s_BrandingThemeFonts(): z.ZodType {
-  return (C.BrandingThemeFonts ??= z.strictObject({
+function s_BrandingThemeFonts(): Z {
+  return (C.BrandingThemeFonts ??= z.strictObject<Shape>({
     body_text: s_BrandingThemeFontBodyText(),
     buttons_text: s_BrandingThemeFontButtonsText(),
     font_url: z.string().regex(new RegExp("^$|^(?=.)(?!https?:\\/(?:$|[^/]))(?!https?:\\/\\/\\/)(?!https?:[^/])(?:(?:https):(?:(?:\\/\\/(?:[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:]*@)?(?:\\[(?:(?:(?:[\\dA-Fa-f]{1,4}:){6}(?:[\\dA-Fa-f]{1,4}:[\\dA-Fa-f]{1,4}|(?:(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])\\.){3}(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5]))|::(?:[\\dA-Fa-f]{1,4}:){5}(?:[\\dA-Fa-f]{1,4}:[\\dA-Fa-f]{1,4}|(?:(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])\\.){3}(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5]))|(?:[\\dA-Fa-f]{1,4})?::(?:[\\dA-Fa-f]{1,4}:){4}(?:[\\dA-Fa-f]{1,4}:[\\dA-Fa-f]{1,4}|(?:(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])\\.){3}(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5]))|(?:(?:[\\dA-Fa-f]{1,4}:){0,1}[\\dA-Fa-f]{1,4})?::(?:[\\dA-Fa-f]{1,4}:){3}(?:[\\dA-Fa-f]{1,4}:[\\dA-Fa-f]{1,4}|(?:(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])\\.){3}(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5]))|(?:(?:[\\dA-Fa-f]{1,4}:){0,2}[\\dA-Fa-f]{1,4})?::(?:[\\dA-Fa-f]{1,4}:){2}(?:[\\dA-Fa-f]{1,4}:[\\dA-Fa-f]{1,4}|(?:(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])\\.){3}(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5]))|(?:(?:[\\dA-Fa-f]{1,4}:){0,3}[\\dA-Fa-f]{1,4})?::[\\dA-Fa-f]{1,4}:(?:[\\dA-Fa-f]{1,4}:[\\dA-Fa-f]{1,4}|(?:(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])\\.){3}(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5]))|(?:(?:[\\dA-Fa-f]{1,4}:){0,4}[\\dA-Fa-f]{1,4})?::(?:[\\dA-Fa-f]{1,4}:[\\dA-Fa-f]{1,4}|(?:(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])\\.){3}(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5]))|(?:(?:[\\dA-Fa-f]{1,4}:){0,5}[\\dA-Fa-f]{1,4})?::[\\dA-Fa-f]{1,4}|(?:(?:[\\dA-Fa-f]{1,4}:){0,6}[\\dA-Fa-f]{1,4})?::)|v[\\dA-Fa-f]+\\.[\\w-\\.~!\\$&'\\(\\)\\*\\+,;=:]+)\\]|(?:(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])\\.){3}(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])|[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=]{1,255})(?::\\d*)?(?:\\/[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@]*)*)|\\/(?:[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@]+(?:\\/[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@]*)*)?|[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@]+(?:\\/[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@]*)*|(?:\\/\\/\\/[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@]*(?:\\/[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@]*)*)))(?:\\?[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@\\/\\?]*(?=#|$))?(?:#[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@\\/\\?]*)?$")),
@@ -3106,20 +3110,20 @@ function s_BrandingThemeFonts(): z.ZodType {
   }));
 }
 
-function s_BrandingThemePageBackground(): z.ZodType {
-  return (C.BrandingThemePageBackground ??= z.strictObject({
+function s_BrandingThemePageBackground(): Z {
+  return (C.BrandingThemePageBackground ??= z.strictObject<Shape>({
     background_color: z.string().regex(new RegExp('^#(([0-9a-fA-F]{3}){1,2}|([0-9a-fA-F]{4}){1,2})$')),
     background_image_url: z.string().regex(new RegExp("^$|^(?=.)(?!https?:\\/(?:$|[^/]))(?!https?:\\/\\/\\/)(?!https?:[^/])(?:(?:https):(?:(?:\\/\\/(?:[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:]*@)?(?:\\[(?:(?:(?:[\\dA-Fa-f]{1,4}:){6}(?:[\\dA-Fa-f]{1,4}:[\\dA-Fa-f]{1,4}|(?:(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])\\.){3}(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5]))|::(?:[\\dA-Fa-f]{1,4}:){5}(?:[\\dA-Fa-f]{1,4}:[\\dA-Fa-f]{1,4}|(?:(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])\\.){3}(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5]))|(?:[\\dA-Fa-f]{1,4})?::(?:[\\dA-Fa-f]{1,4}:){4}(?:[\\dA-Fa-f]{1,4}:[\\dA-Fa-f]{1,4}|(?:(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])\\.){3}(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5]))|(?:(?:[\\dA-Fa-f]{1,4}:){0,1}[\\dA-Fa-f]{1,4})?::(?:[\\dA-Fa-f]{1,4}:){3}(?:[\\dA-Fa-f]{1,4}:[\\dA-Fa-f]{1,4}|(?:(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])\\.){3}(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5]))|(?:(?:[\\dA-Fa-f]{1,4}:){0,2}[\\dA-Fa-f]{1,4})?::(?:[\\dA-Fa-f]{1,4}:){2}(?:[\\dA-Fa-f]{1,4}:[\\dA-Fa-f]{1,4}|(?:(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])\\.){3}(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5]))|(?:(?:[\\dA-Fa-f]{1,4}:){0,3}[\\dA-Fa-f]{1,4})?::[\\dA-Fa-f]{1,4}:(?:[\\dA-Fa-f]{1,4}:[\\dA-Fa-f]{1,4}|(?:(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])\\.){3}(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5]))|(?:(?:[\\dA-Fa-f]{1,4}:){0,4}[\\dA-Fa-f]{1,4})?::(?:[\\dA-Fa-f]{1,4}:[\\dA-Fa-f]{1,4}|(?:(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])\\.){3}(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5]))|(?:(?:[\\dA-Fa-f]{1,4}:){0,5}[\\dA-Fa-f]{1,4})?::[\\dA-Fa-f]{1,4}|(?:(?:[\\dA-Fa-f]{1,4}:){0,6}[\\dA-Fa-f]{1,4})?::)|v[\\dA-Fa-f]+\\.[\\w-\\.~!\\$&'\\(\\)\\*\\+,;=:]+)\\]|(?:(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])\\.){3}(?:0{0,2}\\d|0?[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-5])|[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=]{1,255})(?::\\d*)?(?:\\/[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@]*)*)|\\/(?:[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@]+(?:\\/[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@]*)*)?|[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@]+(?:\\/[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@]*)*|(?:\\/\\/\\/[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@]*(?:\\/[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@]*)*)))(?:\\?[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@\\/\\?]*(?=#|$))?(?:#[\\w-\\.~%\\dA-Fa-f!\\$&'\\(\\)\\*\\+,;=:@\\/\\?]*)?$")),
     page_layout: s_BrandingThemePageBackgroundPageLayoutEnum(),
   }));
 }
 
-function s_BrandingThemePageBackgroundPageLayoutEnum(): z.ZodType {
+function s_BrandingThemePageBackgroundPageLayoutEnum(): Z {
   return (C.BrandingThemePageBackgroundPageLayoutEnum ??= z.enum(['center', 'left', 'right']));
 }
 
-function s_BrandingThemeWidget(): z.ZodType {
-  return (C.BrandingThemeWidget ??= z.strictObject({
+function s_BrandingThemeWidget(): Z {
+  return (C.BrandingThemeWidget ??= z.strictObject<Shape>({
     header_text_alignment: s_BrandingThemeWidgetHeaderTextAlignmentEnum(),
     logo_height: z.number().min(1).max(100),
     logo_position: s_BrandingThemeWidgetLogoPositionEnum(),
@@ -3128,67 +3132,67 @@ function s_BrandingThemeWidget(): z.ZodType {
   }));
 }
 
-function s_BrandingThemeWidgetHeaderTextAlignmentEnum(): z.ZodType {
+function s_BrandingThemeWidgetHeaderTextAlignmentEnum(): Z {
   return (C.BrandingThemeWidgetHeaderTextAlignmentEnum ??= z.enum(['center', 'left', 'right']));
 }
 
-function s_BrandingThemeWidgetLogoPositionEnum(): z.ZodType {
+function s_BrandingThemeWidgetLogoPositionEnum(): Z {
   return (C.BrandingThemeWidgetLogoPositionEnum ??= z.enum(['center', 'left', 'none', 'right']));
 }
 
-function s_BrandingThemeWidgetSocialButtonsLayoutEnum(): z.ZodType {
+function s_BrandingThemeWidgetSocialButtonsLayoutEnum(): Z {
   return (C.BrandingThemeWidgetSocialButtonsLayoutEnum ??= z.enum(['bottom', 'top']));
 }
 
-function s_BreachedPasswordDetectionAdminNotificationFrequencyEnum(): z.ZodType {
+function s_BreachedPasswordDetectionAdminNotificationFrequencyEnum(): Z {
   return (C.BreachedPasswordDetectionAdminNotificationFrequencyEnum ??= z.enum(['immediately', 'daily', 'weekly', 'monthly']));
 }
 
-function s_BreachedPasswordDetectionMethodEnum(): z.ZodType {
+function s_BreachedPasswordDetectionMethodEnum(): Z {
   return (C.BreachedPasswordDetectionMethodEnum ??= z.enum(['standard', 'enhanced']));
 }
 
-function s_BreachedPasswordDetectionPreChangePasswordShieldsEnum(): z.ZodType {
+function s_BreachedPasswordDetectionPreChangePasswordShieldsEnum(): Z {
   return (C.BreachedPasswordDetectionPreChangePasswordShieldsEnum ??= z.enum(['block', 'admin_notification']));
 }
 
-function s_BreachedPasswordDetectionPreChangePasswordStage(): z.ZodType {
-  return (C.BreachedPasswordDetectionPreChangePasswordStage ??= z.strictObject({
+function s_BreachedPasswordDetectionPreChangePasswordStage(): Z {
+  return (C.BreachedPasswordDetectionPreChangePasswordStage ??= z.strictObject<Shape>({
     shields: z.array(s_BreachedPasswordDetectionPreChangePasswordShieldsEnum()).optional(),
   }));
 }
 
-function s_BreachedPasswordDetectionPreUserRegistrationShieldsEnum(): z.ZodType {
+function s_BreachedPasswordDetectionPreUserRegistrationShieldsEnum(): Z {
   return (C.BreachedPasswordDetectionPreUserRegistrationShieldsEnum ??= z.enum(['block', 'admin_notification']));
 }
 
-function s_BreachedPasswordDetectionPreUserRegistrationStage(): z.ZodType {
-  return (C.BreachedPasswordDetectionPreUserRegistrationStage ??= z.strictObject({
+function s_BreachedPasswordDetectionPreUserRegistrationStage(): Z {
+  return (C.BreachedPasswordDetectionPreUserRegistrationStage ??= z.strictObject<Shape>({
     shields: z.array(s_BreachedPasswordDetectionPreUserRegistrationShieldsEnum()).optional(),
   }));
 }
 
-function s_BreachedPasswordDetectionShieldsEnum(): z.ZodType {
+function s_BreachedPasswordDetectionShieldsEnum(): Z {
   return (C.BreachedPasswordDetectionShieldsEnum ??= z.enum(['block', 'user_notification', 'admin_notification']));
 }
 
-function s_BreachedPasswordDetectionStage(): z.ZodType {
-  return (C.BreachedPasswordDetectionStage ??= z.strictObject({
+function s_BreachedPasswordDetectionStage(): Z {
+  return (C.BreachedPasswordDetectionStage ??= z.strictObject<Shape>({
     'pre-user-registration': s_BreachedPasswordDetectionPreUserRegistrationStage().optional(),
     'pre-change-password': s_BreachedPasswordDetectionPreChangePasswordStage().optional(),
   }));
 }
 
-function s_BruteForceProtectionModeEnum(): z.ZodType {
+function s_BruteForceProtectionModeEnum(): Z {
   return (C.BruteForceProtectionModeEnum ??= z.enum(['count_per_identifier_and_ip', 'count_per_identifier']));
 }
 
-function s_BruteForceProtectionShieldsEnum(): z.ZodType {
+function s_BruteForceProtectionShieldsEnum(): Z {
   return (C.BruteForceProtectionShieldsEnum ??= z.enum(['block', 'user_notification']));
 }
 
-function s_CertificateSubjectDNCredential(): z.ZodType {
-  return (C.CertificateSubjectDNCredential ??= z.strictObject({
+function s_CertificateSubjectDNCredential(): Z {
+  return (C.CertificateSubjectDNCredential ??= z.strictObject<Shape>({
     credential_type: s_CertificateSubjectDNCredentialTypeEnum(),
     name: z.string().max(128).optional(),
     subject_dn: z.string().min(1).max(256).optional(),
@@ -3196,28 +3200,28 @@ function s_CertificateSubjectDNCredential(): z.ZodType {
   }));
 }
 
-function s_CertificateSubjectDNCredentialTypeEnum(): z.ZodType {
+function s_CertificateSubjectDNCredentialTypeEnum(): Z {
   return (C.CertificateSubjectDNCredentialTypeEnum ??= z.enum(['cert_subject_dn']));
 }
 
-function s_ChangePasswordTicketIdentity(): z.ZodType {
-  return (C.ChangePasswordTicketIdentity ??= z.strictObject({
+function s_ChangePasswordTicketIdentity(): Z {
+  return (C.ChangePasswordTicketIdentity ??= z.strictObject<Shape>({
     user_id: z.string(),
     provider: s_IdentityProviderOnlyAuth0Enum(),
     connection_id: z.string().regex(new RegExp('^con_[A-Za-z0-9]{16}$')).optional(),
   }));
 }
 
-function s_ClientAddonAWS(): z.ZodType {
-  return (C.ClientAddonAWS ??= z.looseObject({
+function s_ClientAddonAWS(): Z {
+  return (C.ClientAddonAWS ??= z.looseObject<Shape>({
     principal: z.string().optional(),
     role: z.string().optional(),
     lifetime_in_seconds: z.int().min(900).max(43200).optional(),
   }));
 }
 
-function s_ClientAddonAzureBlob(): z.ZodType {
-  return (C.ClientAddonAzureBlob ??= z.looseObject({
+function s_ClientAddonAzureBlob(): Z {
+  return (C.ClientAddonAzureBlob ??= z.looseObject<Shape>({
     accountName: z.string().regex(new RegExp('^([a-z0-9]){3,24}$')).optional(),
     storageAccessKey: z.string().regex(new RegExp('^([A-Za-z0-9+/]){86}==$')).optional(),
     containerName: z.string().regex(new RegExp('^([a-z0-9]){1}([a-z0-9-]){2,62}$')).optional(),
@@ -3234,8 +3238,8 @@ function s_ClientAddonAzureBlob(): z.ZodType {
   }));
 }
 
-function s_ClientAddonAzureSB(): z.ZodType {
-  return (C.ClientAddonAzureSB ??= z.looseObject({
+function s_ClientAddonAzureSB(): Z {
+  return (C.ClientAddonAzureSB ??= z.looseObject<Shape>({
     namespace: z.string().optional(),
     sasKeyName: z.string().optional(),
     sasKey: z.string().optional(),
@@ -3244,36 +3248,36 @@ function s_ClientAddonAzureSB(): z.ZodType {
   }));
 }
 
-function s_ClientAddonBox(): z.ZodType {
-  return (C.ClientAddonBox ??= z.looseObject({}));
+function s_ClientAddonBox(): Z {
+  return (C.ClientAddonBox ??= z.looseObject<Shape>({}));
 }
 
-function s_ClientAddonCloudBees(): z.ZodType {
-  return (C.ClientAddonCloudBees ??= z.looseObject({}));
+function s_ClientAddonCloudBees(): Z {
+  return (C.ClientAddonCloudBees ??= z.looseObject<Shape>({}));
 }
 
-function s_ClientAddonConcur(): z.ZodType {
-  return (C.ClientAddonConcur ??= z.looseObject({}));
+function s_ClientAddonConcur(): Z {
+  return (C.ClientAddonConcur ??= z.looseObject<Shape>({}));
 }
 
-function s_ClientAddonDropbox(): z.ZodType {
-  return (C.ClientAddonDropbox ??= z.looseObject({}));
+function s_ClientAddonDropbox(): Z {
+  return (C.ClientAddonDropbox ??= z.looseObject<Shape>({}));
 }
 
-function s_ClientAddonEchoSign(): z.ZodType {
-  return (C.ClientAddonEchoSign ??= z.looseObject({
+function s_ClientAddonEchoSign(): Z {
+  return (C.ClientAddonEchoSign ??= z.looseObject<Shape>({
     domain: z.string().optional(),
   }));
 }
 
-function s_ClientAddonEgnyte(): z.ZodType {
-  return (C.ClientAddonEgnyte ??= z.looseObject({
+function s_ClientAddonEgnyte(): Z {
+  return (C.ClientAddonEgnyte ??= z.looseObject<Shape>({
     domain: z.string().optional(),
   }));
 }
 
-function s_ClientAddonFirebase(): z.ZodType {
-  return (C.ClientAddonFirebase ??= z.looseObject({
+function s_ClientAddonFirebase(): Z {
+  return (C.ClientAddonFirebase ??= z.looseObject<Shape>({
     secret: z.string().optional(),
     private_key_id: z.string().optional(),
     private_key: z.string().optional(),
@@ -3282,8 +3286,8 @@ function s_ClientAddonFirebase(): z.ZodType {
   }));
 }
 
-function s_ClientAddonLayer(): z.ZodType {
-  return (C.ClientAddonLayer ??= z.looseObject({
+function s_ClientAddonLayer(): Z {
+  return (C.ClientAddonLayer ??= z.looseObject<Shape>({
     providerId: z.string(),
     keyId: z.string(),
     privateKey: z.string(),
@@ -3292,37 +3296,37 @@ function s_ClientAddonLayer(): z.ZodType {
   }));
 }
 
-function s_ClientAddonMSCRM(): z.ZodType {
-  return (C.ClientAddonMSCRM ??= z.looseObject({
+function s_ClientAddonMSCRM(): Z {
+  return (C.ClientAddonMSCRM ??= z.looseObject<Shape>({
     url: z.string(),
   }));
 }
 
-function s_ClientAddonNewRelic(): z.ZodType {
-  return (C.ClientAddonNewRelic ??= z.looseObject({
+function s_ClientAddonNewRelic(): Z {
+  return (C.ClientAddonNewRelic ??= z.looseObject<Shape>({
     account: z.string().optional(),
   }));
 }
 
-function s_ClientAddonOAG(): z.ZodType {
-  return (C.ClientAddonOAG ??= z.strictObject({}).nullable());
+function s_ClientAddonOAG(): Z {
+  return (C.ClientAddonOAG ??= z.strictObject<Shape>({}).nullable());
 }
 
-function s_ClientAddonOffice365(): z.ZodType {
-  return (C.ClientAddonOffice365 ??= z.looseObject({
+function s_ClientAddonOffice365(): Z {
+  return (C.ClientAddonOffice365 ??= z.looseObject<Shape>({
     domain: z.string().optional(),
     connection: z.string().optional(),
   }));
 }
 
-function s_ClientAddonRMS(): z.ZodType {
-  return (C.ClientAddonRMS ??= z.looseObject({
+function s_ClientAddonRMS(): Z {
+  return (C.ClientAddonRMS ??= z.looseObject<Shape>({
     url: z.string(),
   }));
 }
 
-function s_ClientAddonSAML(): z.ZodType {
-  return (C.ClientAddonSAML ??= z.looseObject({
+function s_ClientAddonSAML(): Z {
+  return (C.ClientAddonSAML ??= z.looseObject<Shape>({
     mappings: s_ClientAddonSAMLMapping().optional(),
     audience: z.string().optional(),
     recipient: z.string().optional(),
@@ -3342,12 +3346,12 @@ function s_ClientAddonSAML(): z.ZodType {
   }));
 }
 
-function s_ClientAddonSAMLMapping(): z.ZodType {
-  return (C.ClientAddonSAMLMapping ??= z.looseObject({}));
+function s_ClientAddonSAMLMapping(): Z {
+  return (C.ClientAddonSAMLMapping ??= z.looseObject<Shape>({}));
 }
 
-function s_ClientAddonSAPAPI(): z.ZodType {
-  return (C.ClientAddonSAPAPI ??= z.looseObject({
+function s_ClientAddonSAPAPI(): Z {
+  return (C.ClientAddonSAPAPI ??= z.looseObject<Shape>({
     clientid: z.string().optional(),
     usernameAttribute: z.string().optional(),
     tokenEndpointUrl: z.string().optional(),
@@ -3357,21 +3361,21 @@ function s_ClientAddonSAPAPI(): z.ZodType {
   }));
 }
 
-function s_ClientAddonSSOIntegration(): z.ZodType {
-  return (C.ClientAddonSSOIntegration ??= z.looseObject({
+function s_ClientAddonSSOIntegration(): Z {
+  return (C.ClientAddonSSOIntegration ??= z.looseObject<Shape>({
     name: z.string().optional(),
     version: z.string().optional(),
   }));
 }
 
-function s_ClientAddonSalesforce(): z.ZodType {
-  return (C.ClientAddonSalesforce ??= z.looseObject({
+function s_ClientAddonSalesforce(): Z {
+  return (C.ClientAddonSalesforce ??= z.looseObject<Shape>({
     entity_id: z.string().optional(),
   }));
 }
 
-function s_ClientAddonSalesforceAPI(): z.ZodType {
-  return (C.ClientAddonSalesforceAPI ??= z.looseObject({
+function s_ClientAddonSalesforceAPI(): Z {
+  return (C.ClientAddonSalesforceAPI ??= z.looseObject<Shape>({
     clientid: z.string().optional(),
     principal: z.string().optional(),
     communityName: z.string().optional(),
@@ -3379,8 +3383,8 @@ function s_ClientAddonSalesforceAPI(): z.ZodType {
   }));
 }
 
-function s_ClientAddonSalesforceSandboxAPI(): z.ZodType {
-  return (C.ClientAddonSalesforceSandboxAPI ??= z.looseObject({
+function s_ClientAddonSalesforceSandboxAPI(): Z {
+  return (C.ClientAddonSalesforceSandboxAPI ??= z.looseObject<Shape>({
     clientid: z.string().optional(),
     principal: z.string().optional(),
     communityName: z.string().optional(),
@@ -3388,63 +3392,63 @@ function s_ClientAddonSalesforceSandboxAPI(): z.ZodType {
   }));
 }
 
-function s_ClientAddonSentry(): z.ZodType {
-  return (C.ClientAddonSentry ??= z.looseObject({
+function s_ClientAddonSentry(): Z {
+  return (C.ClientAddonSentry ??= z.looseObject<Shape>({
     org_slug: z.string().optional(),
     base_url: z.string().optional(),
   }));
 }
 
-function s_ClientAddonSharePoint(): z.ZodType {
-  return (C.ClientAddonSharePoint ??= z.looseObject({
+function s_ClientAddonSharePoint(): Z {
+  return (C.ClientAddonSharePoint ??= z.looseObject<Shape>({
     url: z.string().optional(),
     external_url: s_ClientAddonSharePointExternalURL().optional(),
   }));
 }
 
-function s_ClientAddonSharePointExternalURL(): z.ZodType {
-  return (C.ClientAddonSharePointExternalURL ??= z.union([
+function s_ClientAddonSharePointExternalURL(): Z {
+  return (C.ClientAddonSharePointExternalURL ??= z.union<Z[]>([
     z.array(z.string()),
     z.string(),
   ]));
 }
 
-function s_ClientAddonSlack(): z.ZodType {
-  return (C.ClientAddonSlack ??= z.looseObject({
+function s_ClientAddonSlack(): Z {
+  return (C.ClientAddonSlack ??= z.looseObject<Shape>({
     team: z.string(),
   }));
 }
 
-function s_ClientAddonSpringCM(): z.ZodType {
-  return (C.ClientAddonSpringCM ??= z.looseObject({
+function s_ClientAddonSpringCM(): Z {
+  return (C.ClientAddonSpringCM ??= z.looseObject<Shape>({
     acsurl: z.string().optional(),
   }));
 }
 
-function s_ClientAddonWAMS(): z.ZodType {
-  return (C.ClientAddonWAMS ??= z.looseObject({
+function s_ClientAddonWAMS(): Z {
+  return (C.ClientAddonWAMS ??= z.looseObject<Shape>({
     masterkey: z.string().optional(),
   }));
 }
 
-function s_ClientAddonWSFed(): z.ZodType {
-  return (C.ClientAddonWSFed ??= z.looseObject({}));
+function s_ClientAddonWSFed(): Z {
+  return (C.ClientAddonWSFed ??= z.looseObject<Shape>({}));
 }
 
-function s_ClientAddonZendesk(): z.ZodType {
-  return (C.ClientAddonZendesk ??= z.looseObject({
+function s_ClientAddonZendesk(): Z {
+  return (C.ClientAddonZendesk ??= z.looseObject<Shape>({
     accountName: z.string().optional(),
   }));
 }
 
-function s_ClientAddonZoom(): z.ZodType {
-  return (C.ClientAddonZoom ??= z.looseObject({
+function s_ClientAddonZoom(): Z {
+  return (C.ClientAddonZoom ??= z.looseObject<Shape>({
     account: z.string().optional(),
   }));
 }
 
-function s_ClientAddons(): z.ZodType {
-  return (C.ClientAddons ??= z.strictObject({
+function s_ClientAddons(): Z {
+  return (C.ClientAddons ??= z.strictObject<Shape>({
     aws: s_ClientAddonAWS().optional(),
     azure_blob: s_ClientAddonAzureBlob().optional(),
     azure_sb: s_ClientAddonAzureSB().optional(),
@@ -3478,7 +3482,7 @@ function s_ClientAddons(): z.ZodType {
   }));
 }
 
-function s_ClientAppTypeEnum(): z.ZodType {
+function s_ClientAppTypeEnum(): Z {
   return (C.ClientAppTypeEnum ??= z.enum([
     'native', 'spa', 'regular_web', 'non_interactive', 'resource_server', 'express_configuration',
     'rms', 'box', 'cloudbees', 'concur', 'dropbox', 'mscrm', 'echosign', 'egnyte', 'newrelic',
@@ -3487,129 +3491,129 @@ function s_ClientAppTypeEnum(): z.ZodType {
   ]));
 }
 
-function s_ClientAsyncApprovalNotificationsChannelsAPIPatchConfiguration(): z.ZodType {
+function s_ClientAsyncApprovalNotificationsChannelsAPIPatchConfiguration(): Z {
   return (C.ClientAsyncApprovalNotificationsChannelsAPIPatchConfiguration ??= z.array(s_AsyncApprovalNotificationsChannelsEnum()).min(1).nullable());
 }
 
-function s_ClientAsyncApprovalNotificationsChannelsAPIPostConfiguration(): z.ZodType {
+function s_ClientAsyncApprovalNotificationsChannelsAPIPostConfiguration(): Z {
   return (C.ClientAsyncApprovalNotificationsChannelsAPIPostConfiguration ??= z.array(s_AsyncApprovalNotificationsChannelsEnum()).min(1));
 }
 
-function s_ClientAuthenticationMethod(): z.ZodType {
-  return (C.ClientAuthenticationMethod ??= z.strictObject({
+function s_ClientAuthenticationMethod(): Z {
+  return (C.ClientAuthenticationMethod ??= z.strictObject<Shape>({
     private_key_jwt: s_ClientAuthenticationMethodPrivateKeyJWT().optional(),
     tls_client_auth: s_ClientAuthenticationMethodTLSClientAuth().optional(),
     self_signed_tls_client_auth: s_ClientAuthenticationMethodSelfSignedTLSClientAuth().optional(),
   }).superRefine(propertyCount(1, 1)).nullable());
 }
 
-function s_ClientAuthenticationMethodPrivateKeyJWT(): z.ZodType {
-  return (C.ClientAuthenticationMethodPrivateKeyJWT ??= z.strictObject({
+function s_ClientAuthenticationMethodPrivateKeyJWT(): Z {
+  return (C.ClientAuthenticationMethodPrivateKeyJWT ??= z.strictObject<Shape>({
     credentials: s_ClientAuthenticationMethodPrivateKeyJWTCredentials(),
   }));
 }
 
-function s_ClientAuthenticationMethodPrivateKeyJWTCredentials(): z.ZodType {
+function s_ClientAuthenticationMethodPrivateKeyJWTCredentials(): Z {
   return (C.ClientAuthenticationMethodPrivateKeyJWTCredentials ??= z.array(s_CredentialId()));
 }
 
-function s_ClientAuthenticationMethodSelfSignedTLSClientAuth(): z.ZodType {
-  return (C.ClientAuthenticationMethodSelfSignedTLSClientAuth ??= z.strictObject({
+function s_ClientAuthenticationMethodSelfSignedTLSClientAuth(): Z {
+  return (C.ClientAuthenticationMethodSelfSignedTLSClientAuth ??= z.strictObject<Shape>({
     credentials: s_ClientAuthenticationMethodSelfSignedTLSClientAuthCredentials(),
   }));
 }
 
-function s_ClientAuthenticationMethodSelfSignedTLSClientAuthCredentials(): z.ZodType {
+function s_ClientAuthenticationMethodSelfSignedTLSClientAuthCredentials(): Z {
   return (C.ClientAuthenticationMethodSelfSignedTLSClientAuthCredentials ??= z.array(s_CredentialId()));
 }
 
-function s_ClientAuthenticationMethodTLSClientAuth(): z.ZodType {
-  return (C.ClientAuthenticationMethodTLSClientAuth ??= z.strictObject({
+function s_ClientAuthenticationMethodTLSClientAuth(): Z {
+  return (C.ClientAuthenticationMethodTLSClientAuth ??= z.strictObject<Shape>({
     credentials: s_ClientAuthenticationMethodTLSClientAuthCredentials(),
   }));
 }
 
-function s_ClientAuthenticationMethodTLSClientAuthCredentials(): z.ZodType {
+function s_ClientAuthenticationMethodTLSClientAuthCredentials(): Z {
   return (C.ClientAuthenticationMethodTLSClientAuthCredentials ??= z.array(s_CredentialId()));
 }
 
-function s_ClientComplianceLevelEnum(): z.ZodType {
+function s_ClientComplianceLevelEnum(): Z {
   return (C.ClientComplianceLevelEnum ??= z.enum(['none', 'fapi1_adv_pkj_par', 'fapi1_adv_mtls_par', 'fapi2_sp_pkj_mtls', 'fapi2_sp_mtls_mtls']).nullable());
 }
 
-function s_ClientCreateAuthenticationMethod(): z.ZodType {
-  return (C.ClientCreateAuthenticationMethod ??= z.strictObject({
+function s_ClientCreateAuthenticationMethod(): Z {
+  return (C.ClientCreateAuthenticationMethod ??= z.strictObject<Shape>({
     private_key_jwt: s_ClientCreateAuthenticationMethodPrivateKeyJWT().optional(),
     tls_client_auth: s_ClientCreateAuthenticationMethodTLSClientAuth().optional(),
     self_signed_tls_client_auth: s_CreateClientAuthenticationMethodSelfSignedTLSClientAuth().optional(),
   }).superRefine(propertyCount(1, 1)));
 }
 
-function s_ClientCreateAuthenticationMethodPrivateKeyJWT(): z.ZodType {
-  return (C.ClientCreateAuthenticationMethodPrivateKeyJWT ??= z.strictObject({
+function s_ClientCreateAuthenticationMethodPrivateKeyJWT(): Z {
+  return (C.ClientCreateAuthenticationMethodPrivateKeyJWT ??= z.strictObject<Shape>({
     credentials: s_ClientCreateAuthenticationMethodPrivateKeyJWTCredentials(),
   }));
 }
 
-function s_ClientCreateAuthenticationMethodPrivateKeyJWTCredentials(): z.ZodType {
+function s_ClientCreateAuthenticationMethodPrivateKeyJWTCredentials(): Z {
   return (C.ClientCreateAuthenticationMethodPrivateKeyJWTCredentials ??= z.array(s_PublicKeyCredential()));
 }
 
-function s_ClientCreateAuthenticationMethodTLSClientAuth(): z.ZodType {
-  return (C.ClientCreateAuthenticationMethodTLSClientAuth ??= z.strictObject({
+function s_ClientCreateAuthenticationMethodTLSClientAuth(): Z {
+  return (C.ClientCreateAuthenticationMethodTLSClientAuth ??= z.strictObject<Shape>({
     credentials: s_ClientCreateAuthenticationMethodTLSClientAuthCredentials(),
   }));
 }
 
-function s_ClientCreateAuthenticationMethodTLSClientAuthCredentials(): z.ZodType {
+function s_ClientCreateAuthenticationMethodTLSClientAuthCredentials(): Z {
   return (C.ClientCreateAuthenticationMethodTLSClientAuthCredentials ??= z.array(s_CertificateSubjectDNCredential()));
 }
 
-function s_ClientCredentialTypeEnum(): z.ZodType {
+function s_ClientCredentialTypeEnum(): Z {
   return (C.ClientCredentialTypeEnum ??= z.enum(['public_key', 'cert_subject_dn', 'x509_cert']));
 }
 
-function s_ClientDefaultOrganization(): z.ZodType {
-  return (C.ClientDefaultOrganization ??= z.strictObject({
+function s_ClientDefaultOrganization(): Z {
+  return (C.ClientDefaultOrganization ??= z.strictObject<Shape>({
     organization_id: z.string(),
     flows: z.array(s_ClientDefaultOrganizationFlowsEnum()),
   }).nullable());
 }
 
-function s_ClientDefaultOrganizationFlowsEnum(): z.ZodType {
+function s_ClientDefaultOrganizationFlowsEnum(): Z {
   return (C.ClientDefaultOrganizationFlowsEnum ??= z.enum(['client_credentials']));
 }
 
-function s_ClientEncryptionKey(): z.ZodType {
-  return (C.ClientEncryptionKey ??= z.looseObject({
+function s_ClientEncryptionKey(): Z {
+  return (C.ClientEncryptionKey ??= z.looseObject<Shape>({
     pub: z.string().optional(),
     cert: z.string().optional(),
     subject: z.string().optional(),
   }).nullable());
 }
 
-function s_ClientGrantAllowAnyOrganizationEnum(): z.ZodType {
+function s_ClientGrantAllowAnyOrganizationEnum(): Z {
   return (C.ClientGrantAllowAnyOrganizationEnum ??= z.literal([true]));
 }
 
-function s_ClientGrantDefaultForEnum(): z.ZodType {
+function s_ClientGrantDefaultForEnum(): Z {
   return (C.ClientGrantDefaultForEnum ??= z.enum(['third_party_clients']));
 }
 
-function s_ClientGrantOrganizationNullableUsageEnum(): z.ZodType {
+function s_ClientGrantOrganizationNullableUsageEnum(): Z {
   return (C.ClientGrantOrganizationNullableUsageEnum ??= z.enum(['deny', 'allow', 'require']).nullable());
 }
 
-function s_ClientGrantOrganizationUsageEnum(): z.ZodType {
+function s_ClientGrantOrganizationUsageEnum(): Z {
   return (C.ClientGrantOrganizationUsageEnum ??= z.enum(['deny', 'allow', 'require']));
 }
 
-function s_ClientGrantSubjectTypeEnum(): z.ZodType {
+function s_ClientGrantSubjectTypeEnum(): Z {
   return (C.ClientGrantSubjectTypeEnum ??= z.enum(['client', 'user']));
 }
 
-function s_ClientJwtConfiguration(): z.ZodType {
-  return (C.ClientJwtConfiguration ??= z.looseObject({
+function s_ClientJwtConfiguration(): Z {
+  return (C.ClientJwtConfiguration ??= z.looseObject<Shape>({
     lifetime_in_seconds: z.int().optional(),
     secret_encoded: z.boolean().optional(),
     scopes: s_ClientJwtConfigurationScopes().optional(),
@@ -3617,45 +3621,45 @@ function s_ClientJwtConfiguration(): z.ZodType {
   }));
 }
 
-function s_ClientJwtConfigurationScopes(): z.ZodType {
-  return (C.ClientJwtConfigurationScopes ??= z.looseObject({}));
+function s_ClientJwtConfigurationScopes(): Z {
+  return (C.ClientJwtConfigurationScopes ??= z.looseObject<Shape>({}));
 }
 
-function s_ClientMetadata(): z.ZodType {
-  return (C.ClientMetadata ??= z.looseObject({}).superRefine(propertyCount(undefined, 10)));
+function s_ClientMetadata(): Z {
+  return (C.ClientMetadata ??= z.looseObject<Shape>({}).superRefine(propertyCount(undefined, 10)));
 }
 
-function s_ClientMobile(): z.ZodType {
-  return (C.ClientMobile ??= z.looseObject({
+function s_ClientMobile(): Z {
+  return (C.ClientMobile ??= z.looseObject<Shape>({
     android: s_ClientMobileAndroid().optional(),
     ios: s_ClientMobileiOS().optional(),
   }));
 }
 
-function s_ClientMobileAndroid(): z.ZodType {
-  return (C.ClientMobileAndroid ??= z.looseObject({
+function s_ClientMobileAndroid(): Z {
+  return (C.ClientMobileAndroid ??= z.looseObject<Shape>({
     app_package_name: z.string().optional(),
     sha256_cert_fingerprints: z.array(z.string().min(1)).min(1).optional(),
   }));
 }
 
-function s_ClientMobileiOS(): z.ZodType {
-  return (C.ClientMobileiOS ??= z.looseObject({
+function s_ClientMobileiOS(): Z {
+  return (C.ClientMobileiOS ??= z.looseObject<Shape>({
     team_id: z.string().optional(),
     app_bundle_identifier: z.string().optional(),
   }));
 }
 
-function s_ClientMyOrganizationConfigurationAllowedStrategiesEnum(): z.ZodType {
+function s_ClientMyOrganizationConfigurationAllowedStrategiesEnum(): Z {
   return (C.ClientMyOrganizationConfigurationAllowedStrategiesEnum ??= z.enum(['pingfederate', 'adfs', 'waad', 'google-apps', 'okta', 'oidc', 'samlp']));
 }
 
-function s_ClientMyOrganizationDeletionBehaviorEnum(): z.ZodType {
+function s_ClientMyOrganizationDeletionBehaviorEnum(): Z {
   return (C.ClientMyOrganizationDeletionBehaviorEnum ??= z.enum(['allow', 'allow_if_empty']));
 }
 
-function s_ClientMyOrganizationPatchConfiguration(): z.ZodType {
-  return (C.ClientMyOrganizationPatchConfiguration ??= z.strictObject({
+function s_ClientMyOrganizationPatchConfiguration(): Z {
+  return (C.ClientMyOrganizationPatchConfiguration ??= z.strictObject<Shape>({
     connection_profile_id: z.string().optional(),
     user_attribute_profile_id: z.string().optional(),
     allowed_strategies: z.array(s_ClientMyOrganizationConfigurationAllowedStrategiesEnum()),
@@ -3663,8 +3667,8 @@ function s_ClientMyOrganizationPatchConfiguration(): z.ZodType {
   }).nullable());
 }
 
-function s_ClientMyOrganizationPostConfiguration(): z.ZodType {
-  return (C.ClientMyOrganizationPostConfiguration ??= z.strictObject({
+function s_ClientMyOrganizationPostConfiguration(): Z {
+  return (C.ClientMyOrganizationPostConfiguration ??= z.strictObject<Shape>({
     connection_profile_id: z.string().optional(),
     user_attribute_profile_id: z.string().optional(),
     allowed_strategies: z.array(s_ClientMyOrganizationConfigurationAllowedStrategiesEnum()),
@@ -3672,64 +3676,64 @@ function s_ClientMyOrganizationPostConfiguration(): z.ZodType {
   }));
 }
 
-function s_ClientOIDCBackchannelLogoutInitiators(): z.ZodType {
-  return (C.ClientOIDCBackchannelLogoutInitiators ??= z.looseObject({
+function s_ClientOIDCBackchannelLogoutInitiators(): Z {
+  return (C.ClientOIDCBackchannelLogoutInitiators ??= z.looseObject<Shape>({
     mode: s_ClientOIDCBackchannelLogoutInitiatorsModeEnum().optional(),
     selected_initiators: z.array(s_ClientOIDCBackchannelLogoutInitiatorsEnum()).optional(),
   }));
 }
 
-function s_ClientOIDCBackchannelLogoutInitiatorsEnum(): z.ZodType {
+function s_ClientOIDCBackchannelLogoutInitiatorsEnum(): Z {
   return (C.ClientOIDCBackchannelLogoutInitiatorsEnum ??= z.enum([
     'rp-logout', 'idp-logout', 'password-changed', 'session-expired', 'session-revoked',
     'account-deleted', 'email-identifier-changed', 'mfa-phone-unenrolled', 'account-deactivated',
   ]));
 }
 
-function s_ClientOIDCBackchannelLogoutInitiatorsModeEnum(): z.ZodType {
+function s_ClientOIDCBackchannelLogoutInitiatorsModeEnum(): Z {
   return (C.ClientOIDCBackchannelLogoutInitiatorsModeEnum ??= z.enum(['custom', 'all']));
 }
 
-function s_ClientOIDCBackchannelLogoutSessionMetadata(): z.ZodType {
-  return (C.ClientOIDCBackchannelLogoutSessionMetadata ??= z.looseObject({
+function s_ClientOIDCBackchannelLogoutSessionMetadata(): Z {
+  return (C.ClientOIDCBackchannelLogoutSessionMetadata ??= z.looseObject<Shape>({
     include: z.boolean().optional(),
   }).nullable());
 }
 
-function s_ClientOIDCBackchannelLogoutSettings(): z.ZodType {
-  return (C.ClientOIDCBackchannelLogoutSettings ??= z.looseObject({
+function s_ClientOIDCBackchannelLogoutSettings(): Z {
+  return (C.ClientOIDCBackchannelLogoutSettings ??= z.looseObject<Shape>({
     backchannel_logout_urls: z.array(z.string()).optional(),
     backchannel_logout_initiators: s_ClientOIDCBackchannelLogoutInitiators().optional(),
     backchannel_logout_session_metadata: s_ClientOIDCBackchannelLogoutSessionMetadata().optional(),
   }));
 }
 
-function s_ClientOrganizationDiscoveryEnum(): z.ZodType {
+function s_ClientOrganizationDiscoveryEnum(): Z {
   return (C.ClientOrganizationDiscoveryEnum ??= z.enum(['email', 'organization_name']));
 }
 
-function s_ClientOrganizationRequireBehaviorEnum(): z.ZodType {
+function s_ClientOrganizationRequireBehaviorEnum(): Z {
   return (C.ClientOrganizationRequireBehaviorEnum ??= z.enum(['no_prompt', 'pre_login_prompt', 'post_login_prompt']));
 }
 
-function s_ClientOrganizationRequireBehaviorPatchEnum(): z.ZodType {
+function s_ClientOrganizationRequireBehaviorPatchEnum(): Z {
   return (C.ClientOrganizationRequireBehaviorPatchEnum ??= z.enum(['no_prompt', 'pre_login_prompt', 'post_login_prompt']).nullable());
 }
 
-function s_ClientOrganizationUsageEnum(): z.ZodType {
+function s_ClientOrganizationUsageEnum(): Z {
   return (C.ClientOrganizationUsageEnum ??= z.enum(['deny', 'allow', 'require']));
 }
 
-function s_ClientOrganizationUsagePatchEnum(): z.ZodType {
+function s_ClientOrganizationUsagePatchEnum(): Z {
   return (C.ClientOrganizationUsagePatchEnum ??= z.enum(['deny', 'allow', 'require']).nullable());
 }
 
-function s_ClientRedirectionPolicyEnum(): z.ZodType {
+function s_ClientRedirectionPolicyEnum(): Z {
   return (C.ClientRedirectionPolicyEnum ??= z.enum(['allow_always', 'open_redirect_protection']));
 }
 
-function s_ClientRefreshTokenConfiguration(): z.ZodType {
-  return (C.ClientRefreshTokenConfiguration ??= z.strictObject({
+function s_ClientRefreshTokenConfiguration(): Z {
+  return (C.ClientRefreshTokenConfiguration ??= z.strictObject<Shape>({
     rotation_type: s_RefreshTokenRotationTypeEnum(),
     expiration_type: s_RefreshTokenExpirationTypeEnum(),
     leeway: z.int().min(0).optional(),
@@ -3741,19 +3745,19 @@ function s_ClientRefreshTokenConfiguration(): z.ZodType {
   }).nullable());
 }
 
-function s_ClientRefreshTokenPolicy(): z.ZodType {
-  return (C.ClientRefreshTokenPolicy ??= z.strictObject({
+function s_ClientRefreshTokenPolicy(): Z {
+  return (C.ClientRefreshTokenPolicy ??= z.strictObject<Shape>({
     audience: z.string().min(1).max(600),
     scope: z.array(z.string().min(1).max(280)),
   }));
 }
 
-function s_ClientSessionTransferAllowedAuthenticationMethodsEnum(): z.ZodType {
+function s_ClientSessionTransferAllowedAuthenticationMethodsEnum(): Z {
   return (C.ClientSessionTransferAllowedAuthenticationMethodsEnum ??= z.enum(['cookie', 'query']));
 }
 
-function s_ClientSessionTransferConfiguration(): z.ZodType {
-  return (C.ClientSessionTransferConfiguration ??= z.strictObject({
+function s_ClientSessionTransferConfiguration(): Z {
+  return (C.ClientSessionTransferConfiguration ??= z.strictObject<Shape>({
     can_create_session_transfer_token: z.boolean().optional(),
     enforce_cascade_revocation: z.boolean().optional(),
     allowed_authentication_methods: z.array(s_ClientSessionTransferAllowedAuthenticationMethodsEnum()).nullable().optional(),
@@ -3764,95 +3768,95 @@ function s_ClientSessionTransferConfiguration(): z.ZodType {
   }).nullable());
 }
 
-function s_ClientSessionTransferDelegationConfiguration(): z.ZodType {
-  return (C.ClientSessionTransferDelegationConfiguration ??= z.strictObject({
+function s_ClientSessionTransferDelegationConfiguration(): Z {
+  return (C.ClientSessionTransferDelegationConfiguration ??= z.strictObject<Shape>({
     allow_delegated_access: z.boolean().optional(),
     enforce_device_binding: s_ClientSessionTransferDelegationDeviceBindingEnum().optional(),
   }).nullable());
 }
 
-function s_ClientSessionTransferDelegationDeviceBindingEnum(): z.ZodType {
+function s_ClientSessionTransferDelegationDeviceBindingEnum(): Z {
   return (C.ClientSessionTransferDelegationDeviceBindingEnum ??= z.enum(['ip', 'asn']));
 }
 
-function s_ClientSessionTransferDeviceBindingEnum(): z.ZodType {
+function s_ClientSessionTransferDeviceBindingEnum(): Z {
   return (C.ClientSessionTransferDeviceBindingEnum ??= z.enum(['ip', 'asn', 'none']));
 }
 
-function s_ClientSignedRequestObjectWithCredentialId(): z.ZodType {
-  return (C.ClientSignedRequestObjectWithCredentialId ??= z.strictObject({
+function s_ClientSignedRequestObjectWithCredentialId(): Z {
+  return (C.ClientSignedRequestObjectWithCredentialId ??= z.strictObject<Shape>({
     required: z.boolean().optional(),
     credentials: z.array(s_CredentialId()).optional(),
   }));
 }
 
-function s_ClientSignedRequestObjectWithPublicKey(): z.ZodType {
-  return (C.ClientSignedRequestObjectWithPublicKey ??= z.strictObject({
+function s_ClientSignedRequestObjectWithPublicKey(): Z {
+  return (C.ClientSignedRequestObjectWithPublicKey ??= z.strictObject<Shape>({
     required: z.boolean().optional(),
     credentials: z.array(s_PublicKeyCredential()).optional(),
   }));
 }
 
-function s_ClientThirdPartySecurityModeEnum(): z.ZodType {
+function s_ClientThirdPartySecurityModeEnum(): Z {
   return (C.ClientThirdPartySecurityModeEnum ??= z.enum(['strict', 'permissive']));
 }
 
-function s_ClientTokenEndpointAuthMethodEnum(): z.ZodType {
+function s_ClientTokenEndpointAuthMethodEnum(): Z {
   return (C.ClientTokenEndpointAuthMethodEnum ??= z.enum(['none', 'client_secret_post', 'client_secret_basic']));
 }
 
-function s_ClientTokenEndpointAuthMethodOrNullEnum(): z.ZodType {
+function s_ClientTokenEndpointAuthMethodOrNullEnum(): Z {
   return (C.ClientTokenEndpointAuthMethodOrNullEnum ??= z.enum(['none', 'client_secret_post', 'client_secret_basic']).nullable());
 }
 
-function s_ClientTokenExchangeConfiguration(): z.ZodType {
-  return (C.ClientTokenExchangeConfiguration ??= z.strictObject({
+function s_ClientTokenExchangeConfiguration(): Z {
+  return (C.ClientTokenExchangeConfiguration ??= z.strictObject<Shape>({
     allow_any_profile_of_type: z.array(s_ClientTokenExchangeTypeEnum()).optional(),
   }));
 }
 
-function s_ClientTokenExchangeConfigurationOrNull(): z.ZodType {
-  return (C.ClientTokenExchangeConfigurationOrNull ??= z.strictObject({
+function s_ClientTokenExchangeConfigurationOrNull(): Z {
+  return (C.ClientTokenExchangeConfigurationOrNull ??= z.strictObject<Shape>({
     allow_any_profile_of_type: z.array(s_ClientTokenExchangeTypeEnum()).optional(),
   }).nullable());
 }
 
-function s_ClientTokenExchangeTypeEnum(): z.ZodType {
+function s_ClientTokenExchangeTypeEnum(): Z {
   return (C.ClientTokenExchangeTypeEnum ??= z.enum(['custom_authentication', 'on_behalf_of_token_exchange']));
 }
 
-function s_ConnectionApiBehaviorEnum(): z.ZodType {
+function s_ConnectionApiBehaviorEnum(): Z {
   return (C.ConnectionApiBehaviorEnum ??= z.enum(['required', 'optional']));
 }
 
-function s_ConnectionAssertionDecryptionAlgorithmProfileEnum(): z.ZodType {
+function s_ConnectionAssertionDecryptionAlgorithmProfileEnum(): Z {
   return (C.ConnectionAssertionDecryptionAlgorithmProfileEnum ??= z.enum(['v2026-1']));
 }
 
-function s_ConnectionAssertionDecryptionSettings(): z.ZodType {
-  return (C.ConnectionAssertionDecryptionSettings ??= z.strictObject({
+function s_ConnectionAssertionDecryptionSettings(): Z {
+  return (C.ConnectionAssertionDecryptionSettings ??= z.strictObject<Shape>({
     algorithm_profile: s_ConnectionAssertionDecryptionAlgorithmProfileEnum(),
     algorithm_exceptions: z.array(z.string().min(1).max(100)).optional(),
   }));
 }
 
-function s_ConnectionAttributeIdentifier(): z.ZodType {
-  return (C.ConnectionAttributeIdentifier ??= z.strictObject({
+function s_ConnectionAttributeIdentifier(): Z {
+  return (C.ConnectionAttributeIdentifier ??= z.strictObject<Shape>({
     active: z.boolean().optional(),
     default_method: s_DefaultMethodEmailIdentifierEnum().optional(),
   }));
 }
 
-function s_ConnectionAttributes(): z.ZodType {
-  return (C.ConnectionAttributes ??= z.strictObject({
+function s_ConnectionAttributes(): Z {
+  return (C.ConnectionAttributes ??= z.strictObject<Shape>({
     email: s_EmailAttribute().optional(),
     phone_number: s_PhoneAttribute().optional(),
     username: s_UsernameAttribute().optional(),
   }).superRefine(propertyCount(1, undefined)));
 }
 
-function s_ConnectionAuthenticationMethods(): z.ZodType {
-  return (C.ConnectionAuthenticationMethods ??= z.strictObject({
+function s_ConnectionAuthenticationMethods(): Z {
+  return (C.ConnectionAuthenticationMethods ??= z.strictObject<Shape>({
     password: s_ConnectionPasswordAuthenticationMethod().optional(),
     passkey: s_ConnectionPasskeyAuthenticationMethod().optional(),
     email_otp: s_ConnectionEmailOtpAuthenticationMethod().optional(),
@@ -3860,21 +3864,21 @@ function s_ConnectionAuthenticationMethods(): z.ZodType {
   }).nullable());
 }
 
-function s_ConnectionAuthenticationPurpose(): z.ZodType {
-  return (C.ConnectionAuthenticationPurpose ??= z.strictObject({
+function s_ConnectionAuthenticationPurpose(): Z {
+  return (C.ConnectionAuthenticationPurpose ??= z.strictObject<Shape>({
     active: z.boolean(),
   }));
 }
 
-function s_ConnectionConnectedAccountsPurpose(): z.ZodType {
-  return (C.ConnectionConnectedAccountsPurpose ??= z.strictObject({
+function s_ConnectionConnectedAccountsPurpose(): Z {
+  return (C.ConnectionConnectedAccountsPurpose ??= z.strictObject<Shape>({
     active: z.boolean(),
     cross_app_access: z.boolean().optional(),
   }));
 }
 
-function s_ConnectionCustomScripts(): z.ZodType {
-  return (C.ConnectionCustomScripts ??= z.looseObject({
+function s_ConnectionCustomScripts(): Z {
+  return (C.ConnectionCustomScripts ??= z.looseObject<Shape>({
     login: z.string().min(1).optional(),
     get_user: z.string().min(1).optional(),
     delete: z.string().min(1).optional(),
@@ -3887,20 +3891,20 @@ function s_ConnectionCustomScripts(): z.ZodType {
   }));
 }
 
-function s_ConnectionEmailOtpAuthenticationMethod(): z.ZodType {
-  return (C.ConnectionEmailOtpAuthenticationMethod ??= z.strictObject({
+function s_ConnectionEmailOtpAuthenticationMethod(): Z {
+  return (C.ConnectionEmailOtpAuthenticationMethod ??= z.strictObject<Shape>({
     enabled: z.boolean().optional(),
   }));
 }
 
-function s_ConnectionFederatedConnectionsAccessTokens(): z.ZodType {
-  return (C.ConnectionFederatedConnectionsAccessTokens ??= z.strictObject({
+function s_ConnectionFederatedConnectionsAccessTokens(): Z {
+  return (C.ConnectionFederatedConnectionsAccessTokens ??= z.strictObject<Shape>({
     active: z.boolean().optional(),
   }).nullable());
 }
 
-function s_ConnectionForOrganization(): z.ZodType {
-  return (C.ConnectionForOrganization ??= z.strictObject({
+function s_ConnectionForOrganization(): Z {
+  return (C.ConnectionForOrganization ??= z.strictObject<Shape>({
     connection_id: z.string(),
     assign_membership_on_login: z.boolean().optional(),
     show_as_button: z.boolean().optional(),
@@ -3908,8 +3912,8 @@ function s_ConnectionForOrganization(): z.ZodType {
   }));
 }
 
-function s_ConnectionGatewayAuthentication(): z.ZodType {
-  return (C.ConnectionGatewayAuthentication ??= z.looseObject({
+function s_ConnectionGatewayAuthentication(): Z {
+  return (C.ConnectionGatewayAuthentication ??= z.looseObject<Shape>({
     method: z.string(),
     subject: z.string().optional(),
     audience: z.string(),
@@ -3918,19 +3922,19 @@ function s_ConnectionGatewayAuthentication(): z.ZodType {
   }).nullable());
 }
 
-function s_ConnectionIdTokenSignedResponseAlgEnum(): z.ZodType {
+function s_ConnectionIdTokenSignedResponseAlgEnum(): Z {
   return (C.ConnectionIdTokenSignedResponseAlgEnum ??= z.enum(['ES256', 'ES384', 'PS256', 'PS384', 'RS256', 'RS384', 'RS512']));
 }
 
-function s_ConnectionIdTokenSignedResponseAlgs(): z.ZodType {
+function s_ConnectionIdTokenSignedResponseAlgs(): Z {
   return (C.ConnectionIdTokenSignedResponseAlgs ??= z.array(s_ConnectionIdTokenSignedResponseAlgEnum()).nullable());
 }
 
-function s_ConnectionIdentifierPrecedenceEnum(): z.ZodType {
+function s_ConnectionIdentifierPrecedenceEnum(): Z {
   return (C.ConnectionIdentifierPrecedenceEnum ??= z.enum(['email', 'phone_number', 'username']));
 }
 
-function s_ConnectionIdentityProviderEnum(): z.ZodType {
+function s_ConnectionIdentityProviderEnum(): Z {
   return (C.ConnectionIdentityProviderEnum ??= z.enum([
     'ad', 'adfs', 'amazon', 'apple', 'dropbox', 'bitbucket', 'auth0-oidc', 'auth0', 'baidu', 'bitly',
     'box', 'custom', 'daccount', 'dwolla', 'email', 'evernote-sandbox', 'evernote', 'exact',
@@ -3942,64 +3946,64 @@ function s_ConnectionIdentityProviderEnum(): z.ZodType {
   ]));
 }
 
-function s_ConnectionNamePrefixTemplate(): z.ZodType {
+function s_ConnectionNamePrefixTemplate(): Z {
   return (C.ConnectionNamePrefixTemplate ??= z.string().max(15).regex(new RegExp('^(?!-)(?!.*--)(?:[a-zA-Z0-9-]|{org_id}|{org_name})*$')));
 }
 
-function s_ConnectionPasskeyAuthenticationMethod(): z.ZodType {
-  return (C.ConnectionPasskeyAuthenticationMethod ??= z.strictObject({
+function s_ConnectionPasskeyAuthenticationMethod(): Z {
+  return (C.ConnectionPasskeyAuthenticationMethod ??= z.strictObject<Shape>({
     enabled: z.boolean().optional(),
   }));
 }
 
-function s_ConnectionPasskeyChallengeUIEnum(): z.ZodType {
+function s_ConnectionPasskeyChallengeUIEnum(): Z {
   return (C.ConnectionPasskeyChallengeUIEnum ??= z.enum(['both', 'autofill', 'button']));
 }
 
-function s_ConnectionPasskeyOptions(): z.ZodType {
-  return (C.ConnectionPasskeyOptions ??= z.strictObject({
+function s_ConnectionPasskeyOptions(): Z {
+  return (C.ConnectionPasskeyOptions ??= z.strictObject<Shape>({
     challenge_ui: s_ConnectionPasskeyChallengeUIEnum().optional(),
     progressive_enrollment_enabled: z.boolean().optional(),
     local_enrollment_enabled: z.boolean().optional(),
   }).nullable());
 }
 
-function s_ConnectionPasswordAuthenticationMethod(): z.ZodType {
-  return (C.ConnectionPasswordAuthenticationMethod ??= z.strictObject({
+function s_ConnectionPasswordAuthenticationMethod(): Z {
+  return (C.ConnectionPasswordAuthenticationMethod ??= z.strictObject<Shape>({
     enabled: z.boolean().optional(),
     api_behavior: s_ConnectionApiBehaviorEnum().optional(),
     signup_behavior: s_ConnectionSignupBehaviorEnum().optional(),
   }));
 }
 
-function s_ConnectionPasswordComplexityOptions(): z.ZodType {
-  return (C.ConnectionPasswordComplexityOptions ??= z.strictObject({
+function s_ConnectionPasswordComplexityOptions(): Z {
+  return (C.ConnectionPasswordComplexityOptions ??= z.strictObject<Shape>({
     min_length: z.int().min(1).max(128).optional(),
   }).nullable());
 }
 
-function s_ConnectionPasswordDictionaryOptions(): z.ZodType {
-  return (C.ConnectionPasswordDictionaryOptions ??= z.strictObject({
+function s_ConnectionPasswordDictionaryOptions(): Z {
+  return (C.ConnectionPasswordDictionaryOptions ??= z.strictObject<Shape>({
     enable: z.boolean(),
     dictionary: z.array(z.string().max(50)).optional(),
   }).nullable());
 }
 
-function s_ConnectionPasswordHistoryOptions(): z.ZodType {
-  return (C.ConnectionPasswordHistoryOptions ??= z.strictObject({
+function s_ConnectionPasswordHistoryOptions(): Z {
+  return (C.ConnectionPasswordHistoryOptions ??= z.strictObject<Shape>({
     enable: z.boolean(),
     size: z.int().min(0).max(24).optional(),
   }).nullable());
 }
 
-function s_ConnectionPasswordNoPersonalInfoOptions(): z.ZodType {
-  return (C.ConnectionPasswordNoPersonalInfoOptions ??= z.strictObject({
+function s_ConnectionPasswordNoPersonalInfoOptions(): Z {
+  return (C.ConnectionPasswordNoPersonalInfoOptions ??= z.strictObject<Shape>({
     enable: z.boolean(),
   }).nullable());
 }
 
-function s_ConnectionPasswordOptions(): z.ZodType {
-  return (C.ConnectionPasswordOptions ??= z.strictObject({
+function s_ConnectionPasswordOptions(): Z {
+  return (C.ConnectionPasswordOptions ??= z.strictObject<Shape>({
     complexity: s_ConnectionPasswordOptionsComplexity().optional(),
     dictionary: s_ConnectionPasswordOptionsDictionary().optional(),
     history: s_ConnectionPasswordOptionsHistory().optional(),
@@ -4007,8 +4011,8 @@ function s_ConnectionPasswordOptions(): z.ZodType {
   }));
 }
 
-function s_ConnectionPasswordOptionsComplexity(): z.ZodType {
-  return (C.ConnectionPasswordOptionsComplexity ??= z.strictObject({
+function s_ConnectionPasswordOptionsComplexity(): Z {
+  return (C.ConnectionPasswordOptionsComplexity ??= z.strictObject<Shape>({
     min_length: z.int().min(1).max(72).optional(),
     character_types: z.array(s_PasswordCharacterTypeEnum()).optional(),
     character_type_rule: s_PasswordCharacterTypeRulePolicyEnum().optional(),
@@ -4018,74 +4022,74 @@ function s_ConnectionPasswordOptionsComplexity(): z.ZodType {
   }));
 }
 
-function s_ConnectionPasswordOptionsDictionary(): z.ZodType {
-  return (C.ConnectionPasswordOptionsDictionary ??= z.strictObject({
+function s_ConnectionPasswordOptionsDictionary(): Z {
+  return (C.ConnectionPasswordOptionsDictionary ??= z.strictObject<Shape>({
     active: z.boolean().optional(),
     custom: z.array(z.string().max(50)).optional(),
     default: s_PasswordDefaultDictionariesEnum().optional(),
   }));
 }
 
-function s_ConnectionPasswordOptionsHistory(): z.ZodType {
-  return (C.ConnectionPasswordOptionsHistory ??= z.strictObject({
+function s_ConnectionPasswordOptionsHistory(): Z {
+  return (C.ConnectionPasswordOptionsHistory ??= z.strictObject<Shape>({
     active: z.boolean().optional(),
     size: z.int().min(1).max(24).optional(),
   }));
 }
 
-function s_ConnectionPasswordOptionsProfileData(): z.ZodType {
-  return (C.ConnectionPasswordOptionsProfileData ??= z.strictObject({
+function s_ConnectionPasswordOptionsProfileData(): Z {
+  return (C.ConnectionPasswordOptionsProfileData ??= z.strictObject<Shape>({
     active: z.boolean().optional(),
     blocked_fields: z.array(z.string().max(100)).optional(),
   }));
 }
 
-function s_ConnectionPasswordPolicyEnum(): z.ZodType {
+function s_ConnectionPasswordPolicyEnum(): Z {
   return (C.ConnectionPasswordPolicyEnum ??= z.enum(['none', 'low', 'fair', 'good', 'excellent']).nullable());
 }
 
-function s_ConnectionPhoneOtpAuthenticationMethod(): z.ZodType {
-  return (C.ConnectionPhoneOtpAuthenticationMethod ??= z.strictObject({
+function s_ConnectionPhoneOtpAuthenticationMethod(): Z {
+  return (C.ConnectionPhoneOtpAuthenticationMethod ??= z.strictObject<Shape>({
     enabled: z.boolean().optional(),
   }));
 }
 
-function s_ConnectionProfileConfig(): z.ZodType {
-  return (C.ConnectionProfileConfig ??= z.strictObject({}));
+function s_ConnectionProfileConfig(): Z {
+  return (C.ConnectionProfileConfig ??= z.strictObject<Shape>({}));
 }
 
-function s_ConnectionProfileEnabledFeatures(): z.ZodType {
+function s_ConnectionProfileEnabledFeatures(): Z {
   return (C.ConnectionProfileEnabledFeatures ??= z.array(s_EnabledFeaturesEnum()));
 }
 
-function s_ConnectionProfileName(): z.ZodType {
+function s_ConnectionProfileName(): Z {
   return (C.ConnectionProfileName ??= z.string().min(1).max(50));
 }
 
-function s_ConnectionProfileOrganization(): z.ZodType {
-  return (C.ConnectionProfileOrganization ??= z.strictObject({
+function s_ConnectionProfileOrganization(): Z {
+  return (C.ConnectionProfileOrganization ??= z.strictObject<Shape>({
     show_as_button: s_ConnectionProfileOrganizationShowAsButtonEnum().optional(),
     assign_membership_on_login: s_ConnectionProfileOrganizationAssignMembershipOnLoginEnum().optional(),
   }));
 }
 
-function s_ConnectionProfileOrganizationAssignMembershipOnLoginEnum(): z.ZodType {
+function s_ConnectionProfileOrganizationAssignMembershipOnLoginEnum(): Z {
   return (C.ConnectionProfileOrganizationAssignMembershipOnLoginEnum ??= z.enum(['none', 'optional', 'required']));
 }
 
-function s_ConnectionProfileOrganizationShowAsButtonEnum(): z.ZodType {
+function s_ConnectionProfileOrganizationShowAsButtonEnum(): Z {
   return (C.ConnectionProfileOrganizationShowAsButtonEnum ??= z.enum(['none', 'optional', 'required']));
 }
 
-function s_ConnectionProfileStrategyOverride(): z.ZodType {
-  return (C.ConnectionProfileStrategyOverride ??= z.strictObject({
+function s_ConnectionProfileStrategyOverride(): Z {
+  return (C.ConnectionProfileStrategyOverride ??= z.strictObject<Shape>({
     enabled_features: s_ConnectionProfileStrategyOverridesEnabledFeatures().optional(),
     connection_config: s_ConnectionProfileStrategyOverridesConnectionConfig().optional(),
   }));
 }
 
-function s_ConnectionProfileStrategyOverrides(): z.ZodType {
-  return (C.ConnectionProfileStrategyOverrides ??= z.strictObject({
+function s_ConnectionProfileStrategyOverrides(): Z {
+  return (C.ConnectionProfileStrategyOverrides ??= z.strictObject<Shape>({
     pingfederate: s_ConnectionProfileStrategyOverride().optional(),
     ad: s_ConnectionProfileStrategyOverride().optional(),
     adfs: s_ConnectionProfileStrategyOverride().optional(),
@@ -4097,16 +4101,16 @@ function s_ConnectionProfileStrategyOverrides(): z.ZodType {
   }));
 }
 
-function s_ConnectionProfileStrategyOverridesConnectionConfig(): z.ZodType {
-  return (C.ConnectionProfileStrategyOverridesConnectionConfig ??= z.strictObject({}));
+function s_ConnectionProfileStrategyOverridesConnectionConfig(): Z {
+  return (C.ConnectionProfileStrategyOverridesConnectionConfig ??= z.strictObject<Shape>({}));
 }
 
-function s_ConnectionProfileStrategyOverridesEnabledFeatures(): z.ZodType {
+function s_ConnectionProfileStrategyOverridesEnabledFeatures(): Z {
   return (C.ConnectionProfileStrategyOverridesEnabledFeatures ??= z.array(s_EnabledFeaturesEnum()));
 }
 
-function s_ConnectionPropertiesOptions(): z.ZodType {
-  return (C.ConnectionPropertiesOptions ??= z.looseObject({
+function s_ConnectionPropertiesOptions(): Z {
+  return (C.ConnectionPropertiesOptions ??= z.looseObject<Shape>({
     validation: s_ConnectionValidationOptions().optional(),
     non_persistent_attrs: z.array(z.string()).nullable().optional(),
     precedence: z.array(s_ConnectionIdentifierPrecedenceEnum()).min(3).optional(),
@@ -4146,15 +4150,15 @@ function s_ConnectionPropertiesOptions(): z.ZodType {
   }));
 }
 
-function s_ConnectionSetUserRootAttributesEnum(): z.ZodType {
+function s_ConnectionSetUserRootAttributesEnum(): Z {
   return (C.ConnectionSetUserRootAttributesEnum ??= z.enum(['on_each_login', 'on_first_login', 'never_on_login']));
 }
 
-function s_ConnectionSignupBehaviorEnum(): z.ZodType {
+function s_ConnectionSignupBehaviorEnum(): Z {
   return (C.ConnectionSignupBehaviorEnum ??= z.enum(['allow', 'block']));
 }
 
-function s_ConnectionStrategyEnum(): z.ZodType {
+function s_ConnectionStrategyEnum(): Z {
   return (C.ConnectionStrategyEnum ??= z.enum([
     'ad', 'adfs', 'amazon', 'apple', 'dropbox', 'bitbucket', 'auth0-oidc', 'auth0', 'baidu', 'bitly',
     'box', 'custom', 'daccount', 'dwolla', 'email', 'evernote-sandbox', 'evernote', 'exact',
@@ -4167,81 +4171,81 @@ function s_ConnectionStrategyEnum(): z.ZodType {
   ]));
 }
 
-function s_ConnectionTokenEndpointAuthMethodEnum(): z.ZodType {
+function s_ConnectionTokenEndpointAuthMethodEnum(): Z {
   return (C.ConnectionTokenEndpointAuthMethodEnum ??= z.enum(['client_secret_post', 'private_key_jwt']));
 }
 
-function s_ConnectionTokenEndpointAuthSigningAlgEnum(): z.ZodType {
+function s_ConnectionTokenEndpointAuthSigningAlgEnum(): Z {
   return (C.ConnectionTokenEndpointAuthSigningAlgEnum ??= z.enum(['ES256', 'ES384', 'PS256', 'PS384', 'RS256', 'RS384', 'RS512']));
 }
 
-function s_ConnectionTokenEndpointJwtcaAudFormatEnumOIDC(): z.ZodType {
+function s_ConnectionTokenEndpointJwtcaAudFormatEnumOIDC(): Z {
   return (C.ConnectionTokenEndpointJwtcaAudFormatEnumOIDC ??= z.enum(['issuer', 'token_endpoint']));
 }
 
-function s_ConnectionUpstreamAdditionalProperties(): z.ZodType {
-  return (C.ConnectionUpstreamAdditionalProperties ??= z.union([
+function s_ConnectionUpstreamAdditionalProperties(): Z {
+  return (C.ConnectionUpstreamAdditionalProperties ??= z.union<Z[]>([
     s_ConnectionUpstreamAlias(),
     s_ConnectionUpstreamValue(),
   ]));
 }
 
-function s_ConnectionUpstreamAlias(): z.ZodType {
-  return (C.ConnectionUpstreamAlias ??= z.strictObject({
+function s_ConnectionUpstreamAlias(): Z {
+  return (C.ConnectionUpstreamAlias ??= z.strictObject<Shape>({
     alias: s_ConnectionUpstreamAliasEnum().optional(),
   }));
 }
 
-function s_ConnectionUpstreamAliasEnum(): z.ZodType {
+function s_ConnectionUpstreamAliasEnum(): Z {
   return (C.ConnectionUpstreamAliasEnum ??= z.enum([
     'acr_values', 'audience', 'client_id', 'display', 'id_token_hint', 'login_hint', 'max_age',
     'prompt', 'resource', 'response_mode', 'response_type', 'ui_locales',
   ]));
 }
 
-function s_ConnectionUpstreamParams(): z.ZodType {
+function s_ConnectionUpstreamParams(): Z {
   return (C.ConnectionUpstreamParams ??= z.record(z.string(), s_ConnectionUpstreamAdditionalProperties()).nullable());
 }
 
-function s_ConnectionUpstreamValue(): z.ZodType {
-  return (C.ConnectionUpstreamValue ??= z.strictObject({
+function s_ConnectionUpstreamValue(): Z {
+  return (C.ConnectionUpstreamValue ??= z.strictObject<Shape>({
     value: z.string().optional(),
   }));
 }
 
-function s_ConnectionUsernameValidationOptions(): z.ZodType {
-  return (C.ConnectionUsernameValidationOptions ??= z.strictObject({
+function s_ConnectionUsernameValidationOptions(): Z {
+  return (C.ConnectionUsernameValidationOptions ??= z.strictObject<Shape>({
     min: z.int().min(1),
     max: z.int().max(128),
   }).nullable());
 }
 
-function s_ConnectionValidationOptions(): z.ZodType {
-  return (C.ConnectionValidationOptions ??= z.strictObject({
+function s_ConnectionValidationOptions(): Z {
+  return (C.ConnectionValidationOptions ??= z.strictObject<Shape>({
     username: s_ConnectionUsernameValidationOptions().optional(),
   }).nullable());
 }
 
-function s_ConnectionsMetadata(): z.ZodType {
+function s_ConnectionsMetadata(): Z {
   return (C.ConnectionsMetadata ??= z.record(z.string(), z.string().max(255).nullable()).superRefine(propertyCount(undefined, 10)));
 }
 
-function s_CreateClientAuthenticationMethodSelfSignedTLSClientAuth(): z.ZodType {
-  return (C.CreateClientAuthenticationMethodSelfSignedTLSClientAuth ??= z.strictObject({
+function s_CreateClientAuthenticationMethodSelfSignedTLSClientAuth(): Z {
+  return (C.CreateClientAuthenticationMethodSelfSignedTLSClientAuth ??= z.strictObject<Shape>({
     credentials: s_CreateClientAuthenticationMethodSelfSignedTLSClientAuthCredentials(),
   }));
 }
 
-function s_CreateClientAuthenticationMethodSelfSignedTLSClientAuthCredentials(): z.ZodType {
+function s_CreateClientAuthenticationMethodSelfSignedTLSClientAuthCredentials(): Z {
   return (C.CreateClientAuthenticationMethodSelfSignedTLSClientAuthCredentials ??= z.array(s_X509CertificateCredential()));
 }
 
-function s_CreateEncryptionKeyType(): z.ZodType {
+function s_CreateEncryptionKeyType(): Z {
   return (C.CreateEncryptionKeyType ??= z.enum(['customer-provided-root-key', 'tenant-encryption-key']));
 }
 
-function s_CreateEventStreamActionRequestContent(): z.ZodType {
-  return (C.CreateEventStreamActionRequestContent ??= z.strictObject({
+function s_CreateEventStreamActionRequestContent(): Z {
+  return (C.CreateEventStreamActionRequestContent ??= z.strictObject<Shape>({
     name: z.string().min(1).max(128).optional(),
     subscriptions: z.array(s_EventStreamSubscription()).min(1).optional(),
     destination: s_EventStreamActionDestination(),
@@ -4249,8 +4253,8 @@ function s_CreateEventStreamActionRequestContent(): z.ZodType {
   }));
 }
 
-function s_CreateEventStreamEventBridgeRequestContent(): z.ZodType {
-  return (C.CreateEventStreamEventBridgeRequestContent ??= z.strictObject({
+function s_CreateEventStreamEventBridgeRequestContent(): Z {
+  return (C.CreateEventStreamEventBridgeRequestContent ??= z.strictObject<Shape>({
     name: z.string().min(1).max(128).optional(),
     subscriptions: z.array(s_EventStreamSubscription()).min(1).optional(),
     destination: s_EventStreamEventBridgeDestination(),
@@ -4258,8 +4262,8 @@ function s_CreateEventStreamEventBridgeRequestContent(): z.ZodType {
   }));
 }
 
-function s_CreateEventStreamWebHookRequestContent(): z.ZodType {
-  return (C.CreateEventStreamWebHookRequestContent ??= z.strictObject({
+function s_CreateEventStreamWebHookRequestContent(): Z {
+  return (C.CreateEventStreamWebHookRequestContent ??= z.strictObject<Shape>({
     name: z.string().min(1).max(128).optional(),
     subscriptions: z.array(s_EventStreamSubscription()).min(1).optional(),
     destination: s_EventStreamWebhookDestination(),
@@ -4267,169 +4271,169 @@ function s_CreateEventStreamWebHookRequestContent(): z.ZodType {
   }));
 }
 
-function s_CreateExportUsersFields(): z.ZodType {
-  return (C.CreateExportUsersFields ??= z.strictObject({
+function s_CreateExportUsersFields(): Z {
+  return (C.CreateExportUsersFields ??= z.strictObject<Shape>({
     name: z.string().max(100),
     export_as: z.string().max(100).optional(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionActivecampaign(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionActivecampaign ??= z.union([
+function s_CreateFlowsVaultConnectionActivecampaign(): Z {
+  return (C.CreateFlowsVaultConnectionActivecampaign ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionActivecampaignApiKey(),
     s_CreateFlowsVaultConnectionActivecampaignUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionActivecampaignApiKey(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionActivecampaignApiKey ??= z.strictObject({
+function s_CreateFlowsVaultConnectionActivecampaignApiKey(): Z {
+  return (C.CreateFlowsVaultConnectionActivecampaignApiKey ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdActivecampaignEnum(),
     setup: s_FlowsVaultConnectioSetupApiKeyWithBaseUrl(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionActivecampaignUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionActivecampaignUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionActivecampaignUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionActivecampaignUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdActivecampaignEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionAirtable(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionAirtable ??= z.union([
+function s_CreateFlowsVaultConnectionAirtable(): Z {
+  return (C.CreateFlowsVaultConnectionAirtable ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionAirtableApiKey(),
     s_CreateFlowsVaultConnectionAirtableUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionAirtableApiKey(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionAirtableApiKey ??= z.strictObject({
+function s_CreateFlowsVaultConnectionAirtableApiKey(): Z {
+  return (C.CreateFlowsVaultConnectionAirtableApiKey ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdAirtableEnum(),
     setup: s_FlowsVaultConnectioSetupApiKey(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionAirtableUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionAirtableUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionAirtableUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionAirtableUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdAirtableEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionAuth0(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionAuth0 ??= z.union([
+function s_CreateFlowsVaultConnectionAuth0(): Z {
+  return (C.CreateFlowsVaultConnectionAuth0 ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionAuth0OauthApp(),
     s_CreateFlowsVaultConnectionAuth0Uninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionAuth0OauthApp(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionAuth0OauthApp ??= z.strictObject({
+function s_CreateFlowsVaultConnectionAuth0OauthApp(): Z {
+  return (C.CreateFlowsVaultConnectionAuth0OauthApp ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdAuth0Enum(),
     setup: s_FlowsVaultConnectioSetupOauthApp(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionAuth0Uninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionAuth0Uninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionAuth0Uninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionAuth0Uninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdAuth0Enum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionBigquery(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionBigquery ??= z.union([
+function s_CreateFlowsVaultConnectionBigquery(): Z {
+  return (C.CreateFlowsVaultConnectionBigquery ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionBigqueryJwt(),
     s_CreateFlowsVaultConnectionBigqueryUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionBigqueryJwt(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionBigqueryJwt ??= z.strictObject({
+function s_CreateFlowsVaultConnectionBigqueryJwt(): Z {
+  return (C.CreateFlowsVaultConnectionBigqueryJwt ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdBigqueryEnum(),
     setup: s_FlowsVaultConnectioSetupBigqueryOauthJwt(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionBigqueryUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionBigqueryUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionBigqueryUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionBigqueryUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdBigqueryEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionClearbit(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionClearbit ??= z.union([
+function s_CreateFlowsVaultConnectionClearbit(): Z {
+  return (C.CreateFlowsVaultConnectionClearbit ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionClearbitApiKey(),
     s_CreateFlowsVaultConnectionClearbitUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionClearbitApiKey(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionClearbitApiKey ??= z.strictObject({
+function s_CreateFlowsVaultConnectionClearbitApiKey(): Z {
+  return (C.CreateFlowsVaultConnectionClearbitApiKey ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdClearbitEnum(),
     setup: s_FlowsVaultConnectioSetupSecretApiKey(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionClearbitUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionClearbitUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionClearbitUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionClearbitUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdClearbitEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionDocusign(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionDocusign ??= z.union([
+function s_CreateFlowsVaultConnectionDocusign(): Z {
+  return (C.CreateFlowsVaultConnectionDocusign ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionDocusignOauthCode(),
     s_CreateFlowsVaultConnectionDocusignUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionDocusignOauthCode(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionDocusignOauthCode ??= z.strictObject({
+function s_CreateFlowsVaultConnectionDocusignOauthCode(): Z {
+  return (C.CreateFlowsVaultConnectionDocusignOauthCode ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdDocusignEnum(),
     setup: s_FlowsVaultConnectioSetupOauthCode(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionDocusignUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionDocusignUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionDocusignUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionDocusignUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdDocusignEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionGoogleSheets(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionGoogleSheets ??= z.union([
+function s_CreateFlowsVaultConnectionGoogleSheets(): Z {
+  return (C.CreateFlowsVaultConnectionGoogleSheets ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionGoogleSheetsOauthCode(),
     s_CreateFlowsVaultConnectionGoogleSheetsUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionGoogleSheetsOauthCode(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionGoogleSheetsOauthCode ??= z.strictObject({
+function s_CreateFlowsVaultConnectionGoogleSheetsOauthCode(): Z {
+  return (C.CreateFlowsVaultConnectionGoogleSheetsOauthCode ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdGoogleSheetsEnum(),
     setup: s_FlowsVaultConnectioSetupOauthCode(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionGoogleSheetsUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionGoogleSheetsUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionGoogleSheetsUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionGoogleSheetsUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdGoogleSheetsEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionHttp(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionHttp ??= z.union([
+function s_CreateFlowsVaultConnectionHttp(): Z {
+  return (C.CreateFlowsVaultConnectionHttp ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionHttpBearer(),
     s_CreateFlowsVaultConnectionHttpBasicAuth(),
     s_CreateFlowsVaultConnectionHttpApiKey(),
@@ -4438,184 +4442,184 @@ function s_CreateFlowsVaultConnectionHttp(): z.ZodType {
   ]));
 }
 
-function s_CreateFlowsVaultConnectionHttpApiKey(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionHttpApiKey ??= z.strictObject({
+function s_CreateFlowsVaultConnectionHttpApiKey(): Z {
+  return (C.CreateFlowsVaultConnectionHttpApiKey ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdHttpEnum(),
     setup: s_FlowsVaultConnectionHttpApiKeySetup(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionHttpBasicAuth(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionHttpBasicAuth ??= z.strictObject({
+function s_CreateFlowsVaultConnectionHttpBasicAuth(): Z {
+  return (C.CreateFlowsVaultConnectionHttpBasicAuth ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdHttpEnum(),
     setup: s_FlowsVaultConnectionHttpBasicAuthSetup(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionHttpBearer(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionHttpBearer ??= z.strictObject({
+function s_CreateFlowsVaultConnectionHttpBearer(): Z {
+  return (C.CreateFlowsVaultConnectionHttpBearer ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdHttpEnum(),
     setup: s_FlowsVaultConnectioSetupHttpBearer(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionHttpOauthClientCredentials(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionHttpOauthClientCredentials ??= z.strictObject({
+function s_CreateFlowsVaultConnectionHttpOauthClientCredentials(): Z {
+  return (C.CreateFlowsVaultConnectionHttpOauthClientCredentials ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdHttpEnum(),
     setup: s_FlowsVaultConnectionHttpOauthClientCredentialsSetup(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionHttpUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionHttpUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionHttpUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionHttpUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdHttpEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionHubspot(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionHubspot ??= z.union([
+function s_CreateFlowsVaultConnectionHubspot(): Z {
+  return (C.CreateFlowsVaultConnectionHubspot ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionHubspotApiKey(),
     s_CreateFlowsVaultConnectionHubspotOauthCode(),
     s_CreateFlowsVaultConnectionHubspotUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionHubspotApiKey(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionHubspotApiKey ??= z.strictObject({
+function s_CreateFlowsVaultConnectionHubspotApiKey(): Z {
+  return (C.CreateFlowsVaultConnectionHubspotApiKey ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdHubspotEnum(),
     setup: s_FlowsVaultConnectioSetupApiKey(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionHubspotOauthCode(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionHubspotOauthCode ??= z.strictObject({
+function s_CreateFlowsVaultConnectionHubspotOauthCode(): Z {
+  return (C.CreateFlowsVaultConnectionHubspotOauthCode ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdHubspotEnum(),
     setup: s_FlowsVaultConnectioSetupOauthCode(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionHubspotUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionHubspotUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionHubspotUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionHubspotUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdHubspotEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionJwt(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionJwt ??= z.union([
+function s_CreateFlowsVaultConnectionJwt(): Z {
+  return (C.CreateFlowsVaultConnectionJwt ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionJwtJwt(),
     s_CreateFlowsVaultConnectionJwtUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionJwtJwt(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionJwtJwt ??= z.strictObject({
+function s_CreateFlowsVaultConnectionJwtJwt(): Z {
+  return (C.CreateFlowsVaultConnectionJwtJwt ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdJwtEnum(),
     setup: s_FlowsVaultConnectioSetupJwt(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionJwtUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionJwtUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionJwtUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionJwtUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdJwtEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionMailchimp(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionMailchimp ??= z.union([
+function s_CreateFlowsVaultConnectionMailchimp(): Z {
+  return (C.CreateFlowsVaultConnectionMailchimp ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionMailchimpApiKey(),
     s_CreateFlowsVaultConnectionMailchimpOauthCode(),
     s_CreateFlowsVaultConnectionMailchimpUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionMailchimpApiKey(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionMailchimpApiKey ??= z.strictObject({
+function s_CreateFlowsVaultConnectionMailchimpApiKey(): Z {
+  return (C.CreateFlowsVaultConnectionMailchimpApiKey ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdMailchimpEnum(),
     setup: s_FlowsVaultConnectioSetupSecretApiKey(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionMailchimpOauthCode(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionMailchimpOauthCode ??= z.strictObject({
+function s_CreateFlowsVaultConnectionMailchimpOauthCode(): Z {
+  return (C.CreateFlowsVaultConnectionMailchimpOauthCode ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdMailchimpEnum(),
     setup: s_FlowsVaultConnectioSetupOauthCode(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionMailchimpUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionMailchimpUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionMailchimpUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionMailchimpUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdMailchimpEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionMailjet(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionMailjet ??= z.union([
+function s_CreateFlowsVaultConnectionMailjet(): Z {
+  return (C.CreateFlowsVaultConnectionMailjet ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionMailjetApiKey(),
     s_CreateFlowsVaultConnectionMailjetUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionMailjetApiKey(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionMailjetApiKey ??= z.strictObject({
+function s_CreateFlowsVaultConnectionMailjetApiKey(): Z {
+  return (C.CreateFlowsVaultConnectionMailjetApiKey ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdMailjetEnum(),
     setup: s_FlowsVaultConnectioSetupMailjetApiKey(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionMailjetUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionMailjetUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionMailjetUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionMailjetUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdMailjetEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionPipedrive(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionPipedrive ??= z.union([
+function s_CreateFlowsVaultConnectionPipedrive(): Z {
+  return (C.CreateFlowsVaultConnectionPipedrive ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionPipedriveToken(),
     s_CreateFlowsVaultConnectionPipedriveOauthCode(),
     s_CreateFlowsVaultConnectionPipedriveUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionPipedriveOauthCode(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionPipedriveOauthCode ??= z.strictObject({
+function s_CreateFlowsVaultConnectionPipedriveOauthCode(): Z {
+  return (C.CreateFlowsVaultConnectionPipedriveOauthCode ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdPipedriveEnum(),
     setup: s_FlowsVaultConnectioSetupOauthCode(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionPipedriveToken(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionPipedriveToken ??= z.strictObject({
+function s_CreateFlowsVaultConnectionPipedriveToken(): Z {
+  return (C.CreateFlowsVaultConnectionPipedriveToken ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdPipedriveEnum(),
     setup: s_FlowsVaultConnectioSetupToken(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionPipedriveUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionPipedriveUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionPipedriveUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionPipedriveUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdPipedriveEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionRequestContent(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionRequestContent ??= z.union([
+function s_CreateFlowsVaultConnectionRequestContent(): Z {
+  return (C.CreateFlowsVaultConnectionRequestContent ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionActivecampaign(),
     s_CreateFlowsVaultConnectionAirtable(),
     s_CreateFlowsVaultConnectionAuth0(),
@@ -4640,206 +4644,206 @@ function s_CreateFlowsVaultConnectionRequestContent(): z.ZodType {
   ]));
 }
 
-function s_CreateFlowsVaultConnectionSalesforce(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionSalesforce ??= z.union([
+function s_CreateFlowsVaultConnectionSalesforce(): Z {
+  return (C.CreateFlowsVaultConnectionSalesforce ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionSalesforceOauthCode(),
     s_CreateFlowsVaultConnectionSalesforceUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionSalesforceOauthCode(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionSalesforceOauthCode ??= z.strictObject({
+function s_CreateFlowsVaultConnectionSalesforceOauthCode(): Z {
+  return (C.CreateFlowsVaultConnectionSalesforceOauthCode ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdSalesforceEnum(),
     setup: s_FlowsVaultConnectioSetupOauthCode(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionSalesforceUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionSalesforceUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionSalesforceUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionSalesforceUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdSalesforceEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionSendgrid(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionSendgrid ??= z.union([
+function s_CreateFlowsVaultConnectionSendgrid(): Z {
+  return (C.CreateFlowsVaultConnectionSendgrid ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionSendgridApiKey(),
     s_CreateFlowsVaultConnectionSendgridUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionSendgridApiKey(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionSendgridApiKey ??= z.strictObject({
+function s_CreateFlowsVaultConnectionSendgridApiKey(): Z {
+  return (C.CreateFlowsVaultConnectionSendgridApiKey ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdSendgridEnum(),
     setup: s_FlowsVaultConnectioSetupApiKey(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionSendgridUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionSendgridUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionSendgridUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionSendgridUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdSendgridEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionSlack(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionSlack ??= z.union([
+function s_CreateFlowsVaultConnectionSlack(): Z {
+  return (C.CreateFlowsVaultConnectionSlack ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionSlackWebhook(),
     s_CreateFlowsVaultConnectionSlackOauthCode(),
     s_CreateFlowsVaultConnectionSlackUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionSlackOauthCode(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionSlackOauthCode ??= z.strictObject({
+function s_CreateFlowsVaultConnectionSlackOauthCode(): Z {
+  return (C.CreateFlowsVaultConnectionSlackOauthCode ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdSlackEnum(),
     setup: s_FlowsVaultConnectioSetupOauthCode(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionSlackUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionSlackUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionSlackUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionSlackUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdSlackEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionSlackWebhook(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionSlackWebhook ??= z.strictObject({
+function s_CreateFlowsVaultConnectionSlackWebhook(): Z {
+  return (C.CreateFlowsVaultConnectionSlackWebhook ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdSlackEnum(),
     setup: s_FlowsVaultConnectioSetupWebhook(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionStripe(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionStripe ??= z.union([
+function s_CreateFlowsVaultConnectionStripe(): Z {
+  return (C.CreateFlowsVaultConnectionStripe ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionStripeKeyPair(),
     s_CreateFlowsVaultConnectionStripeOauthCode(),
     s_CreateFlowsVaultConnectionStripeUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionStripeKeyPair(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionStripeKeyPair ??= z.strictObject({
+function s_CreateFlowsVaultConnectionStripeKeyPair(): Z {
+  return (C.CreateFlowsVaultConnectionStripeKeyPair ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdStripeEnum(),
     setup: s_FlowsVaultConnectioSetupStripeKeyPair(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionStripeOauthCode(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionStripeOauthCode ??= z.strictObject({
+function s_CreateFlowsVaultConnectionStripeOauthCode(): Z {
+  return (C.CreateFlowsVaultConnectionStripeOauthCode ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdStripeEnum(),
     setup: s_FlowsVaultConnectioSetupOauthCode(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionStripeUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionStripeUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionStripeUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionStripeUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdStripeEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionTelegram(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionTelegram ??= z.union([
+function s_CreateFlowsVaultConnectionTelegram(): Z {
+  return (C.CreateFlowsVaultConnectionTelegram ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionTelegramToken(),
     s_CreateFlowsVaultConnectionTelegramUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionTelegramToken(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionTelegramToken ??= z.strictObject({
+function s_CreateFlowsVaultConnectionTelegramToken(): Z {
+  return (C.CreateFlowsVaultConnectionTelegramToken ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdTelegramEnum(),
     setup: s_FlowsVaultConnectioSetupToken(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionTelegramUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionTelegramUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionTelegramUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionTelegramUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdTelegramEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionTwilio(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionTwilio ??= z.union([
+function s_CreateFlowsVaultConnectionTwilio(): Z {
+  return (C.CreateFlowsVaultConnectionTwilio ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionTwilioApiKey(),
     s_CreateFlowsVaultConnectionTwilioUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionTwilioApiKey(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionTwilioApiKey ??= z.strictObject({
+function s_CreateFlowsVaultConnectionTwilioApiKey(): Z {
+  return (C.CreateFlowsVaultConnectionTwilioApiKey ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdTwilioEnum(),
     setup: s_FlowsVaultConnectioSetupTwilioApiKey(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionTwilioUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionTwilioUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionTwilioUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionTwilioUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdTwilioEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionWhatsapp(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionWhatsapp ??= z.union([
+function s_CreateFlowsVaultConnectionWhatsapp(): Z {
+  return (C.CreateFlowsVaultConnectionWhatsapp ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionWhatsappToken(),
     s_CreateFlowsVaultConnectionWhatsappUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionWhatsappToken(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionWhatsappToken ??= z.strictObject({
+function s_CreateFlowsVaultConnectionWhatsappToken(): Z {
+  return (C.CreateFlowsVaultConnectionWhatsappToken ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdWhatsappEnum(),
     setup: s_FlowsVaultConnectioSetupToken(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionWhatsappUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionWhatsappUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionWhatsappUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionWhatsappUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdWhatsappEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionZapier(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionZapier ??= z.union([
+function s_CreateFlowsVaultConnectionZapier(): Z {
+  return (C.CreateFlowsVaultConnectionZapier ??= z.union<Z[]>([
     s_CreateFlowsVaultConnectionZapierWebhook(),
     s_CreateFlowsVaultConnectionZapierUninitialized(),
   ]));
 }
 
-function s_CreateFlowsVaultConnectionZapierUninitialized(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionZapierUninitialized ??= z.strictObject({
+function s_CreateFlowsVaultConnectionZapierUninitialized(): Z {
+  return (C.CreateFlowsVaultConnectionZapierUninitialized ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdZapierEnum(),
   }));
 }
 
-function s_CreateFlowsVaultConnectionZapierWebhook(): z.ZodType {
-  return (C.CreateFlowsVaultConnectionZapierWebhook ??= z.strictObject({
+function s_CreateFlowsVaultConnectionZapierWebhook(): Z {
+  return (C.CreateFlowsVaultConnectionZapierWebhook ??= z.strictObject<Shape>({
     name: z.string().min(1).max(150),
     app_id: s_FlowsVaultConnectionAppIdZapierEnum(),
     setup: s_FlowsVaultConnectioSetupWebhook(),
   }));
 }
 
-function s_CreateHookSecretRequestContent(): z.ZodType {
+function s_CreateHookSecretRequestContent(): Z {
   return (C.CreateHookSecretRequestContent ??= z.record(z.string(), z.string()).superRefine(propertyCount(1, 20)));
 }
 
-function s_CreateLogStreamDatadogRequestBody(): z.ZodType {
-  return (C.CreateLogStreamDatadogRequestBody ??= z.strictObject({
+function s_CreateLogStreamDatadogRequestBody(): Z {
+  return (C.CreateLogStreamDatadogRequestBody ??= z.strictObject<Shape>({
     name: z.string().optional(),
     type: s_LogStreamDatadogEnum(),
     isPriority: z.boolean().optional(),
@@ -4850,8 +4854,8 @@ function s_CreateLogStreamDatadogRequestBody(): z.ZodType {
   }));
 }
 
-function s_CreateLogStreamEventBridgeRequestBody(): z.ZodType {
-  return (C.CreateLogStreamEventBridgeRequestBody ??= z.strictObject({
+function s_CreateLogStreamEventBridgeRequestBody(): Z {
+  return (C.CreateLogStreamEventBridgeRequestBody ??= z.strictObject<Shape>({
     name: z.string().optional(),
     type: s_LogStreamEventBridgeEnum(),
     isPriority: z.boolean().optional(),
@@ -4862,8 +4866,8 @@ function s_CreateLogStreamEventBridgeRequestBody(): z.ZodType {
   }));
 }
 
-function s_CreateLogStreamEventGridRequestBody(): z.ZodType {
-  return (C.CreateLogStreamEventGridRequestBody ??= z.strictObject({
+function s_CreateLogStreamEventGridRequestBody(): Z {
+  return (C.CreateLogStreamEventGridRequestBody ??= z.strictObject<Shape>({
     name: z.string().optional(),
     type: s_LogStreamEventGridEnum(),
     isPriority: z.boolean().optional(),
@@ -4874,8 +4878,8 @@ function s_CreateLogStreamEventGridRequestBody(): z.ZodType {
   }));
 }
 
-function s_CreateLogStreamHttpRequestBody(): z.ZodType {
-  return (C.CreateLogStreamHttpRequestBody ??= z.strictObject({
+function s_CreateLogStreamHttpRequestBody(): Z {
+  return (C.CreateLogStreamHttpRequestBody ??= z.strictObject<Shape>({
     name: z.string().optional(),
     type: s_LogStreamHttpEnum(),
     isPriority: z.boolean().optional(),
@@ -4886,8 +4890,8 @@ function s_CreateLogStreamHttpRequestBody(): z.ZodType {
   }));
 }
 
-function s_CreateLogStreamMixpanelRequestBody(): z.ZodType {
-  return (C.CreateLogStreamMixpanelRequestBody ??= z.strictObject({
+function s_CreateLogStreamMixpanelRequestBody(): Z {
+  return (C.CreateLogStreamMixpanelRequestBody ??= z.strictObject<Shape>({
     name: z.string().optional(),
     type: s_LogStreamMixpanelEnum(),
     isPriority: z.boolean().optional(),
@@ -4898,8 +4902,8 @@ function s_CreateLogStreamMixpanelRequestBody(): z.ZodType {
   }));
 }
 
-function s_CreateLogStreamRequestContent(): z.ZodType {
-  return (C.CreateLogStreamRequestContent ??= z.union([
+function s_CreateLogStreamRequestContent(): Z {
+  return (C.CreateLogStreamRequestContent ??= z.union<Z[]>([
     s_CreateLogStreamHttpRequestBody(),
     s_CreateLogStreamEventBridgeRequestBody(),
     s_CreateLogStreamEventGridRequestBody(),
@@ -4911,8 +4915,8 @@ function s_CreateLogStreamRequestContent(): z.ZodType {
   ]));
 }
 
-function s_CreateLogStreamSegmentRequestBody(): z.ZodType {
-  return (C.CreateLogStreamSegmentRequestBody ??= z.strictObject({
+function s_CreateLogStreamSegmentRequestBody(): Z {
+  return (C.CreateLogStreamSegmentRequestBody ??= z.strictObject<Shape>({
     name: z.string().optional(),
     type: s_LogStreamSegmentEnum(),
     isPriority: z.boolean().optional(),
@@ -4923,8 +4927,8 @@ function s_CreateLogStreamSegmentRequestBody(): z.ZodType {
   }));
 }
 
-function s_CreateLogStreamSplunkRequestBody(): z.ZodType {
-  return (C.CreateLogStreamSplunkRequestBody ??= z.strictObject({
+function s_CreateLogStreamSplunkRequestBody(): Z {
+  return (C.CreateLogStreamSplunkRequestBody ??= z.strictObject<Shape>({
     name: z.string().optional(),
     type: s_LogStreamSplunkEnum(),
     isPriority: z.boolean().optional(),
@@ -4935,8 +4939,8 @@ function s_CreateLogStreamSplunkRequestBody(): z.ZodType {
   }));
 }
 
-function s_CreateLogStreamSumoRequestBody(): z.ZodType {
-  return (C.CreateLogStreamSumoRequestBody ??= z.strictObject({
+function s_CreateLogStreamSumoRequestBody(): Z {
+  return (C.CreateLogStreamSumoRequestBody ??= z.strictObject<Shape>({
     name: z.string().optional(),
     type: s_LogStreamSumoEnum(),
     isPriority: z.boolean().optional(),
@@ -4947,70 +4951,70 @@ function s_CreateLogStreamSumoRequestBody(): z.ZodType {
   }));
 }
 
-function s_CreateTokenQuota(): z.ZodType {
-  return (C.CreateTokenQuota ??= z.strictObject({
+function s_CreateTokenQuota(): Z {
+  return (C.CreateTokenQuota ??= z.strictObject<Shape>({
     client_credentials: s_TokenQuotaClientCredentials(),
   }));
 }
 
-function s_CreatedUserAuthenticationMethodTypeEnum(): z.ZodType {
+function s_CreatedUserAuthenticationMethodTypeEnum(): Z {
   return (C.CreatedUserAuthenticationMethodTypeEnum ??= z.enum(['phone', 'email', 'totp', 'webauthn-roaming', 'passkey']));
 }
 
-function s_CredentialDeviceTypeEnum(): z.ZodType {
+function s_CredentialDeviceTypeEnum(): Z {
   return (C.CredentialDeviceTypeEnum ??= z.enum(['single_device', 'multi_device']));
 }
 
-function s_CredentialId(): z.ZodType {
-  return (C.CredentialId ??= z.strictObject({
+function s_CredentialId(): Z {
+  return (C.CredentialId ??= z.strictObject<Shape>({
     id: z.string(),
   }));
 }
 
-function s_CustomDomainCustomClientIpHeader(): z.ZodType {
+function s_CustomDomainCustomClientIpHeader(): Z {
   return (C.CustomDomainCustomClientIpHeader ??= s_CustomDomainCustomClientIpHeaderEnum().nullable());
 }
 
-function s_CustomDomainCustomClientIpHeaderEnum(): z.ZodType {
+function s_CustomDomainCustomClientIpHeaderEnum(): Z {
   return (C.CustomDomainCustomClientIpHeaderEnum ??= z.enum(['true-client-ip', 'cf-connecting-ip', 'x-forwarded-for', 'x-azure-clientip', '']));
 }
 
-function s_CustomDomainProvisioningTypeEnum(): z.ZodType {
+function s_CustomDomainProvisioningTypeEnum(): Z {
   return (C.CustomDomainProvisioningTypeEnum ??= z.enum(['auth0_managed_certs', 'self_managed_certs']));
 }
 
-function s_CustomDomainTlsPolicyEnum(): z.ZodType {
+function s_CustomDomainTlsPolicyEnum(): Z {
   return (C.CustomDomainTlsPolicyEnum ??= z.enum(['recommended']));
 }
 
-function s_CustomDomainVerificationMethodEnum(): z.ZodType {
+function s_CustomDomainVerificationMethodEnum(): Z {
   return (C.CustomDomainVerificationMethodEnum ??= z.enum(['txt']));
 }
 
-function s_CustomProviderConfiguration(): z.ZodType {
-  return (C.CustomProviderConfiguration ??= z.strictObject({
+function s_CustomProviderConfiguration(): Z {
+  return (C.CustomProviderConfiguration ??= z.strictObject<Shape>({
     delivery_methods: z.array(s_CustomProviderDeliveryMethodEnum()).min(1),
   }));
 }
 
-function s_CustomProviderCredentials(): z.ZodType {
-  return (C.CustomProviderCredentials ??= z.strictObject({}));
+function s_CustomProviderCredentials(): Z {
+  return (C.CustomProviderCredentials ??= z.strictObject<Shape>({}));
 }
 
-function s_CustomProviderDeliveryMethodEnum(): z.ZodType {
+function s_CustomProviderDeliveryMethodEnum(): Z {
   return (C.CustomProviderDeliveryMethodEnum ??= z.enum(['text', 'voice']));
 }
 
-function s_CustomSigningKeyAlgorithmEnum(): z.ZodType {
+function s_CustomSigningKeyAlgorithmEnum(): Z {
   return (C.CustomSigningKeyAlgorithmEnum ??= z.enum(['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512']));
 }
 
-function s_CustomSigningKeyCurveEnum(): z.ZodType {
+function s_CustomSigningKeyCurveEnum(): Z {
   return (C.CustomSigningKeyCurveEnum ??= z.enum(['P-256', 'P-384', 'P-521']));
 }
 
-function s_CustomSigningKeyJWK(): z.ZodType {
-  return (C.CustomSigningKeyJWK ??= z.strictObject({
+function s_CustomSigningKeyJWK(): Z {
+  return (C.CustomSigningKeyJWK ??= z.strictObject<Shape>({
     kty: s_CustomSigningKeyTypeEnum(),
     kid: z.string().optional(),
     use: s_CustomSigningKeyUseEnum().optional(),
@@ -5028,54 +5032,54 @@ function s_CustomSigningKeyJWK(): z.ZodType {
   }));
 }
 
-function s_CustomSigningKeyOperationEnum(): z.ZodType {
+function s_CustomSigningKeyOperationEnum(): Z {
   return (C.CustomSigningKeyOperationEnum ??= z.enum(['verify']));
 }
 
-function s_CustomSigningKeyTypeEnum(): z.ZodType {
+function s_CustomSigningKeyTypeEnum(): Z {
   return (C.CustomSigningKeyTypeEnum ??= z.enum(['EC', 'RSA']));
 }
 
-function s_CustomSigningKeyUseEnum(): z.ZodType {
+function s_CustomSigningKeyUseEnum(): Z {
   return (C.CustomSigningKeyUseEnum ??= z.enum(['sig']));
 }
 
-function s_DefaultMethodEmailIdentifierEnum(): z.ZodType {
+function s_DefaultMethodEmailIdentifierEnum(): Z {
   return (C.DefaultMethodEmailIdentifierEnum ??= z.enum(['password', 'email_otp']));
 }
 
-function s_DefaultTokenQuota(): z.ZodType {
-  return (C.DefaultTokenQuota ??= z.strictObject({
+function s_DefaultTokenQuota(): Z {
+  return (C.DefaultTokenQuota ??= z.strictObject<Shape>({
     clients: s_TokenQuotaConfiguration().optional(),
     organizations: s_TokenQuotaConfiguration().optional(),
   }).superRefine(propertyCount(1, undefined)).nullable());
 }
 
-function s_DeleteHookSecretRequestContent(): z.ZodType {
+function s_DeleteHookSecretRequestContent(): Z {
   return (C.DeleteHookSecretRequestContent ??= z.array(z.string()).min(1));
 }
 
-function s_DeviceCredentialPublicKeyTypeEnum(): z.ZodType {
+function s_DeviceCredentialPublicKeyTypeEnum(): Z {
   return (C.DeviceCredentialPublicKeyTypeEnum ??= z.enum(['public_key']));
 }
 
-function s_DeviceCredentialTypeEnum(): z.ZodType {
+function s_DeviceCredentialTypeEnum(): Z {
   return (C.DeviceCredentialTypeEnum ??= z.enum(['public_key', 'refresh_token', 'rotating_refresh_token']));
 }
 
-function s_DirectoryProvisioningMappingItem(): z.ZodType {
-  return (C.DirectoryProvisioningMappingItem ??= z.strictObject({
+function s_DirectoryProvisioningMappingItem(): Z {
+  return (C.DirectoryProvisioningMappingItem ??= z.strictObject<Shape>({
     auth0: z.string(),
     idp: z.string(),
   }));
 }
 
-function s_DomainMetadata(): z.ZodType {
+function s_DomainMetadata(): Z {
   return (C.DomainMetadata ??= z.record(z.string(), z.string().max(255).nullable()).superRefine(propertyCount(undefined, 10)));
 }
 
-function s_EmailAttribute(): z.ZodType {
-  return (C.EmailAttribute ??= z.strictObject({
+function s_EmailAttribute(): Z {
+  return (C.EmailAttribute ??= z.strictObject<Shape>({
     identifier: s_ConnectionAttributeIdentifier().optional(),
     unique: z.boolean().optional(),
     profile_required: z.boolean().optional(),
@@ -5084,39 +5088,39 @@ function s_EmailAttribute(): z.ZodType {
   }));
 }
 
-function s_EmailMailgunRegionEnum(): z.ZodType {
+function s_EmailMailgunRegionEnum(): Z {
   return (C.EmailMailgunRegionEnum ??= z.enum(['eu']).nullable());
 }
 
-function s_EmailProviderCredentialsSchema(): z.ZodType {
-  return (C.EmailProviderCredentialsSchema ??= z.union([
-    z.strictObject({
+function s_EmailProviderCredentialsSchema(): Z {
+  return (C.EmailProviderCredentialsSchema ??= z.union<Z[]>([
+    z.strictObject<Shape>({
       api_key: z.string().min(1),
     }),
-    z.strictObject({
+    z.strictObject<Shape>({
       accessKeyId: z.string().min(1).optional(),
       secretAccessKey: z.string().min(1).optional(),
       region: z.string().min(1).optional(),
     }).superRefine(propertyCount(1, undefined)),
-    z.strictObject({
+    z.strictObject<Shape>({
       smtp_host: s_EmailSMTPHost().optional(),
       smtp_port: z.int().optional(),
       smtp_user: z.string().min(1).optional(),
       smtp_pass: z.string().min(1).optional(),
     }).superRefine(propertyCount(1, undefined)),
-    z.strictObject({
+    z.strictObject<Shape>({
       api_key: z.string().min(1).optional(),
       region: s_EmailSparkPostRegionEnum().optional(),
     }).superRefine(propertyCount(1, undefined)),
-    z.strictObject({
+    z.strictObject<Shape>({
       api_key: z.string().min(1).optional(),
       domain: z.string().min(4).optional(),
       region: s_EmailMailgunRegionEnum().optional(),
     }).superRefine(propertyCount(1, undefined)),
-    z.strictObject({
+    z.strictObject<Shape>({
       connectionString: z.string().min(1).optional(),
     }).superRefine(propertyCount(1, undefined)),
-    z.strictObject({
+    z.strictObject<Shape>({
       tenantId: z.string().min(1).optional(),
       clientId: z.string().min(1).optional(),
       clientSecret: z.string().min(1).optional(),
@@ -5125,26 +5129,26 @@ function s_EmailProviderCredentialsSchema(): z.ZodType {
   ]));
 }
 
-function s_EmailProviderNameEnum(): z.ZodType {
+function s_EmailProviderNameEnum(): Z {
   return (C.EmailProviderNameEnum ??= z.enum([
     'mailgun', 'mandrill', 'sendgrid', 'resend', 'ses', 'sparkpost', 'smtp', 'azure_cs', 'ms365',
     'custom',
   ]));
 }
 
-function s_EmailSMTPHost(): z.ZodType {
+function s_EmailSMTPHost(): Z {
   return (C.EmailSMTPHost ??= z.string());
 }
 
-function s_EmailSparkPostRegionEnum(): z.ZodType {
+function s_EmailSparkPostRegionEnum(): Z {
   return (C.EmailSparkPostRegionEnum ??= z.enum(['eu']).nullable());
 }
 
-function s_EmailSpecificProviderSettingsWithAdditionalProperties(): z.ZodType {
-  return (C.EmailSpecificProviderSettingsWithAdditionalProperties ??= z.looseObject({}).nullable());
+function s_EmailSpecificProviderSettingsWithAdditionalProperties(): Z {
+  return (C.EmailSpecificProviderSettingsWithAdditionalProperties ??= z.looseObject<Shape>({}).nullable());
 }
 
-function s_EmailTemplateNameEnum(): z.ZodType {
+function s_EmailTemplateNameEnum(): Z {
   return (C.EmailTemplateNameEnum ??= z.enum([
     'verify_email', 'verify_email_by_code', 'reset_email', 'reset_email_by_code', 'welcome_email',
     'blocked_account', 'stolen_credentials', 'enrollment_email', 'mfa_oob_code', 'user_invitation',
@@ -5152,39 +5156,39 @@ function s_EmailTemplateNameEnum(): z.ZodType {
   ]));
 }
 
-function s_EnabledFeaturesEnum(): z.ZodType {
+function s_EnabledFeaturesEnum(): Z {
   return (C.EnabledFeaturesEnum ??= z.enum(['scim', 'universal_logout']));
 }
 
-function s_EventStreamActionConfiguration(): z.ZodType {
-  return (C.EventStreamActionConfiguration ??= z.strictObject({
+function s_EventStreamActionConfiguration(): Z {
+  return (C.EventStreamActionConfiguration ??= z.strictObject<Shape>({
     action_id: z.string(),
   }));
 }
 
-function s_EventStreamActionDestination(): z.ZodType {
-  return (C.EventStreamActionDestination ??= z.strictObject({
+function s_EventStreamActionDestination(): Z {
+  return (C.EventStreamActionDestination ??= z.strictObject<Shape>({
     type: s_EventStreamActionDestinationTypeEnum(),
     configuration: s_EventStreamActionConfiguration(),
   }));
 }
 
-function s_EventStreamActionDestinationTypeEnum(): z.ZodType {
+function s_EventStreamActionDestinationTypeEnum(): Z {
   return (C.EventStreamActionDestinationTypeEnum ??= z.enum(['action']));
 }
 
-function s_EventStreamDeliveryStatusEnum(): z.ZodType {
+function s_EventStreamDeliveryStatusEnum(): Z {
   return (C.EventStreamDeliveryStatusEnum ??= z.enum(['failed']));
 }
 
-function s_EventStreamDestinationPatch(): z.ZodType {
-  return (C.EventStreamDestinationPatch ??= z.union([
+function s_EventStreamDestinationPatch(): Z {
+  return (C.EventStreamDestinationPatch ??= z.union<Z[]>([
     s_EventStreamWebhookDestination(),
     s_EventStreamActionDestination(),
   ]));
 }
 
-function s_EventStreamEventBridgeAWSRegionEnum(): z.ZodType {
+function s_EventStreamEventBridgeAWSRegionEnum(): Z {
   return (C.EventStreamEventBridgeAWSRegionEnum ??= z.enum([
     'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3',
     'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3',
@@ -5196,26 +5200,26 @@ function s_EventStreamEventBridgeAWSRegionEnum(): z.ZodType {
   ]));
 }
 
-function s_EventStreamEventBridgeConfiguration(): z.ZodType {
-  return (C.EventStreamEventBridgeConfiguration ??= z.strictObject({
+function s_EventStreamEventBridgeConfiguration(): Z {
+  return (C.EventStreamEventBridgeConfiguration ??= z.strictObject<Shape>({
     aws_account_id: z.string().regex(new RegExp('^\\d{12}$')),
     aws_region: s_EventStreamEventBridgeAWSRegionEnum(),
     aws_partner_event_source: z.string().optional(),
   }));
 }
 
-function s_EventStreamEventBridgeDestination(): z.ZodType {
-  return (C.EventStreamEventBridgeDestination ??= z.strictObject({
+function s_EventStreamEventBridgeDestination(): Z {
+  return (C.EventStreamEventBridgeDestination ??= z.strictObject<Shape>({
     type: s_EventStreamEventBridgeDestinationTypeEnum(),
     configuration: s_EventStreamEventBridgeConfiguration(),
   }));
 }
 
-function s_EventStreamEventBridgeDestinationTypeEnum(): z.ZodType {
+function s_EventStreamEventBridgeDestinationTypeEnum(): Z {
   return (C.EventStreamEventBridgeDestinationTypeEnum ??= z.enum(['eventbridge']));
 }
 
-function s_EventStreamEventTypeEnum(): z.ZodType {
+function s_EventStreamEventTypeEnum(): Z {
   return (C.EventStreamEventTypeEnum ??= z.enum([
     'group.created', 'group.deleted', 'group.member.added', 'group.member.deleted',
     'group.role.assigned', 'group.role.deleted', 'group.updated', 'organization.connection.added',
@@ -5227,11 +5231,11 @@ function s_EventStreamEventTypeEnum(): z.ZodType {
   ]));
 }
 
-function s_EventStreamStatusEnum(): z.ZodType {
+function s_EventStreamStatusEnum(): Z {
   return (C.EventStreamStatusEnum ??= z.enum(['enabled', 'disabled']));
 }
 
-function s_EventStreamSubscribeEventsEventTypeEnum(): z.ZodType {
+function s_EventStreamSubscribeEventsEventTypeEnum(): Z {
   return (C.EventStreamSubscribeEventsEventTypeEnum ??= z.enum([
     'group.created', 'group.deleted', 'group.member.added', 'group.member.deleted',
     'group.role.assigned', 'group.role.deleted', 'group.updated', 'organization.connection.added',
@@ -5243,17 +5247,17 @@ function s_EventStreamSubscribeEventsEventTypeEnum(): z.ZodType {
   ]));
 }
 
-function s_EventStreamSubscribeEventsEventTypeParam(): z.ZodType {
+function s_EventStreamSubscribeEventsEventTypeParam(): Z {
   return (C.EventStreamSubscribeEventsEventTypeParam ??= z.array(s_EventStreamSubscribeEventsEventTypeEnum()));
 }
 
-function s_EventStreamSubscription(): z.ZodType {
-  return (C.EventStreamSubscription ??= z.strictObject({
+function s_EventStreamSubscription(): Z {
+  return (C.EventStreamSubscription ??= z.strictObject<Shape>({
     event_type: z.string().optional(),
   }));
 }
 
-function s_EventStreamTestEventTypeEnum(): z.ZodType {
+function s_EventStreamTestEventTypeEnum(): Z {
   return (C.EventStreamTestEventTypeEnum ??= z.enum([
     'group.created', 'group.deleted', 'group.member.added', 'group.member.deleted',
     'group.role.assigned', 'group.role.deleted', 'group.updated', 'organization.connection.added',
@@ -5265,66 +5269,66 @@ function s_EventStreamTestEventTypeEnum(): z.ZodType {
   ]));
 }
 
-function s_EventStreamWebhookAuthorizationResponse(): z.ZodType {
-  return (C.EventStreamWebhookAuthorizationResponse ??= z.union([
+function s_EventStreamWebhookAuthorizationResponse(): Z {
+  return (C.EventStreamWebhookAuthorizationResponse ??= z.union<Z[]>([
     s_EventStreamWebhookBasicAuth(),
     s_EventStreamWebhookBearerAuth(),
     s_EventStreamWebhookCustomHeaderAuth(),
   ]));
 }
 
-function s_EventStreamWebhookBasicAuth(): z.ZodType {
-  return (C.EventStreamWebhookBasicAuth ??= z.strictObject({
+function s_EventStreamWebhookBasicAuth(): Z {
+  return (C.EventStreamWebhookBasicAuth ??= z.strictObject<Shape>({
     method: s_EventStreamWebhookBasicAuthMethodEnum(),
     username: z.string().max(128).regex(new RegExp('^[^:]+$')),
   }));
 }
 
-function s_EventStreamWebhookBasicAuthMethodEnum(): z.ZodType {
+function s_EventStreamWebhookBasicAuthMethodEnum(): Z {
   return (C.EventStreamWebhookBasicAuthMethodEnum ??= z.enum(['basic']));
 }
 
-function s_EventStreamWebhookBearerAuth(): z.ZodType {
-  return (C.EventStreamWebhookBearerAuth ??= z.strictObject({
+function s_EventStreamWebhookBearerAuth(): Z {
+  return (C.EventStreamWebhookBearerAuth ??= z.strictObject<Shape>({
     method: s_EventStreamWebhookBearerAuthMethodEnum(),
   }));
 }
 
-function s_EventStreamWebhookBearerAuthMethodEnum(): z.ZodType {
+function s_EventStreamWebhookBearerAuthMethodEnum(): Z {
   return (C.EventStreamWebhookBearerAuthMethodEnum ??= z.enum(['bearer']));
 }
 
-function s_EventStreamWebhookConfiguration(): z.ZodType {
-  return (C.EventStreamWebhookConfiguration ??= z.strictObject({
+function s_EventStreamWebhookConfiguration(): Z {
+  return (C.EventStreamWebhookConfiguration ??= z.strictObject<Shape>({
     webhook_endpoint: z.string().regex(new RegExp('^https://.*')),
     webhook_authorization: s_EventStreamWebhookAuthorizationResponse(),
   }));
 }
 
-function s_EventStreamWebhookCustomHeaderAuth(): z.ZodType {
-  return (C.EventStreamWebhookCustomHeaderAuth ??= z.strictObject({
+function s_EventStreamWebhookCustomHeaderAuth(): Z {
+  return (C.EventStreamWebhookCustomHeaderAuth ??= z.strictObject<Shape>({
     method: s_EventStreamWebhookCustomHeaderAuthMethodEnum(),
     header_key: z.string().min(1).regex(new RegExp("^[a-zA-Z0-9!#$%&'*+.^_`|~-]+$")),
   }));
 }
 
-function s_EventStreamWebhookCustomHeaderAuthMethodEnum(): z.ZodType {
+function s_EventStreamWebhookCustomHeaderAuthMethodEnum(): Z {
   return (C.EventStreamWebhookCustomHeaderAuthMethodEnum ??= z.enum(['custom_header']));
 }
 
-function s_EventStreamWebhookDestination(): z.ZodType {
-  return (C.EventStreamWebhookDestination ??= z.strictObject({
+function s_EventStreamWebhookDestination(): Z {
+  return (C.EventStreamWebhookDestination ??= z.strictObject<Shape>({
     type: s_EventStreamWebhookDestinationTypeEnum(),
     configuration: s_EventStreamWebhookConfiguration(),
   }));
 }
 
-function s_EventStreamWebhookDestinationTypeEnum(): z.ZodType {
+function s_EventStreamWebhookDestinationTypeEnum(): Z {
   return (C.EventStreamWebhookDestinationTypeEnum ??= z.enum(['webhook']));
 }
 
-function s_ExpressConfiguration(): z.ZodType {
-  return (C.ExpressConfiguration ??= z.strictObject({
+function s_ExpressConfiguration(): Z {
+  return (C.ExpressConfiguration ??= z.strictObject<Shape>({
     initiate_login_uri_template: z.string(),
     user_attribute_profile_id: z.string(),
     connection_profile_id: z.string(),
@@ -5337,8 +5341,8 @@ function s_ExpressConfiguration(): z.ZodType {
   }));
 }
 
-function s_ExpressConfigurationOrNull(): z.ZodType {
-  return (C.ExpressConfigurationOrNull ??= z.strictObject({
+function s_ExpressConfigurationOrNull(): Z {
+  return (C.ExpressConfigurationOrNull ??= z.strictObject<Shape>({
     initiate_login_uri_template: z.string(),
     user_attribute_profile_id: z.string(),
     connection_profile_id: z.string(),
@@ -5351,24 +5355,24 @@ function s_ExpressConfigurationOrNull(): z.ZodType {
   }).nullable());
 }
 
-function s_ExtensibilityEmailProviderCredentials(): z.ZodType {
-  return (C.ExtensibilityEmailProviderCredentials ??= z.strictObject({}));
+function s_ExtensibilityEmailProviderCredentials(): Z {
+  return (C.ExtensibilityEmailProviderCredentials ??= z.strictObject<Shape>({}));
 }
 
-function s_FedCMLogin(): z.ZodType {
-  return (C.FedCMLogin ??= z.strictObject({
+function s_FedCMLogin(): Z {
+  return (C.FedCMLogin ??= z.strictObject<Shape>({
     google: s_FedCMLoginGoogle().optional(),
   }).superRefine(propertyCount(1, undefined)));
 }
 
-function s_FedCMLoginGoogle(): z.ZodType {
-  return (C.FedCMLoginGoogle ??= z.strictObject({
+function s_FedCMLoginGoogle(): Z {
+  return (C.FedCMLoginGoogle ??= z.strictObject<Shape>({
     is_enabled: z.boolean().optional(),
   }).superRefine(propertyCount(1, undefined)));
 }
 
-function s_FlowAction(): z.ZodType {
-  return (C.FlowAction ??= z.union([
+function s_FlowAction(): Z {
+  return (C.FlowAction ??= z.union<Z[]>([
     s_FlowActionActivecampaign(),
     s_FlowActionAirtable(),
     s_FlowActionAuth0(),
@@ -5397,15 +5401,15 @@ function s_FlowAction(): z.ZodType {
   ]));
 }
 
-function s_FlowActionActivecampaign(): z.ZodType {
-  return (C.FlowActionActivecampaign ??= z.union([
+function s_FlowActionActivecampaign(): Z {
+  return (C.FlowActionActivecampaign ??= z.union<Z[]>([
     s_FlowActionActivecampaignListContacts(),
     s_FlowActionActivecampaignUpsertContact(),
   ]));
 }
 
-function s_FlowActionActivecampaignListContacts(): z.ZodType {
-  return (C.FlowActionActivecampaignListContacts ??= z.strictObject({
+function s_FlowActionActivecampaignListContacts(): Z {
+  return (C.FlowActionActivecampaignListContacts ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['ACTIVECAMPAIGN']),
@@ -5416,15 +5420,15 @@ function s_FlowActionActivecampaignListContacts(): z.ZodType {
   }));
 }
 
-function s_FlowActionActivecampaignListContactsParams(): z.ZodType {
-  return (C.FlowActionActivecampaignListContactsParams ??= z.strictObject({
+function s_FlowActionActivecampaignListContactsParams(): Z {
+  return (C.FlowActionActivecampaignListContactsParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     email: z.string(),
   }));
 }
 
-function s_FlowActionActivecampaignUpsertContact(): z.ZodType {
-  return (C.FlowActionActivecampaignUpsertContact ??= z.strictObject({
+function s_FlowActionActivecampaignUpsertContact(): Z {
+  return (C.FlowActionActivecampaignUpsertContact ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['ACTIVECAMPAIGN']),
@@ -5435,8 +5439,8 @@ function s_FlowActionActivecampaignUpsertContact(): z.ZodType {
   }));
 }
 
-function s_FlowActionActivecampaignUpsertContactParams(): z.ZodType {
-  return (C.FlowActionActivecampaignUpsertContactParams ??= z.strictObject({
+function s_FlowActionActivecampaignUpsertContactParams(): Z {
+  return (C.FlowActionActivecampaignUpsertContactParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     email: z.string(),
     first_name: z.string().optional(),
@@ -5446,20 +5450,20 @@ function s_FlowActionActivecampaignUpsertContactParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionActivecampaignUpsertContactParamsCustomFields(): z.ZodType {
-  return (C.FlowActionActivecampaignUpsertContactParamsCustomFields ??= z.looseObject({}));
+function s_FlowActionActivecampaignUpsertContactParamsCustomFields(): Z {
+  return (C.FlowActionActivecampaignUpsertContactParamsCustomFields ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionAirtable(): z.ZodType {
-  return (C.FlowActionAirtable ??= z.union([
+function s_FlowActionAirtable(): Z {
+  return (C.FlowActionAirtable ??= z.union<Z[]>([
     s_FlowActionAirtableCreateRecord(),
     s_FlowActionAirtableListRecords(),
     s_FlowActionAirtableUpdateRecord(),
   ]));
 }
 
-function s_FlowActionAirtableCreateRecord(): z.ZodType {
-  return (C.FlowActionAirtableCreateRecord ??= z.strictObject({
+function s_FlowActionAirtableCreateRecord(): Z {
+  return (C.FlowActionAirtableCreateRecord ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['AIRTABLE']),
@@ -5470,8 +5474,8 @@ function s_FlowActionAirtableCreateRecord(): z.ZodType {
   }));
 }
 
-function s_FlowActionAirtableCreateRecordParams(): z.ZodType {
-  return (C.FlowActionAirtableCreateRecordParams ??= z.strictObject({
+function s_FlowActionAirtableCreateRecordParams(): Z {
+  return (C.FlowActionAirtableCreateRecordParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     base_id: z.string(),
     table_name: z.string(),
@@ -5479,12 +5483,12 @@ function s_FlowActionAirtableCreateRecordParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionAirtableCreateRecordParamsFields(): z.ZodType {
-  return (C.FlowActionAirtableCreateRecordParamsFields ??= z.looseObject({}));
+function s_FlowActionAirtableCreateRecordParamsFields(): Z {
+  return (C.FlowActionAirtableCreateRecordParamsFields ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionAirtableListRecords(): z.ZodType {
-  return (C.FlowActionAirtableListRecords ??= z.strictObject({
+function s_FlowActionAirtableListRecords(): Z {
+  return (C.FlowActionAirtableListRecords ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['AIRTABLE']),
@@ -5495,8 +5499,8 @@ function s_FlowActionAirtableListRecords(): z.ZodType {
   }));
 }
 
-function s_FlowActionAirtableListRecordsParams(): z.ZodType {
-  return (C.FlowActionAirtableListRecordsParams ??= z.strictObject({
+function s_FlowActionAirtableListRecordsParams(): Z {
+  return (C.FlowActionAirtableListRecordsParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     base_id: z.string(),
     table_name: z.string(),
@@ -5505,8 +5509,8 @@ function s_FlowActionAirtableListRecordsParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionAirtableUpdateRecord(): z.ZodType {
-  return (C.FlowActionAirtableUpdateRecord ??= z.strictObject({
+function s_FlowActionAirtableUpdateRecord(): Z {
+  return (C.FlowActionAirtableUpdateRecord ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['AIRTABLE']),
@@ -5517,8 +5521,8 @@ function s_FlowActionAirtableUpdateRecord(): z.ZodType {
   }));
 }
 
-function s_FlowActionAirtableUpdateRecordParams(): z.ZodType {
-  return (C.FlowActionAirtableUpdateRecordParams ??= z.strictObject({
+function s_FlowActionAirtableUpdateRecordParams(): Z {
+  return (C.FlowActionAirtableUpdateRecordParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     base_id: z.string(),
     table_name: z.string(),
@@ -5527,12 +5531,12 @@ function s_FlowActionAirtableUpdateRecordParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionAirtableUpdateRecordParamsFields(): z.ZodType {
-  return (C.FlowActionAirtableUpdateRecordParamsFields ??= z.looseObject({}));
+function s_FlowActionAirtableUpdateRecordParamsFields(): Z {
+  return (C.FlowActionAirtableUpdateRecordParamsFields ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionAuth0(): z.ZodType {
-  return (C.FlowActionAuth0 ??= z.union([
+function s_FlowActionAuth0(): Z {
+  return (C.FlowActionAuth0 ??= z.union<Z[]>([
     s_FlowActionAuth0CreateUser(),
     s_FlowActionAuth0GetUser(),
     s_FlowActionAuth0UpdateUser(),
@@ -5543,8 +5547,8 @@ function s_FlowActionAuth0(): z.ZodType {
   ]));
 }
 
-function s_FlowActionAuth0CreateUser(): z.ZodType {
-  return (C.FlowActionAuth0CreateUser ??= z.strictObject({
+function s_FlowActionAuth0CreateUser(): Z {
+  return (C.FlowActionAuth0CreateUser ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['AUTH0']),
@@ -5555,19 +5559,19 @@ function s_FlowActionAuth0CreateUser(): z.ZodType {
   }));
 }
 
-function s_FlowActionAuth0CreateUserParams(): z.ZodType {
-  return (C.FlowActionAuth0CreateUserParams ??= z.strictObject({
+function s_FlowActionAuth0CreateUserParams(): Z {
+  return (C.FlowActionAuth0CreateUserParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     payload: s_FlowActionAuth0CreateUserParamsPayload(),
   }));
 }
 
-function s_FlowActionAuth0CreateUserParamsPayload(): z.ZodType {
-  return (C.FlowActionAuth0CreateUserParamsPayload ??= z.looseObject({}));
+function s_FlowActionAuth0CreateUserParamsPayload(): Z {
+  return (C.FlowActionAuth0CreateUserParamsPayload ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionAuth0GetUser(): z.ZodType {
-  return (C.FlowActionAuth0GetUser ??= z.strictObject({
+function s_FlowActionAuth0GetUser(): Z {
+  return (C.FlowActionAuth0GetUser ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['AUTH0']),
@@ -5578,15 +5582,15 @@ function s_FlowActionAuth0GetUser(): z.ZodType {
   }));
 }
 
-function s_FlowActionAuth0GetUserParams(): z.ZodType {
-  return (C.FlowActionAuth0GetUserParams ??= z.strictObject({
+function s_FlowActionAuth0GetUserParams(): Z {
+  return (C.FlowActionAuth0GetUserParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     user_id: z.string(),
   }));
 }
 
-function s_FlowActionAuth0MakeCall(): z.ZodType {
-  return (C.FlowActionAuth0MakeCall ??= z.strictObject({
+function s_FlowActionAuth0MakeCall(): Z {
+  return (C.FlowActionAuth0MakeCall ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['AUTH0']),
@@ -5597,8 +5601,8 @@ function s_FlowActionAuth0MakeCall(): z.ZodType {
   }));
 }
 
-function s_FlowActionAuth0MakeCallParams(): z.ZodType {
-  return (C.FlowActionAuth0MakeCallParams ??= z.strictObject({
+function s_FlowActionAuth0MakeCallParams(): Z {
+  return (C.FlowActionAuth0MakeCallParams ??= z.strictObject<Shape>({
     from: z.string().min(1).max(255).optional(),
     to: z.string().min(1).max(255),
     message: z.string().min(1).max(1024),
@@ -5606,12 +5610,12 @@ function s_FlowActionAuth0MakeCallParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionAuth0MakeCallParamsCustomVars(): z.ZodType {
-  return (C.FlowActionAuth0MakeCallParamsCustomVars ??= z.looseObject({}));
+function s_FlowActionAuth0MakeCallParamsCustomVars(): Z {
+  return (C.FlowActionAuth0MakeCallParamsCustomVars ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionAuth0SendEmail(): z.ZodType {
-  return (C.FlowActionAuth0SendEmail ??= z.strictObject({
+function s_FlowActionAuth0SendEmail(): Z {
+  return (C.FlowActionAuth0SendEmail ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['AUTH0']),
@@ -5622,8 +5626,8 @@ function s_FlowActionAuth0SendEmail(): z.ZodType {
   }));
 }
 
-function s_FlowActionAuth0SendEmailParams(): z.ZodType {
-  return (C.FlowActionAuth0SendEmailParams ??= z.strictObject({
+function s_FlowActionAuth0SendEmailParams(): Z {
+  return (C.FlowActionAuth0SendEmailParams ??= z.strictObject<Shape>({
     from: s_FlowActionAuth0SendEmailParamsFrom().optional(),
     to: s_FlowActionAuth0SendEmailParamsTo(),
     subject: z.string().min(1).max(255),
@@ -5632,23 +5636,23 @@ function s_FlowActionAuth0SendEmailParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionAuth0SendEmailParamsFrom(): z.ZodType {
-  return (C.FlowActionAuth0SendEmailParamsFrom ??= z.strictObject({
+function s_FlowActionAuth0SendEmailParamsFrom(): Z {
+  return (C.FlowActionAuth0SendEmailParamsFrom ??= z.strictObject<Shape>({
     name: z.string().min(1).max(125).optional(),
     email: s_FlowActionAuth0SendEmailParamsFromEmail(),
   }));
 }
 
-function s_FlowActionAuth0SendEmailParamsFromEmail(): z.ZodType {
+function s_FlowActionAuth0SendEmailParamsFromEmail(): Z {
   return (C.FlowActionAuth0SendEmailParamsFromEmail ??= z.string());
 }
 
-function s_FlowActionAuth0SendEmailParamsTo(): z.ZodType {
+function s_FlowActionAuth0SendEmailParamsTo(): Z {
   return (C.FlowActionAuth0SendEmailParamsTo ??= z.string());
 }
 
-function s_FlowActionAuth0SendRequest(): z.ZodType {
-  return (C.FlowActionAuth0SendRequest ??= z.strictObject({
+function s_FlowActionAuth0SendRequest(): Z {
+  return (C.FlowActionAuth0SendRequest ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['AUTH0']),
@@ -5659,8 +5663,8 @@ function s_FlowActionAuth0SendRequest(): z.ZodType {
   }));
 }
 
-function s_FlowActionAuth0SendRequestParams(): z.ZodType {
-  return (C.FlowActionAuth0SendRequestParams ??= z.strictObject({
+function s_FlowActionAuth0SendRequestParams(): Z {
+  return (C.FlowActionAuth0SendRequestParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     pathname: z.string(),
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).optional(),
@@ -5670,35 +5674,35 @@ function s_FlowActionAuth0SendRequestParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionAuth0SendRequestParamsCustomVars(): z.ZodType {
-  return (C.FlowActionAuth0SendRequestParamsCustomVars ??= z.looseObject({}));
+function s_FlowActionAuth0SendRequestParamsCustomVars(): Z {
+  return (C.FlowActionAuth0SendRequestParamsCustomVars ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionAuth0SendRequestParamsHeaders(): z.ZodType {
-  return (C.FlowActionAuth0SendRequestParamsHeaders ??= z.looseObject({}));
+function s_FlowActionAuth0SendRequestParamsHeaders(): Z {
+  return (C.FlowActionAuth0SendRequestParamsHeaders ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionAuth0SendRequestParamsPayload(): z.ZodType {
-  return (C.FlowActionAuth0SendRequestParamsPayload ??= z.union([
+function s_FlowActionAuth0SendRequestParamsPayload(): Z {
+  return (C.FlowActionAuth0SendRequestParamsPayload ??= z.union<Z[]>([
     z.string(),
     z.array(z.unknown()),
     s_FlowActionAuth0SendRequestParamsPayloadObject(),
   ]));
 }
 
-function s_FlowActionAuth0SendRequestParamsPayloadObject(): z.ZodType {
-  return (C.FlowActionAuth0SendRequestParamsPayloadObject ??= z.looseObject({}));
+function s_FlowActionAuth0SendRequestParamsPayloadObject(): Z {
+  return (C.FlowActionAuth0SendRequestParamsPayloadObject ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionAuth0SendRequestParamsQueryParams(): z.ZodType {
-  return (C.FlowActionAuth0SendRequestParamsQueryParams ??= z.record(z.string(), z.union([
+function s_FlowActionAuth0SendRequestParamsQueryParams(): Z {
+  return (C.FlowActionAuth0SendRequestParamsQueryParams ??= z.record(z.string(), z.union<Z[]>([
     z.number(),
     z.string(),
   ]).nullable()));
 }
 
-function s_FlowActionAuth0SendSms(): z.ZodType {
-  return (C.FlowActionAuth0SendSms ??= z.strictObject({
+function s_FlowActionAuth0SendSms(): Z {
+  return (C.FlowActionAuth0SendSms ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['AUTH0']),
@@ -5709,8 +5713,8 @@ function s_FlowActionAuth0SendSms(): z.ZodType {
   }));
 }
 
-function s_FlowActionAuth0SendSmsParams(): z.ZodType {
-  return (C.FlowActionAuth0SendSmsParams ??= z.strictObject({
+function s_FlowActionAuth0SendSmsParams(): Z {
+  return (C.FlowActionAuth0SendSmsParams ??= z.strictObject<Shape>({
     from: z.string().min(1).max(255).optional(),
     to: z.string().min(1).max(255),
     message: z.string().min(1).max(1024),
@@ -5718,12 +5722,12 @@ function s_FlowActionAuth0SendSmsParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionAuth0SendSmsParamsCustomVars(): z.ZodType {
-  return (C.FlowActionAuth0SendSmsParamsCustomVars ??= z.looseObject({}));
+function s_FlowActionAuth0SendSmsParamsCustomVars(): Z {
+  return (C.FlowActionAuth0SendSmsParamsCustomVars ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionAuth0UpdateUser(): z.ZodType {
-  return (C.FlowActionAuth0UpdateUser ??= z.strictObject({
+function s_FlowActionAuth0UpdateUser(): Z {
+  return (C.FlowActionAuth0UpdateUser ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['AUTH0']),
@@ -5734,24 +5738,24 @@ function s_FlowActionAuth0UpdateUser(): z.ZodType {
   }));
 }
 
-function s_FlowActionAuth0UpdateUserParams(): z.ZodType {
-  return (C.FlowActionAuth0UpdateUserParams ??= z.strictObject({
+function s_FlowActionAuth0UpdateUserParams(): Z {
+  return (C.FlowActionAuth0UpdateUserParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     user_id: z.string(),
     changes: s_FlowActionAuth0UpdateUserParamsChanges(),
   }));
 }
 
-function s_FlowActionAuth0UpdateUserParamsChanges(): z.ZodType {
-  return (C.FlowActionAuth0UpdateUserParamsChanges ??= z.looseObject({}));
+function s_FlowActionAuth0UpdateUserParamsChanges(): Z {
+  return (C.FlowActionAuth0UpdateUserParamsChanges ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionBigquery(): z.ZodType {
+function s_FlowActionBigquery(): Z {
   return (C.FlowActionBigquery ??= s_FlowActionBigqueryInsertRows());
 }
 
-function s_FlowActionBigqueryInsertRows(): z.ZodType {
-  return (C.FlowActionBigqueryInsertRows ??= z.strictObject({
+function s_FlowActionBigqueryInsertRows(): Z {
+  return (C.FlowActionBigqueryInsertRows ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['BIGQUERY']),
@@ -5762,8 +5766,8 @@ function s_FlowActionBigqueryInsertRows(): z.ZodType {
   }));
 }
 
-function s_FlowActionBigqueryInsertRowsParams(): z.ZodType {
-  return (C.FlowActionBigqueryInsertRowsParams ??= z.strictObject({
+function s_FlowActionBigqueryInsertRowsParams(): Z {
+  return (C.FlowActionBigqueryInsertRowsParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     dataset_id: z.string(),
     table_id: z.string(),
@@ -5771,19 +5775,19 @@ function s_FlowActionBigqueryInsertRowsParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionBigqueryInsertRowsParamsData(): z.ZodType {
-  return (C.FlowActionBigqueryInsertRowsParamsData ??= z.looseObject({}));
+function s_FlowActionBigqueryInsertRowsParamsData(): Z {
+  return (C.FlowActionBigqueryInsertRowsParamsData ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionClearbit(): z.ZodType {
-  return (C.FlowActionClearbit ??= z.union([
+function s_FlowActionClearbit(): Z {
+  return (C.FlowActionClearbit ??= z.union<Z[]>([
     s_FlowActionClearbitFindPerson(),
     s_FlowActionClearbitFindCompany(),
   ]));
 }
 
-function s_FlowActionClearbitFindCompany(): z.ZodType {
-  return (C.FlowActionClearbitFindCompany ??= z.strictObject({
+function s_FlowActionClearbitFindCompany(): Z {
+  return (C.FlowActionClearbitFindCompany ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['CLEARBIT']),
@@ -5794,15 +5798,15 @@ function s_FlowActionClearbitFindCompany(): z.ZodType {
   }));
 }
 
-function s_FlowActionClearbitFindCompanyParams(): z.ZodType {
-  return (C.FlowActionClearbitFindCompanyParams ??= z.strictObject({
+function s_FlowActionClearbitFindCompanyParams(): Z {
+  return (C.FlowActionClearbitFindCompanyParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     domain: z.string(),
   }));
 }
 
-function s_FlowActionClearbitFindPerson(): z.ZodType {
-  return (C.FlowActionClearbitFindPerson ??= z.strictObject({
+function s_FlowActionClearbitFindPerson(): Z {
+  return (C.FlowActionClearbitFindPerson ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['CLEARBIT']),
@@ -5813,19 +5817,19 @@ function s_FlowActionClearbitFindPerson(): z.ZodType {
   }));
 }
 
-function s_FlowActionClearbitFindPersonParams(): z.ZodType {
-  return (C.FlowActionClearbitFindPersonParams ??= z.strictObject({
+function s_FlowActionClearbitFindPersonParams(): Z {
+  return (C.FlowActionClearbitFindPersonParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     email: z.string(),
   }));
 }
 
-function s_FlowActionEmail(): z.ZodType {
+function s_FlowActionEmail(): Z {
   return (C.FlowActionEmail ??= s_FlowActionEmailVerifyEmail());
 }
 
-function s_FlowActionEmailVerifyEmail(): z.ZodType {
-  return (C.FlowActionEmailVerifyEmail ??= z.strictObject({
+function s_FlowActionEmailVerifyEmail(): Z {
+  return (C.FlowActionEmailVerifyEmail ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['EMAIL']),
@@ -5836,15 +5840,15 @@ function s_FlowActionEmailVerifyEmail(): z.ZodType {
   }));
 }
 
-function s_FlowActionEmailVerifyEmailParams(): z.ZodType {
-  return (C.FlowActionEmailVerifyEmailParams ??= z.strictObject({
+function s_FlowActionEmailVerifyEmailParams(): Z {
+  return (C.FlowActionEmailVerifyEmailParams ??= z.strictObject<Shape>({
     email: z.string(),
     rules: s_FlowActionEmailVerifyEmailParamsRules().optional(),
   }));
 }
 
-function s_FlowActionEmailVerifyEmailParamsRules(): z.ZodType {
-  return (C.FlowActionEmailVerifyEmailParamsRules ??= z.strictObject({
+function s_FlowActionEmailVerifyEmailParamsRules(): Z {
+  return (C.FlowActionEmailVerifyEmailParamsRules ??= z.strictObject<Shape>({
     require_mx_record: z.boolean().optional(),
     block_aliases: z.boolean().optional(),
     block_free_emails: z.boolean().optional(),
@@ -5854,8 +5858,8 @@ function s_FlowActionEmailVerifyEmailParamsRules(): z.ZodType {
   }));
 }
 
-function s_FlowActionFlow(): z.ZodType {
-  return (C.FlowActionFlow ??= z.union([
+function s_FlowActionFlow(): Z {
+  return (C.FlowActionFlow ??= z.union<Z[]>([
     z.lazy(() => s_FlowActionFlowBooleanCondition()),
     s_FlowActionFlowDelayFlow(),
     s_FlowActionFlowDoNothing(),
@@ -5866,8 +5870,8 @@ function s_FlowActionFlow(): z.ZodType {
   ]));
 }
 
-function s_FlowActionFlowBooleanCondition(): z.ZodType {
-  return (C.FlowActionFlowBooleanCondition ??= z.strictObject({
+function s_FlowActionFlowBooleanCondition(): Z {
+  return (C.FlowActionFlowBooleanCondition ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['FLOW']),
@@ -5878,16 +5882,16 @@ function s_FlowActionFlowBooleanCondition(): z.ZodType {
   }));
 }
 
-function s_FlowActionFlowBooleanConditionParams(): z.ZodType {
-  return (C.FlowActionFlowBooleanConditionParams ??= z.strictObject({
+function s_FlowActionFlowBooleanConditionParams(): Z {
+  return (C.FlowActionFlowBooleanConditionParams ??= z.strictObject<Shape>({
     if: z.unknown(),
     then: z.array(z.lazy(() => s_FlowAction())).optional(),
     else: z.array(z.lazy(() => s_FlowAction())).optional(),
   }));
 }
 
-function s_FlowActionFlowDelayFlow(): z.ZodType {
-  return (C.FlowActionFlowDelayFlow ??= z.strictObject({
+function s_FlowActionFlowDelayFlow(): Z {
+  return (C.FlowActionFlowDelayFlow ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['FLOW']),
@@ -5898,22 +5902,22 @@ function s_FlowActionFlowDelayFlow(): z.ZodType {
   }));
 }
 
-function s_FlowActionFlowDelayFlowParams(): z.ZodType {
-  return (C.FlowActionFlowDelayFlowParams ??= z.strictObject({
+function s_FlowActionFlowDelayFlowParams(): Z {
+  return (C.FlowActionFlowDelayFlowParams ??= z.strictObject<Shape>({
     number: s_FlowActionFlowDelayFlowParamsNumber(),
     units: z.enum(['SECONDS', 'MINUTES', 'HOURS', 'DAYS']).optional(),
   }));
 }
 
-function s_FlowActionFlowDelayFlowParamsNumber(): z.ZodType {
-  return (C.FlowActionFlowDelayFlowParamsNumber ??= z.union([
+function s_FlowActionFlowDelayFlowParamsNumber(): Z {
+  return (C.FlowActionFlowDelayFlowParamsNumber ??= z.union<Z[]>([
     z.int().min(0),
     z.string().max(250),
   ]));
 }
 
-function s_FlowActionFlowDoNothing(): z.ZodType {
-  return (C.FlowActionFlowDoNothing ??= z.strictObject({
+function s_FlowActionFlowDoNothing(): Z {
+  return (C.FlowActionFlowDoNothing ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['FLOW']),
@@ -5924,12 +5928,12 @@ function s_FlowActionFlowDoNothing(): z.ZodType {
   }));
 }
 
-function s_FlowActionFlowDoNothingParams(): z.ZodType {
-  return (C.FlowActionFlowDoNothingParams ??= z.strictObject({}));
+function s_FlowActionFlowDoNothingParams(): Z {
+  return (C.FlowActionFlowDoNothingParams ??= z.strictObject<Shape>({}));
 }
 
-function s_FlowActionFlowErrorMessage(): z.ZodType {
-  return (C.FlowActionFlowErrorMessage ??= z.strictObject({
+function s_FlowActionFlowErrorMessage(): Z {
+  return (C.FlowActionFlowErrorMessage ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['FLOW']),
@@ -5940,14 +5944,14 @@ function s_FlowActionFlowErrorMessage(): z.ZodType {
   }));
 }
 
-function s_FlowActionFlowErrorMessageParams(): z.ZodType {
-  return (C.FlowActionFlowErrorMessageParams ??= z.strictObject({
+function s_FlowActionFlowErrorMessageParams(): Z {
+  return (C.FlowActionFlowErrorMessageParams ??= z.strictObject<Shape>({
     message: z.string().max(2048),
   }));
 }
 
-function s_FlowActionFlowMapValue(): z.ZodType {
-  return (C.FlowActionFlowMapValue ??= z.strictObject({
+function s_FlowActionFlowMapValue(): Z {
+  return (C.FlowActionFlowMapValue ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['FLOW']),
@@ -5958,20 +5962,20 @@ function s_FlowActionFlowMapValue(): z.ZodType {
   }));
 }
 
-function s_FlowActionFlowMapValueParams(): z.ZodType {
-  return (C.FlowActionFlowMapValueParams ??= z.strictObject({
+function s_FlowActionFlowMapValueParams(): Z {
+  return (C.FlowActionFlowMapValueParams ??= z.strictObject<Shape>({
     input: s_FlowActionFlowMapValueParamsInput(),
     cases: s_FlowActionFlowMapValueParamsCases().optional(),
     fallback: s_FlowActionFlowMapValueParamsFallback().optional(),
   }));
 }
 
-function s_FlowActionFlowMapValueParamsCases(): z.ZodType {
-  return (C.FlowActionFlowMapValueParamsCases ??= z.looseObject({}));
+function s_FlowActionFlowMapValueParamsCases(): Z {
+  return (C.FlowActionFlowMapValueParamsCases ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionFlowMapValueParamsFallback(): z.ZodType {
-  return (C.FlowActionFlowMapValueParamsFallback ??= z.union([
+function s_FlowActionFlowMapValueParamsFallback(): Z {
+  return (C.FlowActionFlowMapValueParamsFallback ??= z.union<Z[]>([
     z.string(),
     z.number(),
     s_FlowActionFlowMapValueParamsFallbackObject(),
@@ -5979,19 +5983,19 @@ function s_FlowActionFlowMapValueParamsFallback(): z.ZodType {
   ]).nullable());
 }
 
-function s_FlowActionFlowMapValueParamsFallbackObject(): z.ZodType {
-  return (C.FlowActionFlowMapValueParamsFallbackObject ??= z.looseObject({}));
+function s_FlowActionFlowMapValueParamsFallbackObject(): Z {
+  return (C.FlowActionFlowMapValueParamsFallbackObject ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionFlowMapValueParamsInput(): z.ZodType {
-  return (C.FlowActionFlowMapValueParamsInput ??= z.union([
+function s_FlowActionFlowMapValueParamsInput(): Z {
+  return (C.FlowActionFlowMapValueParamsInput ??= z.union<Z[]>([
     z.string(),
     z.number(),
   ]));
 }
 
-function s_FlowActionFlowReturnJson(): z.ZodType {
-  return (C.FlowActionFlowReturnJson ??= z.strictObject({
+function s_FlowActionFlowReturnJson(): Z {
+  return (C.FlowActionFlowReturnJson ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['FLOW']),
@@ -6002,25 +6006,25 @@ function s_FlowActionFlowReturnJson(): z.ZodType {
   }));
 }
 
-function s_FlowActionFlowReturnJsonParams(): z.ZodType {
-  return (C.FlowActionFlowReturnJsonParams ??= z.strictObject({
+function s_FlowActionFlowReturnJsonParams(): Z {
+  return (C.FlowActionFlowReturnJsonParams ??= z.strictObject<Shape>({
     payload: s_FlowActionFlowReturnJsonParamsPayload(),
   }));
 }
 
-function s_FlowActionFlowReturnJsonParamsPayload(): z.ZodType {
-  return (C.FlowActionFlowReturnJsonParamsPayload ??= z.union([
+function s_FlowActionFlowReturnJsonParamsPayload(): Z {
+  return (C.FlowActionFlowReturnJsonParamsPayload ??= z.union<Z[]>([
     s_FlowActionFlowReturnJsonParamsPayloadObject(),
     z.string(),
   ]));
 }
 
-function s_FlowActionFlowReturnJsonParamsPayloadObject(): z.ZodType {
-  return (C.FlowActionFlowReturnJsonParamsPayloadObject ??= z.looseObject({}));
+function s_FlowActionFlowReturnJsonParamsPayloadObject(): Z {
+  return (C.FlowActionFlowReturnJsonParamsPayloadObject ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionFlowStoreVars(): z.ZodType {
-  return (C.FlowActionFlowStoreVars ??= z.strictObject({
+function s_FlowActionFlowStoreVars(): Z {
+  return (C.FlowActionFlowStoreVars ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['FLOW']),
@@ -6031,22 +6035,22 @@ function s_FlowActionFlowStoreVars(): z.ZodType {
   }));
 }
 
-function s_FlowActionFlowStoreVarsParams(): z.ZodType {
-  return (C.FlowActionFlowStoreVarsParams ??= z.strictObject({
+function s_FlowActionFlowStoreVarsParams(): Z {
+  return (C.FlowActionFlowStoreVarsParams ??= z.strictObject<Shape>({
     vars: s_FlowActionFlowStoreVarsParamsVars(),
   }));
 }
 
-function s_FlowActionFlowStoreVarsParamsVars(): z.ZodType {
-  return (C.FlowActionFlowStoreVarsParamsVars ??= z.looseObject({}));
+function s_FlowActionFlowStoreVarsParamsVars(): Z {
+  return (C.FlowActionFlowStoreVarsParamsVars ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionGoogleSheets(): z.ZodType {
+function s_FlowActionGoogleSheets(): Z {
   return (C.FlowActionGoogleSheets ??= s_FlowActionGoogleSheetsAddRow());
 }
 
-function s_FlowActionGoogleSheetsAddRow(): z.ZodType {
-  return (C.FlowActionGoogleSheetsAddRow ??= z.strictObject({
+function s_FlowActionGoogleSheetsAddRow(): Z {
+  return (C.FlowActionGoogleSheetsAddRow ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['GOOGLE_SHEETS']),
@@ -6057,8 +6061,8 @@ function s_FlowActionGoogleSheetsAddRow(): z.ZodType {
   }));
 }
 
-function s_FlowActionGoogleSheetsAddRowParams(): z.ZodType {
-  return (C.FlowActionGoogleSheetsAddRowParams ??= z.strictObject({
+function s_FlowActionGoogleSheetsAddRowParams(): Z {
+  return (C.FlowActionGoogleSheetsAddRowParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     spreadsheet_id: z.string().min(1),
     sheet_id: s_FlowActionGoogleSheetsAddRowParamsSheetId().optional(),
@@ -6066,23 +6070,23 @@ function s_FlowActionGoogleSheetsAddRowParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionGoogleSheetsAddRowParamsSheetId(): z.ZodType {
-  return (C.FlowActionGoogleSheetsAddRowParamsSheetId ??= z.union([
+function s_FlowActionGoogleSheetsAddRowParamsSheetId(): Z {
+  return (C.FlowActionGoogleSheetsAddRowParamsSheetId ??= z.union<Z[]>([
     z.int().min(0),
     z.string(),
   ]));
 }
 
-function s_FlowActionGoogleSheetsAddRowParamsValues(): z.ZodType {
+function s_FlowActionGoogleSheetsAddRowParamsValues(): Z {
   return (C.FlowActionGoogleSheetsAddRowParamsValues ??= z.array(z.string().nullable()));
 }
 
-function s_FlowActionHttp(): z.ZodType {
+function s_FlowActionHttp(): Z {
   return (C.FlowActionHttp ??= s_FlowActionHttpSendRequest());
 }
 
-function s_FlowActionHttpSendRequest(): z.ZodType {
-  return (C.FlowActionHttpSendRequest ??= z.strictObject({
+function s_FlowActionHttpSendRequest(): Z {
+  return (C.FlowActionHttpSendRequest ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['HTTP']),
@@ -6093,8 +6097,8 @@ function s_FlowActionHttpSendRequest(): z.ZodType {
   }));
 }
 
-function s_FlowActionHttpSendRequestParams(): z.ZodType {
-  return (C.FlowActionHttpSendRequestParams ??= z.strictObject({
+function s_FlowActionHttpSendRequestParams(): Z {
+  return (C.FlowActionHttpSendRequestParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30).optional(),
     url: z.string(),
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).optional(),
@@ -6106,46 +6110,46 @@ function s_FlowActionHttpSendRequestParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionHttpSendRequestParamsBasicAuth(): z.ZodType {
-  return (C.FlowActionHttpSendRequestParamsBasicAuth ??= z.strictObject({
+function s_FlowActionHttpSendRequestParamsBasicAuth(): Z {
+  return (C.FlowActionHttpSendRequestParamsBasicAuth ??= z.strictObject<Shape>({
     username: z.string().min(1).optional(),
     password: z.string().min(1).optional(),
   }));
 }
 
-function s_FlowActionHttpSendRequestParamsHeaders(): z.ZodType {
-  return (C.FlowActionHttpSendRequestParamsHeaders ??= z.looseObject({}));
+function s_FlowActionHttpSendRequestParamsHeaders(): Z {
+  return (C.FlowActionHttpSendRequestParamsHeaders ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionHttpSendRequestParamsPayload(): z.ZodType {
-  return (C.FlowActionHttpSendRequestParamsPayload ??= z.union([
+function s_FlowActionHttpSendRequestParamsPayload(): Z {
+  return (C.FlowActionHttpSendRequestParamsPayload ??= z.union<Z[]>([
     z.string(),
     z.array(z.unknown()),
     s_FlowActionHttpSendRequestParamsPayloadObject(),
   ]));
 }
 
-function s_FlowActionHttpSendRequestParamsPayloadObject(): z.ZodType {
-  return (C.FlowActionHttpSendRequestParamsPayloadObject ??= z.looseObject({}));
+function s_FlowActionHttpSendRequestParamsPayloadObject(): Z {
+  return (C.FlowActionHttpSendRequestParamsPayloadObject ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionHttpSendRequestParamsQueryParams(): z.ZodType {
-  return (C.FlowActionHttpSendRequestParamsQueryParams ??= z.record(z.string(), z.union([
+function s_FlowActionHttpSendRequestParamsQueryParams(): Z {
+  return (C.FlowActionHttpSendRequestParamsQueryParams ??= z.record(z.string(), z.union<Z[]>([
     z.number(),
     z.string(),
   ]).nullable()));
 }
 
-function s_FlowActionHubspot(): z.ZodType {
-  return (C.FlowActionHubspot ??= z.union([
+function s_FlowActionHubspot(): Z {
+  return (C.FlowActionHubspot ??= z.union<Z[]>([
     s_FlowActionHubspotEnrollContact(),
     s_FlowActionHubspotGetContact(),
     s_FlowActionHubspotUpsertContact(),
   ]));
 }
 
-function s_FlowActionHubspotEnrollContact(): z.ZodType {
-  return (C.FlowActionHubspotEnrollContact ??= z.strictObject({
+function s_FlowActionHubspotEnrollContact(): Z {
+  return (C.FlowActionHubspotEnrollContact ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['HUBSPOT']),
@@ -6156,23 +6160,23 @@ function s_FlowActionHubspotEnrollContact(): z.ZodType {
   }));
 }
 
-function s_FlowActionHubspotEnrollContactParams(): z.ZodType {
-  return (C.FlowActionHubspotEnrollContactParams ??= z.strictObject({
+function s_FlowActionHubspotEnrollContactParams(): Z {
+  return (C.FlowActionHubspotEnrollContactParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     email: z.string(),
     workflow_id: s_FlowActionHubspotEnrollContactParamsWorkflowId(),
   }));
 }
 
-function s_FlowActionHubspotEnrollContactParamsWorkflowId(): z.ZodType {
-  return (C.FlowActionHubspotEnrollContactParamsWorkflowId ??= z.union([
+function s_FlowActionHubspotEnrollContactParamsWorkflowId(): Z {
+  return (C.FlowActionHubspotEnrollContactParamsWorkflowId ??= z.union<Z[]>([
     z.string(),
     z.int(),
   ]));
 }
 
-function s_FlowActionHubspotGetContact(): z.ZodType {
-  return (C.FlowActionHubspotGetContact ??= z.strictObject({
+function s_FlowActionHubspotGetContact(): Z {
+  return (C.FlowActionHubspotGetContact ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['HUBSPOT']),
@@ -6183,15 +6187,15 @@ function s_FlowActionHubspotGetContact(): z.ZodType {
   }));
 }
 
-function s_FlowActionHubspotGetContactParams(): z.ZodType {
-  return (C.FlowActionHubspotGetContactParams ??= z.strictObject({
+function s_FlowActionHubspotGetContactParams(): Z {
+  return (C.FlowActionHubspotGetContactParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     email: z.string(),
   }));
 }
 
-function s_FlowActionHubspotUpsertContact(): z.ZodType {
-  return (C.FlowActionHubspotUpsertContact ??= z.strictObject({
+function s_FlowActionHubspotUpsertContact(): Z {
+  return (C.FlowActionHubspotUpsertContact ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['HUBSPOT']),
@@ -6202,31 +6206,31 @@ function s_FlowActionHubspotUpsertContact(): z.ZodType {
   }));
 }
 
-function s_FlowActionHubspotUpsertContactParams(): z.ZodType {
-  return (C.FlowActionHubspotUpsertContactParams ??= z.looseObject({
+function s_FlowActionHubspotUpsertContactParams(): Z {
+  return (C.FlowActionHubspotUpsertContactParams ??= z.looseObject<Shape>({
     connection_id: z.string().max(30),
     email: z.string(),
     properties: z.array(s_FlowActionHubspotUpsertContactParamsProperty()).optional(),
   }));
 }
 
-function s_FlowActionHubspotUpsertContactParamsProperty(): z.ZodType {
-  return (C.FlowActionHubspotUpsertContactParamsProperty ??= z.strictObject({
+function s_FlowActionHubspotUpsertContactParamsProperty(): Z {
+  return (C.FlowActionHubspotUpsertContactParamsProperty ??= z.strictObject<Shape>({
     property: z.string().max(100),
     value: z.unknown().optional(),
   }));
 }
 
-function s_FlowActionJson(): z.ZodType {
-  return (C.FlowActionJson ??= z.union([
+function s_FlowActionJson(): Z {
+  return (C.FlowActionJson ??= z.union<Z[]>([
     s_FlowActionJsonCreateJson(),
     s_FlowActionJsonParseJson(),
     s_FlowActionJsonSerializeJson(),
   ]));
 }
 
-function s_FlowActionJsonCreateJson(): z.ZodType {
-  return (C.FlowActionJsonCreateJson ??= z.strictObject({
+function s_FlowActionJsonCreateJson(): Z {
+  return (C.FlowActionJsonCreateJson ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['JSON']),
@@ -6237,18 +6241,18 @@ function s_FlowActionJsonCreateJson(): z.ZodType {
   }));
 }
 
-function s_FlowActionJsonCreateJsonParams(): z.ZodType {
-  return (C.FlowActionJsonCreateJsonParams ??= z.strictObject({
+function s_FlowActionJsonCreateJsonParams(): Z {
+  return (C.FlowActionJsonCreateJsonParams ??= z.strictObject<Shape>({
     object: s_FlowActionJsonCreateJsonParamsObject(),
   }));
 }
 
-function s_FlowActionJsonCreateJsonParamsObject(): z.ZodType {
-  return (C.FlowActionJsonCreateJsonParamsObject ??= z.looseObject({}));
+function s_FlowActionJsonCreateJsonParamsObject(): Z {
+  return (C.FlowActionJsonCreateJsonParamsObject ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionJsonParseJson(): z.ZodType {
-  return (C.FlowActionJsonParseJson ??= z.strictObject({
+function s_FlowActionJsonParseJson(): Z {
+  return (C.FlowActionJsonParseJson ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['JSON']),
@@ -6259,14 +6263,14 @@ function s_FlowActionJsonParseJson(): z.ZodType {
   }));
 }
 
-function s_FlowActionJsonParseJsonParams(): z.ZodType {
-  return (C.FlowActionJsonParseJsonParams ??= z.strictObject({
+function s_FlowActionJsonParseJsonParams(): Z {
+  return (C.FlowActionJsonParseJsonParams ??= z.strictObject<Shape>({
     json: z.string(),
   }));
 }
 
-function s_FlowActionJsonSerializeJson(): z.ZodType {
-  return (C.FlowActionJsonSerializeJson ??= z.strictObject({
+function s_FlowActionJsonSerializeJson(): Z {
+  return (C.FlowActionJsonSerializeJson ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['JSON']),
@@ -6277,33 +6281,33 @@ function s_FlowActionJsonSerializeJson(): z.ZodType {
   }));
 }
 
-function s_FlowActionJsonSerializeJsonParams(): z.ZodType {
-  return (C.FlowActionJsonSerializeJsonParams ??= z.strictObject({
+function s_FlowActionJsonSerializeJsonParams(): Z {
+  return (C.FlowActionJsonSerializeJsonParams ??= z.strictObject<Shape>({
     object: s_FlowActionJsonSerializeJsonParamsObject(),
   }));
 }
 
-function s_FlowActionJsonSerializeJsonParamsObject(): z.ZodType {
-  return (C.FlowActionJsonSerializeJsonParamsObject ??= z.union([
+function s_FlowActionJsonSerializeJsonParamsObject(): Z {
+  return (C.FlowActionJsonSerializeJsonParamsObject ??= z.union<Z[]>([
     z.string(),
     s_FlowActionJsonSerializeJsonParamsObjectObject(),
   ]));
 }
 
-function s_FlowActionJsonSerializeJsonParamsObjectObject(): z.ZodType {
-  return (C.FlowActionJsonSerializeJsonParamsObjectObject ??= z.looseObject({}));
+function s_FlowActionJsonSerializeJsonParamsObjectObject(): Z {
+  return (C.FlowActionJsonSerializeJsonParamsObjectObject ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionJwt(): z.ZodType {
-  return (C.FlowActionJwt ??= z.union([
+function s_FlowActionJwt(): Z {
+  return (C.FlowActionJwt ??= z.union<Z[]>([
     s_FlowActionJwtDecodeJwt(),
     s_FlowActionJwtSignJwt(),
     s_FlowActionJwtVerifyJwt(),
   ]));
 }
 
-function s_FlowActionJwtDecodeJwt(): z.ZodType {
-  return (C.FlowActionJwtDecodeJwt ??= z.strictObject({
+function s_FlowActionJwtDecodeJwt(): Z {
+  return (C.FlowActionJwtDecodeJwt ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['JWT']),
@@ -6314,14 +6318,14 @@ function s_FlowActionJwtDecodeJwt(): z.ZodType {
   }));
 }
 
-function s_FlowActionJwtDecodeJwtParams(): z.ZodType {
-  return (C.FlowActionJwtDecodeJwtParams ??= z.strictObject({
+function s_FlowActionJwtDecodeJwtParams(): Z {
+  return (C.FlowActionJwtDecodeJwtParams ??= z.strictObject<Shape>({
     token: z.string().max(10000),
   }));
 }
 
-function s_FlowActionJwtSignJwt(): z.ZodType {
-  return (C.FlowActionJwtSignJwt ??= z.strictObject({
+function s_FlowActionJwtSignJwt(): Z {
+  return (C.FlowActionJwtSignJwt ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['JWT']),
@@ -6332,8 +6336,8 @@ function s_FlowActionJwtSignJwt(): z.ZodType {
   }));
 }
 
-function s_FlowActionJwtSignJwtParams(): z.ZodType {
-  return (C.FlowActionJwtSignJwtParams ??= z.strictObject({
+function s_FlowActionJwtSignJwtParams(): Z {
+  return (C.FlowActionJwtSignJwtParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     payload: s_FlowActionJwtSignJwtParamsPayload().optional(),
     subject: z.string().max(100).optional(),
@@ -6343,12 +6347,12 @@ function s_FlowActionJwtSignJwtParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionJwtSignJwtParamsPayload(): z.ZodType {
-  return (C.FlowActionJwtSignJwtParamsPayload ??= z.looseObject({}));
+function s_FlowActionJwtSignJwtParamsPayload(): Z {
+  return (C.FlowActionJwtSignJwtParamsPayload ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionJwtVerifyJwt(): z.ZodType {
-  return (C.FlowActionJwtVerifyJwt ??= z.strictObject({
+function s_FlowActionJwtVerifyJwt(): Z {
+  return (C.FlowActionJwtVerifyJwt ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['JWT']),
@@ -6359,8 +6363,8 @@ function s_FlowActionJwtVerifyJwt(): z.ZodType {
   }));
 }
 
-function s_FlowActionJwtVerifyJwtParams(): z.ZodType {
-  return (C.FlowActionJwtVerifyJwtParams ??= z.strictObject({
+function s_FlowActionJwtVerifyJwtParams(): Z {
+  return (C.FlowActionJwtVerifyJwtParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     token: z.string().max(100),
     audience: z.string().max(500).optional(),
@@ -6368,12 +6372,12 @@ function s_FlowActionJwtVerifyJwtParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionMailchimp(): z.ZodType {
+function s_FlowActionMailchimp(): Z {
   return (C.FlowActionMailchimp ??= s_FlowActionMailchimpUpsertMember());
 }
 
-function s_FlowActionMailchimpUpsertMember(): z.ZodType {
-  return (C.FlowActionMailchimpUpsertMember ??= z.strictObject({
+function s_FlowActionMailchimpUpsertMember(): Z {
+  return (C.FlowActionMailchimpUpsertMember ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['MAILCHIMP']),
@@ -6384,32 +6388,32 @@ function s_FlowActionMailchimpUpsertMember(): z.ZodType {
   }));
 }
 
-function s_FlowActionMailchimpUpsertMemberParams(): z.ZodType {
-  return (C.FlowActionMailchimpUpsertMemberParams ??= z.strictObject({
+function s_FlowActionMailchimpUpsertMemberParams(): Z {
+  return (C.FlowActionMailchimpUpsertMemberParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     list_id: z.string(),
     member: s_FlowActionMailchimpUpsertMemberParamsMember(),
   }));
 }
 
-function s_FlowActionMailchimpUpsertMemberParamsMember(): z.ZodType {
-  return (C.FlowActionMailchimpUpsertMemberParamsMember ??= z.strictObject({
+function s_FlowActionMailchimpUpsertMemberParamsMember(): Z {
+  return (C.FlowActionMailchimpUpsertMemberParamsMember ??= z.strictObject<Shape>({
     email_address: z.string(),
     status_if_new: z.string(),
     merge_fields: s_FlowActionMailchimpUpsertMemberParamsMemberMergeFields().optional(),
   }));
 }
 
-function s_FlowActionMailchimpUpsertMemberParamsMemberMergeFields(): z.ZodType {
-  return (C.FlowActionMailchimpUpsertMemberParamsMemberMergeFields ??= z.looseObject({}));
+function s_FlowActionMailchimpUpsertMemberParamsMemberMergeFields(): Z {
+  return (C.FlowActionMailchimpUpsertMemberParamsMemberMergeFields ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionMailjet(): z.ZodType {
+function s_FlowActionMailjet(): Z {
   return (C.FlowActionMailjet ??= s_FlowActionMailjetSendEmail());
 }
 
-function s_FlowActionMailjetSendEmail(): z.ZodType {
-  return (C.FlowActionMailjetSendEmail ??= z.strictObject({
+function s_FlowActionMailjetSendEmail(): Z {
+  return (C.FlowActionMailjetSendEmail ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['MAILJET']),
@@ -6420,27 +6424,27 @@ function s_FlowActionMailjetSendEmail(): z.ZodType {
   }));
 }
 
-function s_FlowActionMailjetSendEmailParams(): z.ZodType {
-  return (C.FlowActionMailjetSendEmailParams ??= z.union([
-    z.looseObject({
+function s_FlowActionMailjetSendEmailParams(): Z {
+  return (C.FlowActionMailjetSendEmailParams ??= z.union<Z[]>([
+    z.looseObject<Shape>({
       content: z.string(),
     }),
-    z.looseObject({
+    z.looseObject<Shape>({
       template_id: z.int(),
-      variables: z.looseObject({}).optional(),
+      variables: z.looseObject<Shape>({}).optional(),
     }),
   ]));
 }
 
-function s_FlowActionOtp(): z.ZodType {
-  return (C.FlowActionOtp ??= z.union([
+function s_FlowActionOtp(): Z {
+  return (C.FlowActionOtp ??= z.union<Z[]>([
     s_FlowActionOtpGenerateCode(),
     s_FlowActionOtpVerifyCode(),
   ]));
 }
 
-function s_FlowActionOtpGenerateCode(): z.ZodType {
-  return (C.FlowActionOtpGenerateCode ??= z.strictObject({
+function s_FlowActionOtpGenerateCode(): Z {
+  return (C.FlowActionOtpGenerateCode ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['OTP']),
@@ -6451,15 +6455,15 @@ function s_FlowActionOtpGenerateCode(): z.ZodType {
   }));
 }
 
-function s_FlowActionOtpGenerateCodeParams(): z.ZodType {
-  return (C.FlowActionOtpGenerateCodeParams ??= z.strictObject({
+function s_FlowActionOtpGenerateCodeParams(): Z {
+  return (C.FlowActionOtpGenerateCodeParams ??= z.strictObject<Shape>({
     reference: z.string().max(250),
     length: z.int().min(1).max(10),
   }));
 }
 
-function s_FlowActionOtpVerifyCode(): z.ZodType {
-  return (C.FlowActionOtpVerifyCode ??= z.strictObject({
+function s_FlowActionOtpVerifyCode(): Z {
+  return (C.FlowActionOtpVerifyCode ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['OTP']),
@@ -6470,30 +6474,30 @@ function s_FlowActionOtpVerifyCode(): z.ZodType {
   }));
 }
 
-function s_FlowActionOtpVerifyCodeParams(): z.ZodType {
-  return (C.FlowActionOtpVerifyCodeParams ??= z.strictObject({
+function s_FlowActionOtpVerifyCodeParams(): Z {
+  return (C.FlowActionOtpVerifyCodeParams ??= z.strictObject<Shape>({
     reference: z.string().max(250),
     code: s_FlowActionOtpVerifyCodeParamsCode(),
   }));
 }
 
-function s_FlowActionOtpVerifyCodeParamsCode(): z.ZodType {
-  return (C.FlowActionOtpVerifyCodeParamsCode ??= z.union([
+function s_FlowActionOtpVerifyCodeParamsCode(): Z {
+  return (C.FlowActionOtpVerifyCodeParamsCode ??= z.union<Z[]>([
     z.int().min(0).max(9999999999),
     z.string().max(250),
   ]));
 }
 
-function s_FlowActionPipedrive(): z.ZodType {
-  return (C.FlowActionPipedrive ??= z.union([
+function s_FlowActionPipedrive(): Z {
+  return (C.FlowActionPipedrive ??= z.union<Z[]>([
     s_FlowActionPipedriveAddDeal(),
     s_FlowActionPipedriveAddOrganization(),
     s_FlowActionPipedriveAddPerson(),
   ]));
 }
 
-function s_FlowActionPipedriveAddDeal(): z.ZodType {
-  return (C.FlowActionPipedriveAddDeal ??= z.strictObject({
+function s_FlowActionPipedriveAddDeal(): Z {
+  return (C.FlowActionPipedriveAddDeal ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['PIPEDRIVE']),
@@ -6504,8 +6508,8 @@ function s_FlowActionPipedriveAddDeal(): z.ZodType {
   }));
 }
 
-function s_FlowActionPipedriveAddDealParams(): z.ZodType {
-  return (C.FlowActionPipedriveAddDealParams ??= z.strictObject({
+function s_FlowActionPipedriveAddDealParams(): Z {
+  return (C.FlowActionPipedriveAddDealParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     title: z.string(),
     value: z.string().optional(),
@@ -6517,40 +6521,40 @@ function s_FlowActionPipedriveAddDealParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionPipedriveAddDealParamsFields(): z.ZodType {
-  return (C.FlowActionPipedriveAddDealParamsFields ??= z.looseObject({}));
+function s_FlowActionPipedriveAddDealParamsFields(): Z {
+  return (C.FlowActionPipedriveAddDealParamsFields ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionPipedriveAddDealParamsOrganizationId(): z.ZodType {
-  return (C.FlowActionPipedriveAddDealParamsOrganizationId ??= z.union([
+function s_FlowActionPipedriveAddDealParamsOrganizationId(): Z {
+  return (C.FlowActionPipedriveAddDealParamsOrganizationId ??= z.union<Z[]>([
     z.string(),
     z.number(),
   ]));
 }
 
-function s_FlowActionPipedriveAddDealParamsPersonId(): z.ZodType {
-  return (C.FlowActionPipedriveAddDealParamsPersonId ??= z.union([
+function s_FlowActionPipedriveAddDealParamsPersonId(): Z {
+  return (C.FlowActionPipedriveAddDealParamsPersonId ??= z.union<Z[]>([
     z.string(),
     z.number(),
   ]));
 }
 
-function s_FlowActionPipedriveAddDealParamsStageId(): z.ZodType {
-  return (C.FlowActionPipedriveAddDealParamsStageId ??= z.union([
+function s_FlowActionPipedriveAddDealParamsStageId(): Z {
+  return (C.FlowActionPipedriveAddDealParamsStageId ??= z.union<Z[]>([
     z.string(),
     z.number(),
   ]));
 }
 
-function s_FlowActionPipedriveAddDealParamsUserId(): z.ZodType {
-  return (C.FlowActionPipedriveAddDealParamsUserId ??= z.union([
+function s_FlowActionPipedriveAddDealParamsUserId(): Z {
+  return (C.FlowActionPipedriveAddDealParamsUserId ??= z.union<Z[]>([
     z.string(),
     z.number(),
   ]));
 }
 
-function s_FlowActionPipedriveAddOrganization(): z.ZodType {
-  return (C.FlowActionPipedriveAddOrganization ??= z.strictObject({
+function s_FlowActionPipedriveAddOrganization(): Z {
+  return (C.FlowActionPipedriveAddOrganization ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['PIPEDRIVE']),
@@ -6561,8 +6565,8 @@ function s_FlowActionPipedriveAddOrganization(): z.ZodType {
   }));
 }
 
-function s_FlowActionPipedriveAddOrganizationParams(): z.ZodType {
-  return (C.FlowActionPipedriveAddOrganizationParams ??= z.strictObject({
+function s_FlowActionPipedriveAddOrganizationParams(): Z {
+  return (C.FlowActionPipedriveAddOrganizationParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     name: z.string(),
     owner_id: s_FlowActionPipedriveAddOrganizationParamsOwnerId().optional(),
@@ -6570,19 +6574,19 @@ function s_FlowActionPipedriveAddOrganizationParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionPipedriveAddOrganizationParamsFields(): z.ZodType {
-  return (C.FlowActionPipedriveAddOrganizationParamsFields ??= z.looseObject({}));
+function s_FlowActionPipedriveAddOrganizationParamsFields(): Z {
+  return (C.FlowActionPipedriveAddOrganizationParamsFields ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionPipedriveAddOrganizationParamsOwnerId(): z.ZodType {
-  return (C.FlowActionPipedriveAddOrganizationParamsOwnerId ??= z.union([
+function s_FlowActionPipedriveAddOrganizationParamsOwnerId(): Z {
+  return (C.FlowActionPipedriveAddOrganizationParamsOwnerId ??= z.union<Z[]>([
     z.string(),
     z.number(),
   ]));
 }
 
-function s_FlowActionPipedriveAddPerson(): z.ZodType {
-  return (C.FlowActionPipedriveAddPerson ??= z.strictObject({
+function s_FlowActionPipedriveAddPerson(): Z {
+  return (C.FlowActionPipedriveAddPerson ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['PIPEDRIVE']),
@@ -6593,8 +6597,8 @@ function s_FlowActionPipedriveAddPerson(): z.ZodType {
   }));
 }
 
-function s_FlowActionPipedriveAddPersonParams(): z.ZodType {
-  return (C.FlowActionPipedriveAddPersonParams ??= z.strictObject({
+function s_FlowActionPipedriveAddPersonParams(): Z {
+  return (C.FlowActionPipedriveAddPersonParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     name: z.string(),
     email: z.string().optional(),
@@ -6605,26 +6609,26 @@ function s_FlowActionPipedriveAddPersonParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionPipedriveAddPersonParamsFields(): z.ZodType {
-  return (C.FlowActionPipedriveAddPersonParamsFields ??= z.looseObject({}));
+function s_FlowActionPipedriveAddPersonParamsFields(): Z {
+  return (C.FlowActionPipedriveAddPersonParamsFields ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionPipedriveAddPersonParamsOrganizationId(): z.ZodType {
-  return (C.FlowActionPipedriveAddPersonParamsOrganizationId ??= z.union([
+function s_FlowActionPipedriveAddPersonParamsOrganizationId(): Z {
+  return (C.FlowActionPipedriveAddPersonParamsOrganizationId ??= z.union<Z[]>([
     z.string(),
     z.number(),
   ]));
 }
 
-function s_FlowActionPipedriveAddPersonParamsOwnerId(): z.ZodType {
-  return (C.FlowActionPipedriveAddPersonParamsOwnerId ??= z.union([
+function s_FlowActionPipedriveAddPersonParamsOwnerId(): Z {
+  return (C.FlowActionPipedriveAddPersonParamsOwnerId ??= z.union<Z[]>([
     z.string(),
     z.number(),
   ]));
 }
 
-function s_FlowActionSalesforce(): z.ZodType {
-  return (C.FlowActionSalesforce ??= z.union([
+function s_FlowActionSalesforce(): Z {
+  return (C.FlowActionSalesforce ??= z.union<Z[]>([
     s_FlowActionSalesforceCreateLead(),
     s_FlowActionSalesforceGetLead(),
     s_FlowActionSalesforceSearchLeads(),
@@ -6632,8 +6636,8 @@ function s_FlowActionSalesforce(): z.ZodType {
   ]));
 }
 
-function s_FlowActionSalesforceCreateLead(): z.ZodType {
-  return (C.FlowActionSalesforceCreateLead ??= z.strictObject({
+function s_FlowActionSalesforceCreateLead(): Z {
+  return (C.FlowActionSalesforceCreateLead ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['SALESFORCE']),
@@ -6644,8 +6648,8 @@ function s_FlowActionSalesforceCreateLead(): z.ZodType {
   }));
 }
 
-function s_FlowActionSalesforceCreateLeadParams(): z.ZodType {
-  return (C.FlowActionSalesforceCreateLeadParams ??= z.strictObject({
+function s_FlowActionSalesforceCreateLeadParams(): Z {
+  return (C.FlowActionSalesforceCreateLeadParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     first_name: z.string().optional(),
     last_name: z.string().min(1),
@@ -6656,12 +6660,12 @@ function s_FlowActionSalesforceCreateLeadParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionSalesforceCreateLeadParamsPayload(): z.ZodType {
-  return (C.FlowActionSalesforceCreateLeadParamsPayload ??= z.looseObject({}));
+function s_FlowActionSalesforceCreateLeadParamsPayload(): Z {
+  return (C.FlowActionSalesforceCreateLeadParamsPayload ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionSalesforceGetLead(): z.ZodType {
-  return (C.FlowActionSalesforceGetLead ??= z.strictObject({
+function s_FlowActionSalesforceGetLead(): Z {
+  return (C.FlowActionSalesforceGetLead ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['SALESFORCE']),
@@ -6672,15 +6676,15 @@ function s_FlowActionSalesforceGetLead(): z.ZodType {
   }));
 }
 
-function s_FlowActionSalesforceGetLeadParams(): z.ZodType {
-  return (C.FlowActionSalesforceGetLeadParams ??= z.strictObject({
+function s_FlowActionSalesforceGetLeadParams(): Z {
+  return (C.FlowActionSalesforceGetLeadParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     lead_id: z.string(),
   }));
 }
 
-function s_FlowActionSalesforceSearchLeads(): z.ZodType {
-  return (C.FlowActionSalesforceSearchLeads ??= z.strictObject({
+function s_FlowActionSalesforceSearchLeads(): Z {
+  return (C.FlowActionSalesforceSearchLeads ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['SALESFORCE']),
@@ -6691,8 +6695,8 @@ function s_FlowActionSalesforceSearchLeads(): z.ZodType {
   }));
 }
 
-function s_FlowActionSalesforceSearchLeadsParams(): z.ZodType {
-  return (C.FlowActionSalesforceSearchLeadsParams ??= z.strictObject({
+function s_FlowActionSalesforceSearchLeadsParams(): Z {
+  return (C.FlowActionSalesforceSearchLeadsParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     search_field: z.enum(['email', 'name', 'phone', 'all']),
     search_value: z.string().max(2000),
@@ -6700,8 +6704,8 @@ function s_FlowActionSalesforceSearchLeadsParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionSalesforceUpdateLead(): z.ZodType {
-  return (C.FlowActionSalesforceUpdateLead ??= z.strictObject({
+function s_FlowActionSalesforceUpdateLead(): Z {
+  return (C.FlowActionSalesforceUpdateLead ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['SALESFORCE']),
@@ -6712,24 +6716,24 @@ function s_FlowActionSalesforceUpdateLead(): z.ZodType {
   }));
 }
 
-function s_FlowActionSalesforceUpdateLeadParams(): z.ZodType {
-  return (C.FlowActionSalesforceUpdateLeadParams ??= z.strictObject({
+function s_FlowActionSalesforceUpdateLeadParams(): Z {
+  return (C.FlowActionSalesforceUpdateLeadParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     lead_id: z.string().min(1),
     payload: s_FlowActionSalesforceUpdateLeadParamsPayload().optional(),
   }));
 }
 
-function s_FlowActionSalesforceUpdateLeadParamsPayload(): z.ZodType {
-  return (C.FlowActionSalesforceUpdateLeadParamsPayload ??= z.looseObject({}));
+function s_FlowActionSalesforceUpdateLeadParamsPayload(): Z {
+  return (C.FlowActionSalesforceUpdateLeadParamsPayload ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionSendgrid(): z.ZodType {
+function s_FlowActionSendgrid(): Z {
   return (C.FlowActionSendgrid ??= s_FlowActionSendgridSendEmail());
 }
 
-function s_FlowActionSendgridSendEmail(): z.ZodType {
-  return (C.FlowActionSendgridSendEmail ??= z.strictObject({
+function s_FlowActionSendgridSendEmail(): Z {
+  return (C.FlowActionSendgridSendEmail ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['SENDGRID']),
@@ -6740,27 +6744,27 @@ function s_FlowActionSendgridSendEmail(): z.ZodType {
   }));
 }
 
-function s_FlowActionSendgridSendEmailParams(): z.ZodType {
-  return (C.FlowActionSendgridSendEmailParams ??= z.looseObject({
+function s_FlowActionSendgridSendEmailParams(): Z {
+  return (C.FlowActionSendgridSendEmailParams ??= z.looseObject<Shape>({
     connection_id: z.string().max(30),
     from: s_FlowActionSendgridSendEmailParamsPerson(),
     personalizations: z.array(z.unknown()).min(1),
   }));
 }
 
-function s_FlowActionSendgridSendEmailParamsPerson(): z.ZodType {
-  return (C.FlowActionSendgridSendEmailParamsPerson ??= z.strictObject({
+function s_FlowActionSendgridSendEmailParamsPerson(): Z {
+  return (C.FlowActionSendgridSendEmailParamsPerson ??= z.strictObject<Shape>({
     name: z.string().optional(),
     email: z.string(),
   }));
 }
 
-function s_FlowActionSlack(): z.ZodType {
+function s_FlowActionSlack(): Z {
   return (C.FlowActionSlack ??= s_FlowActionSlackPostMessage());
 }
 
-function s_FlowActionSlackPostMessage(): z.ZodType {
-  return (C.FlowActionSlackPostMessage ??= z.strictObject({
+function s_FlowActionSlackPostMessage(): Z {
+  return (C.FlowActionSlackPostMessage ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['SLACK']),
@@ -6771,16 +6775,16 @@ function s_FlowActionSlackPostMessage(): z.ZodType {
   }));
 }
 
-function s_FlowActionSlackPostMessageParams(): z.ZodType {
-  return (C.FlowActionSlackPostMessageParams ??= z.strictObject({
+function s_FlowActionSlackPostMessageParams(): Z {
+  return (C.FlowActionSlackPostMessageParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     text: z.string().optional(),
     attachments: z.array(s_FlowActionSlackPostMessageParamsAttachment()).optional(),
   }));
 }
 
-function s_FlowActionSlackPostMessageParamsAttachment(): z.ZodType {
-  return (C.FlowActionSlackPostMessageParamsAttachment ??= z.strictObject({
+function s_FlowActionSlackPostMessageParamsAttachment(): Z {
+  return (C.FlowActionSlackPostMessageParamsAttachment ??= z.strictObject<Shape>({
     color: z.enum(['GOOD', 'WARNING', 'DANGER']).optional(),
     pretext: z.string().optional(),
     text: z.string().optional(),
@@ -6788,16 +6792,16 @@ function s_FlowActionSlackPostMessageParamsAttachment(): z.ZodType {
   }));
 }
 
-function s_FlowActionSlackPostMessageParamsAttachmentField(): z.ZodType {
-  return (C.FlowActionSlackPostMessageParamsAttachmentField ??= z.strictObject({
+function s_FlowActionSlackPostMessageParamsAttachmentField(): Z {
+  return (C.FlowActionSlackPostMessageParamsAttachmentField ??= z.strictObject<Shape>({
     title: z.string(),
     value: z.string().optional(),
     short: z.boolean().optional(),
   }));
 }
 
-function s_FlowActionStripe(): z.ZodType {
-  return (C.FlowActionStripe ??= z.union([
+function s_FlowActionStripe(): Z {
+  return (C.FlowActionStripe ??= z.union<Z[]>([
     s_FlowActionStripeAddTaxId(),
     s_FlowActionStripeCreateCustomer(),
     s_FlowActionStripeCreatePortalSession(),
@@ -6808,8 +6812,8 @@ function s_FlowActionStripe(): z.ZodType {
   ]));
 }
 
-function s_FlowActionStripeAddTaxId(): z.ZodType {
-  return (C.FlowActionStripeAddTaxId ??= z.strictObject({
+function s_FlowActionStripeAddTaxId(): Z {
+  return (C.FlowActionStripeAddTaxId ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['STRIPE']),
@@ -6820,8 +6824,8 @@ function s_FlowActionStripeAddTaxId(): z.ZodType {
   }));
 }
 
-function s_FlowActionStripeAddTaxIdParams(): z.ZodType {
-  return (C.FlowActionStripeAddTaxIdParams ??= z.strictObject({
+function s_FlowActionStripeAddTaxIdParams(): Z {
+  return (C.FlowActionStripeAddTaxIdParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     customer_id: z.string().max(250),
     type: z.string().max(250),
@@ -6829,8 +6833,8 @@ function s_FlowActionStripeAddTaxIdParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionStripeAddress(): z.ZodType {
-  return (C.FlowActionStripeAddress ??= z.strictObject({
+function s_FlowActionStripeAddress(): Z {
+  return (C.FlowActionStripeAddress ??= z.strictObject<Shape>({
     line1: z.string().max(250).optional(),
     line2: z.string().max(250).optional(),
     postalCode: z.string().max(250).optional(),
@@ -6840,8 +6844,8 @@ function s_FlowActionStripeAddress(): z.ZodType {
   }));
 }
 
-function s_FlowActionStripeCreateCustomer(): z.ZodType {
-  return (C.FlowActionStripeCreateCustomer ??= z.strictObject({
+function s_FlowActionStripeCreateCustomer(): Z {
+  return (C.FlowActionStripeCreateCustomer ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['STRIPE']),
@@ -6852,8 +6856,8 @@ function s_FlowActionStripeCreateCustomer(): z.ZodType {
   }));
 }
 
-function s_FlowActionStripeCreateCustomerParams(): z.ZodType {
-  return (C.FlowActionStripeCreateCustomerParams ??= z.strictObject({
+function s_FlowActionStripeCreateCustomerParams(): Z {
+  return (C.FlowActionStripeCreateCustomerParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     tax_id: s_FlowActionStripeTaxId().optional(),
     name: z.string().max(250).optional(),
@@ -6866,8 +6870,8 @@ function s_FlowActionStripeCreateCustomerParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionStripeCreatePortalSession(): z.ZodType {
-  return (C.FlowActionStripeCreatePortalSession ??= z.strictObject({
+function s_FlowActionStripeCreatePortalSession(): Z {
+  return (C.FlowActionStripeCreatePortalSession ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['STRIPE']),
@@ -6878,16 +6882,16 @@ function s_FlowActionStripeCreatePortalSession(): z.ZodType {
   }));
 }
 
-function s_FlowActionStripeCreatePortalSessionParams(): z.ZodType {
-  return (C.FlowActionStripeCreatePortalSessionParams ??= z.strictObject({
+function s_FlowActionStripeCreatePortalSessionParams(): Z {
+  return (C.FlowActionStripeCreatePortalSessionParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     customer_id: z.string().max(250),
     return_url: z.string().optional(),
   }));
 }
 
-function s_FlowActionStripeDeleteTaxId(): z.ZodType {
-  return (C.FlowActionStripeDeleteTaxId ??= z.strictObject({
+function s_FlowActionStripeDeleteTaxId(): Z {
+  return (C.FlowActionStripeDeleteTaxId ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['STRIPE']),
@@ -6898,16 +6902,16 @@ function s_FlowActionStripeDeleteTaxId(): z.ZodType {
   }));
 }
 
-function s_FlowActionStripeDeleteTaxIdParams(): z.ZodType {
-  return (C.FlowActionStripeDeleteTaxIdParams ??= z.strictObject({
+function s_FlowActionStripeDeleteTaxIdParams(): Z {
+  return (C.FlowActionStripeDeleteTaxIdParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     customer_id: z.string().max(250),
     id: z.string().max(250),
   }));
 }
 
-function s_FlowActionStripeFindCustomers(): z.ZodType {
-  return (C.FlowActionStripeFindCustomers ??= z.strictObject({
+function s_FlowActionStripeFindCustomers(): Z {
+  return (C.FlowActionStripeFindCustomers ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['STRIPE']),
@@ -6918,15 +6922,15 @@ function s_FlowActionStripeFindCustomers(): z.ZodType {
   }));
 }
 
-function s_FlowActionStripeFindCustomersParams(): z.ZodType {
-  return (C.FlowActionStripeFindCustomersParams ??= z.strictObject({
+function s_FlowActionStripeFindCustomersParams(): Z {
+  return (C.FlowActionStripeFindCustomersParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     email: z.string(),
   }));
 }
 
-function s_FlowActionStripeGetCustomer(): z.ZodType {
-  return (C.FlowActionStripeGetCustomer ??= z.strictObject({
+function s_FlowActionStripeGetCustomer(): Z {
+  return (C.FlowActionStripeGetCustomer ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['STRIPE']),
@@ -6937,26 +6941,26 @@ function s_FlowActionStripeGetCustomer(): z.ZodType {
   }));
 }
 
-function s_FlowActionStripeGetCustomerParams(): z.ZodType {
-  return (C.FlowActionStripeGetCustomerParams ??= z.strictObject({
+function s_FlowActionStripeGetCustomerParams(): Z {
+  return (C.FlowActionStripeGetCustomerParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     id: z.string().max(250),
   }));
 }
 
-function s_FlowActionStripeMetadata(): z.ZodType {
+function s_FlowActionStripeMetadata(): Z {
   return (C.FlowActionStripeMetadata ??= z.record(z.string(), z.string().max(500)).superRefine(propertyCount(undefined, 50)));
 }
 
-function s_FlowActionStripeTaxId(): z.ZodType {
-  return (C.FlowActionStripeTaxId ??= z.strictObject({
+function s_FlowActionStripeTaxId(): Z {
+  return (C.FlowActionStripeTaxId ??= z.strictObject<Shape>({
     type: z.string().max(250),
     value: z.string().max(250),
   }));
 }
 
-function s_FlowActionStripeUpdateCustomer(): z.ZodType {
-  return (C.FlowActionStripeUpdateCustomer ??= z.strictObject({
+function s_FlowActionStripeUpdateCustomer(): Z {
+  return (C.FlowActionStripeUpdateCustomer ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['STRIPE']),
@@ -6967,8 +6971,8 @@ function s_FlowActionStripeUpdateCustomer(): z.ZodType {
   }));
 }
 
-function s_FlowActionStripeUpdateCustomerParams(): z.ZodType {
-  return (C.FlowActionStripeUpdateCustomerParams ??= z.strictObject({
+function s_FlowActionStripeUpdateCustomerParams(): Z {
+  return (C.FlowActionStripeUpdateCustomerParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     id: z.string().max(250),
     name: z.string().max(250).optional(),
@@ -6981,12 +6985,12 @@ function s_FlowActionStripeUpdateCustomerParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionTelegram(): z.ZodType {
+function s_FlowActionTelegram(): Z {
   return (C.FlowActionTelegram ??= s_FlowActionTelegramSendMessage());
 }
 
-function s_FlowActionTelegramSendMessage(): z.ZodType {
-  return (C.FlowActionTelegramSendMessage ??= z.strictObject({
+function s_FlowActionTelegramSendMessage(): Z {
+  return (C.FlowActionTelegramSendMessage ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['TELEGRAM']),
@@ -6997,23 +7001,23 @@ function s_FlowActionTelegramSendMessage(): z.ZodType {
   }));
 }
 
-function s_FlowActionTelegramSendMessageParams(): z.ZodType {
-  return (C.FlowActionTelegramSendMessageParams ??= z.strictObject({
+function s_FlowActionTelegramSendMessageParams(): Z {
+  return (C.FlowActionTelegramSendMessageParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     chat_id: z.string(),
     text: z.string(),
   }));
 }
 
-function s_FlowActionTwilio(): z.ZodType {
-  return (C.FlowActionTwilio ??= z.union([
+function s_FlowActionTwilio(): Z {
+  return (C.FlowActionTwilio ??= z.union<Z[]>([
     s_FlowActionTwilioMakeCall(),
     s_FlowActionTwilioSendSms(),
   ]));
 }
 
-function s_FlowActionTwilioMakeCall(): z.ZodType {
-  return (C.FlowActionTwilioMakeCall ??= z.strictObject({
+function s_FlowActionTwilioMakeCall(): Z {
+  return (C.FlowActionTwilioMakeCall ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['TWILIO']),
@@ -7024,8 +7028,8 @@ function s_FlowActionTwilioMakeCall(): z.ZodType {
   }));
 }
 
-function s_FlowActionTwilioMakeCallParams(): z.ZodType {
-  return (C.FlowActionTwilioMakeCallParams ??= z.strictObject({
+function s_FlowActionTwilioMakeCallParams(): Z {
+  return (C.FlowActionTwilioMakeCallParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     from: z.string(),
     to: z.string(),
@@ -7033,8 +7037,8 @@ function s_FlowActionTwilioMakeCallParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionTwilioSendSms(): z.ZodType {
-  return (C.FlowActionTwilioSendSms ??= z.strictObject({
+function s_FlowActionTwilioSendSms(): Z {
+  return (C.FlowActionTwilioSendSms ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['TWILIO']),
@@ -7045,8 +7049,8 @@ function s_FlowActionTwilioSendSms(): z.ZodType {
   }));
 }
 
-function s_FlowActionTwilioSendSmsParams(): z.ZodType {
-  return (C.FlowActionTwilioSendSmsParams ??= z.strictObject({
+function s_FlowActionTwilioSendSmsParams(): Z {
+  return (C.FlowActionTwilioSendSmsParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     from: z.string().max(50),
     to: z.string().max(50),
@@ -7054,12 +7058,12 @@ function s_FlowActionTwilioSendSmsParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionWhatsapp(): z.ZodType {
+function s_FlowActionWhatsapp(): Z {
   return (C.FlowActionWhatsapp ??= s_FlowActionWhatsappSendMessage());
 }
 
-function s_FlowActionWhatsappSendMessage(): z.ZodType {
-  return (C.FlowActionWhatsappSendMessage ??= z.strictObject({
+function s_FlowActionWhatsappSendMessage(): Z {
+  return (C.FlowActionWhatsappSendMessage ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['WHATSAPP']),
@@ -7070,8 +7074,8 @@ function s_FlowActionWhatsappSendMessage(): z.ZodType {
   }));
 }
 
-function s_FlowActionWhatsappSendMessageParams(): z.ZodType {
-  return (C.FlowActionWhatsappSendMessageParams ??= z.strictObject({
+function s_FlowActionWhatsappSendMessageParams(): Z {
+  return (C.FlowActionWhatsappSendMessageParams ??= z.strictObject<Shape>({
     connection_id: z.string().max(30),
     sender_id: z.string(),
     recipient_number: z.string(),
@@ -7080,26 +7084,26 @@ function s_FlowActionWhatsappSendMessageParams(): z.ZodType {
   }));
 }
 
-function s_FlowActionWhatsappSendMessageParamsPayload(): z.ZodType {
-  return (C.FlowActionWhatsappSendMessageParamsPayload ??= z.union([
+function s_FlowActionWhatsappSendMessageParamsPayload(): Z {
+  return (C.FlowActionWhatsappSendMessageParamsPayload ??= z.union<Z[]>([
     s_FlowActionWhatsappSendMessageParamsPayloadObject(),
     z.string(),
   ]));
 }
 
-function s_FlowActionWhatsappSendMessageParamsPayloadObject(): z.ZodType {
-  return (C.FlowActionWhatsappSendMessageParamsPayloadObject ??= z.looseObject({}));
+function s_FlowActionWhatsappSendMessageParamsPayloadObject(): Z {
+  return (C.FlowActionWhatsappSendMessageParamsPayloadObject ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionXml(): z.ZodType {
-  return (C.FlowActionXml ??= z.union([
+function s_FlowActionXml(): Z {
+  return (C.FlowActionXml ??= z.union<Z[]>([
     s_FlowActionXmlParseXml(),
     s_FlowActionXmlSerializeXml(),
   ]));
 }
 
-function s_FlowActionXmlParseXml(): z.ZodType {
-  return (C.FlowActionXmlParseXml ??= z.strictObject({
+function s_FlowActionXmlParseXml(): Z {
+  return (C.FlowActionXmlParseXml ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['XML']),
@@ -7110,14 +7114,14 @@ function s_FlowActionXmlParseXml(): z.ZodType {
   }));
 }
 
-function s_FlowActionXmlParseXmlParams(): z.ZodType {
-  return (C.FlowActionXmlParseXmlParams ??= z.strictObject({
+function s_FlowActionXmlParseXmlParams(): Z {
+  return (C.FlowActionXmlParseXmlParams ??= z.strictObject<Shape>({
     xml: z.string(),
   }));
 }
 
-function s_FlowActionXmlSerializeXml(): z.ZodType {
-  return (C.FlowActionXmlSerializeXml ??= z.strictObject({
+function s_FlowActionXmlSerializeXml(): Z {
+  return (C.FlowActionXmlSerializeXml ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['XML']),
@@ -7128,29 +7132,29 @@ function s_FlowActionXmlSerializeXml(): z.ZodType {
   }));
 }
 
-function s_FlowActionXmlSerializeXmlParams(): z.ZodType {
-  return (C.FlowActionXmlSerializeXmlParams ??= z.strictObject({
+function s_FlowActionXmlSerializeXmlParams(): Z {
+  return (C.FlowActionXmlSerializeXmlParams ??= z.strictObject<Shape>({
     object: s_FlowActionXmlSerializeXmlParamsObject(),
   }));
 }
 
-function s_FlowActionXmlSerializeXmlParamsObject(): z.ZodType {
-  return (C.FlowActionXmlSerializeXmlParamsObject ??= z.union([
+function s_FlowActionXmlSerializeXmlParamsObject(): Z {
+  return (C.FlowActionXmlSerializeXmlParamsObject ??= z.union<Z[]>([
     z.string(),
     s_FlowActionXmlSerializeXmlParamsObjectObject(),
   ]));
 }
 
-function s_FlowActionXmlSerializeXmlParamsObjectObject(): z.ZodType {
-  return (C.FlowActionXmlSerializeXmlParamsObjectObject ??= z.looseObject({}));
+function s_FlowActionXmlSerializeXmlParamsObjectObject(): Z {
+  return (C.FlowActionXmlSerializeXmlParamsObjectObject ??= z.looseObject<Shape>({}));
 }
 
-function s_FlowActionZapier(): z.ZodType {
+function s_FlowActionZapier(): Z {
   return (C.FlowActionZapier ??= s_FlowActionZapierTriggerWebhook());
 }
 
-function s_FlowActionZapierTriggerWebhook(): z.ZodType {
-  return (C.FlowActionZapierTriggerWebhook ??= z.strictObject({
+function s_FlowActionZapierTriggerWebhook(): Z {
+  return (C.FlowActionZapierTriggerWebhook ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().max(100).optional(),
     type: z.enum(['ZAPIER']),
@@ -7161,30 +7165,30 @@ function s_FlowActionZapierTriggerWebhook(): z.ZodType {
   }));
 }
 
-function s_FlowActionZapierTriggerWebhookParams(): z.ZodType {
-  return (C.FlowActionZapierTriggerWebhookParams ??= z.looseObject({
+function s_FlowActionZapierTriggerWebhookParams(): Z {
+  return (C.FlowActionZapierTriggerWebhookParams ??= z.looseObject<Shape>({
     connection_id: z.string().max(30),
     method: z.enum(['GET', 'POST', 'PUT']).optional(),
   }));
 }
 
-function s_FlowsVaultConnectioSetupApiKey(): z.ZodType {
-  return (C.FlowsVaultConnectioSetupApiKey ??= z.strictObject({
+function s_FlowsVaultConnectioSetupApiKey(): Z {
+  return (C.FlowsVaultConnectioSetupApiKey ??= z.strictObject<Shape>({
     type: s_FlowsVaultConnectioSetupTypeApiKeyEnum(),
     api_key: z.string(),
   }));
 }
 
-function s_FlowsVaultConnectioSetupApiKeyWithBaseUrl(): z.ZodType {
-  return (C.FlowsVaultConnectioSetupApiKeyWithBaseUrl ??= z.strictObject({
+function s_FlowsVaultConnectioSetupApiKeyWithBaseUrl(): Z {
+  return (C.FlowsVaultConnectioSetupApiKeyWithBaseUrl ??= z.strictObject<Shape>({
     type: s_FlowsVaultConnectioSetupTypeApiKeyEnum(),
     api_key: z.string(),
     base_url: z.string(),
   }));
 }
 
-function s_FlowsVaultConnectioSetupBigqueryOauthJwt(): z.ZodType {
-  return (C.FlowsVaultConnectioSetupBigqueryOauthJwt ??= z.strictObject({
+function s_FlowsVaultConnectioSetupBigqueryOauthJwt(): Z {
+  return (C.FlowsVaultConnectioSetupBigqueryOauthJwt ??= z.strictObject<Shape>({
     type: s_FlowsVaultConnectioSetupTypeOauthJwtEnum().optional(),
     project_id: z.string().optional(),
     private_key: z.string().optional(),
@@ -7192,37 +7196,37 @@ function s_FlowsVaultConnectioSetupBigqueryOauthJwt(): z.ZodType {
   }));
 }
 
-function s_FlowsVaultConnectioSetupHttpBearer(): z.ZodType {
-  return (C.FlowsVaultConnectioSetupHttpBearer ??= z.strictObject({
+function s_FlowsVaultConnectioSetupHttpBearer(): Z {
+  return (C.FlowsVaultConnectioSetupHttpBearer ??= z.strictObject<Shape>({
     type: s_FlowsVaultConnectioSetupTypeBearerEnum(),
     token: z.string(),
   }));
 }
 
-function s_FlowsVaultConnectioSetupJwt(): z.ZodType {
-  return (C.FlowsVaultConnectioSetupJwt ??= z.looseObject({
+function s_FlowsVaultConnectioSetupJwt(): Z {
+  return (C.FlowsVaultConnectioSetupJwt ??= z.looseObject<Shape>({
     type: s_FlowsVaultConnectioSetupTypeJwtEnum(),
     algorithm: s_FlowsVaultConnectioSetupJwtAlgorithmEnum(),
   }));
 }
 
-function s_FlowsVaultConnectioSetupJwtAlgorithmEnum(): z.ZodType {
+function s_FlowsVaultConnectioSetupJwtAlgorithmEnum(): Z {
   return (C.FlowsVaultConnectioSetupJwtAlgorithmEnum ??= z.enum([
     'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384',
     'PS512',
   ]));
 }
 
-function s_FlowsVaultConnectioSetupMailjetApiKey(): z.ZodType {
-  return (C.FlowsVaultConnectioSetupMailjetApiKey ??= z.strictObject({
+function s_FlowsVaultConnectioSetupMailjetApiKey(): Z {
+  return (C.FlowsVaultConnectioSetupMailjetApiKey ??= z.strictObject<Shape>({
     type: s_FlowsVaultConnectioSetupTypeApiKeyEnum(),
     api_key: z.string(),
     secret_key: z.string(),
   }));
 }
 
-function s_FlowsVaultConnectioSetupOauthApp(): z.ZodType {
-  return (C.FlowsVaultConnectioSetupOauthApp ??= z.strictObject({
+function s_FlowsVaultConnectioSetupOauthApp(): Z {
+  return (C.FlowsVaultConnectioSetupOauthApp ??= z.strictObject<Shape>({
     type: s_FlowsVaultConnectioSetupTypeOauthAppEnum(),
     client_id: z.string(),
     client_secret: z.string(),
@@ -7231,172 +7235,172 @@ function s_FlowsVaultConnectioSetupOauthApp(): z.ZodType {
   }));
 }
 
-function s_FlowsVaultConnectioSetupOauthCode(): z.ZodType {
-  return (C.FlowsVaultConnectioSetupOauthCode ??= z.looseObject({
+function s_FlowsVaultConnectioSetupOauthCode(): Z {
+  return (C.FlowsVaultConnectioSetupOauthCode ??= z.looseObject<Shape>({
     type: s_FlowsVaultConnectioSetupTypeOauthCodeEnum().optional(),
     code: z.string().optional(),
   }));
 }
 
-function s_FlowsVaultConnectioSetupSecretApiKey(): z.ZodType {
-  return (C.FlowsVaultConnectioSetupSecretApiKey ??= z.strictObject({
+function s_FlowsVaultConnectioSetupSecretApiKey(): Z {
+  return (C.FlowsVaultConnectioSetupSecretApiKey ??= z.strictObject<Shape>({
     type: s_FlowsVaultConnectioSetupTypeApiKeyEnum(),
     secret_key: z.string(),
   }));
 }
 
-function s_FlowsVaultConnectioSetupStripeKeyPair(): z.ZodType {
-  return (C.FlowsVaultConnectioSetupStripeKeyPair ??= z.strictObject({
+function s_FlowsVaultConnectioSetupStripeKeyPair(): Z {
+  return (C.FlowsVaultConnectioSetupStripeKeyPair ??= z.strictObject<Shape>({
     type: s_FlowsVaultConnectioSetupTypeKeyPairEnum(),
     private_key: z.string(),
     public_key: z.string(),
   }));
 }
 
-function s_FlowsVaultConnectioSetupToken(): z.ZodType {
-  return (C.FlowsVaultConnectioSetupToken ??= z.strictObject({
+function s_FlowsVaultConnectioSetupToken(): Z {
+  return (C.FlowsVaultConnectioSetupToken ??= z.strictObject<Shape>({
     type: s_FlowsVaultConnectioSetupTypeTokenEnum(),
     token: z.string(),
   }));
 }
 
-function s_FlowsVaultConnectioSetupTwilioApiKey(): z.ZodType {
-  return (C.FlowsVaultConnectioSetupTwilioApiKey ??= z.strictObject({
+function s_FlowsVaultConnectioSetupTwilioApiKey(): Z {
+  return (C.FlowsVaultConnectioSetupTwilioApiKey ??= z.strictObject<Shape>({
     type: s_FlowsVaultConnectioSetupTypeApiKeyEnum(),
     account_id: z.string(),
     api_key: z.string(),
   }));
 }
 
-function s_FlowsVaultConnectioSetupTypeApiKeyEnum(): z.ZodType {
+function s_FlowsVaultConnectioSetupTypeApiKeyEnum(): Z {
   return (C.FlowsVaultConnectioSetupTypeApiKeyEnum ??= z.enum(['API_KEY']));
 }
 
-function s_FlowsVaultConnectioSetupTypeBearerEnum(): z.ZodType {
+function s_FlowsVaultConnectioSetupTypeBearerEnum(): Z {
   return (C.FlowsVaultConnectioSetupTypeBearerEnum ??= z.enum(['BEARER']));
 }
 
-function s_FlowsVaultConnectioSetupTypeJwtEnum(): z.ZodType {
+function s_FlowsVaultConnectioSetupTypeJwtEnum(): Z {
   return (C.FlowsVaultConnectioSetupTypeJwtEnum ??= z.enum(['JWT']));
 }
 
-function s_FlowsVaultConnectioSetupTypeKeyPairEnum(): z.ZodType {
+function s_FlowsVaultConnectioSetupTypeKeyPairEnum(): Z {
   return (C.FlowsVaultConnectioSetupTypeKeyPairEnum ??= z.enum(['KEY_PAIR']));
 }
 
-function s_FlowsVaultConnectioSetupTypeOauthAppEnum(): z.ZodType {
+function s_FlowsVaultConnectioSetupTypeOauthAppEnum(): Z {
   return (C.FlowsVaultConnectioSetupTypeOauthAppEnum ??= z.enum(['OAUTH_APP']));
 }
 
-function s_FlowsVaultConnectioSetupTypeOauthCodeEnum(): z.ZodType {
+function s_FlowsVaultConnectioSetupTypeOauthCodeEnum(): Z {
   return (C.FlowsVaultConnectioSetupTypeOauthCodeEnum ??= z.enum(['OAUTH_CODE']));
 }
 
-function s_FlowsVaultConnectioSetupTypeOauthJwtEnum(): z.ZodType {
+function s_FlowsVaultConnectioSetupTypeOauthJwtEnum(): Z {
   return (C.FlowsVaultConnectioSetupTypeOauthJwtEnum ??= z.enum(['OAUTH_JWT']));
 }
 
-function s_FlowsVaultConnectioSetupTypeTokenEnum(): z.ZodType {
+function s_FlowsVaultConnectioSetupTypeTokenEnum(): Z {
   return (C.FlowsVaultConnectioSetupTypeTokenEnum ??= z.enum(['TOKEN']));
 }
 
-function s_FlowsVaultConnectioSetupTypeWebhookEnum(): z.ZodType {
+function s_FlowsVaultConnectioSetupTypeWebhookEnum(): Z {
   return (C.FlowsVaultConnectioSetupTypeWebhookEnum ??= z.enum(['WEBHOOK']));
 }
 
-function s_FlowsVaultConnectioSetupWebhook(): z.ZodType {
-  return (C.FlowsVaultConnectioSetupWebhook ??= z.strictObject({
+function s_FlowsVaultConnectioSetupWebhook(): Z {
+  return (C.FlowsVaultConnectioSetupWebhook ??= z.strictObject<Shape>({
     type: s_FlowsVaultConnectioSetupTypeWebhookEnum(),
     url: z.string(),
   }));
 }
 
-function s_FlowsVaultConnectionAppIdActivecampaignEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdActivecampaignEnum(): Z {
   return (C.FlowsVaultConnectionAppIdActivecampaignEnum ??= z.enum(['ACTIVECAMPAIGN']));
 }
 
-function s_FlowsVaultConnectionAppIdAirtableEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdAirtableEnum(): Z {
   return (C.FlowsVaultConnectionAppIdAirtableEnum ??= z.enum(['AIRTABLE']));
 }
 
-function s_FlowsVaultConnectionAppIdAuth0Enum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdAuth0Enum(): Z {
   return (C.FlowsVaultConnectionAppIdAuth0Enum ??= z.enum(['AUTH0']));
 }
 
-function s_FlowsVaultConnectionAppIdBigqueryEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdBigqueryEnum(): Z {
   return (C.FlowsVaultConnectionAppIdBigqueryEnum ??= z.enum(['BIGQUERY']));
 }
 
-function s_FlowsVaultConnectionAppIdClearbitEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdClearbitEnum(): Z {
   return (C.FlowsVaultConnectionAppIdClearbitEnum ??= z.enum(['CLEARBIT']));
 }
 
-function s_FlowsVaultConnectionAppIdDocusignEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdDocusignEnum(): Z {
   return (C.FlowsVaultConnectionAppIdDocusignEnum ??= z.enum(['DOCUSIGN']));
 }
 
-function s_FlowsVaultConnectionAppIdGoogleSheetsEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdGoogleSheetsEnum(): Z {
   return (C.FlowsVaultConnectionAppIdGoogleSheetsEnum ??= z.enum(['GOOGLE_SHEETS']));
 }
 
-function s_FlowsVaultConnectionAppIdHttpEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdHttpEnum(): Z {
   return (C.FlowsVaultConnectionAppIdHttpEnum ??= z.enum(['HTTP']));
 }
 
-function s_FlowsVaultConnectionAppIdHubspotEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdHubspotEnum(): Z {
   return (C.FlowsVaultConnectionAppIdHubspotEnum ??= z.enum(['HUBSPOT']));
 }
 
-function s_FlowsVaultConnectionAppIdJwtEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdJwtEnum(): Z {
   return (C.FlowsVaultConnectionAppIdJwtEnum ??= z.enum(['JWT']));
 }
 
-function s_FlowsVaultConnectionAppIdMailchimpEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdMailchimpEnum(): Z {
   return (C.FlowsVaultConnectionAppIdMailchimpEnum ??= z.enum(['MAILCHIMP']));
 }
 
-function s_FlowsVaultConnectionAppIdMailjetEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdMailjetEnum(): Z {
   return (C.FlowsVaultConnectionAppIdMailjetEnum ??= z.enum(['MAILJET']));
 }
 
-function s_FlowsVaultConnectionAppIdPipedriveEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdPipedriveEnum(): Z {
   return (C.FlowsVaultConnectionAppIdPipedriveEnum ??= z.enum(['PIPEDRIVE']));
 }
 
-function s_FlowsVaultConnectionAppIdSalesforceEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdSalesforceEnum(): Z {
   return (C.FlowsVaultConnectionAppIdSalesforceEnum ??= z.enum(['SALESFORCE']));
 }
 
-function s_FlowsVaultConnectionAppIdSendgridEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdSendgridEnum(): Z {
   return (C.FlowsVaultConnectionAppIdSendgridEnum ??= z.enum(['SENDGRID']));
 }
 
-function s_FlowsVaultConnectionAppIdSlackEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdSlackEnum(): Z {
   return (C.FlowsVaultConnectionAppIdSlackEnum ??= z.enum(['SLACK']));
 }
 
-function s_FlowsVaultConnectionAppIdStripeEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdStripeEnum(): Z {
   return (C.FlowsVaultConnectionAppIdStripeEnum ??= z.enum(['STRIPE']));
 }
 
-function s_FlowsVaultConnectionAppIdTelegramEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdTelegramEnum(): Z {
   return (C.FlowsVaultConnectionAppIdTelegramEnum ??= z.enum(['TELEGRAM']));
 }
 
-function s_FlowsVaultConnectionAppIdTwilioEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdTwilioEnum(): Z {
   return (C.FlowsVaultConnectionAppIdTwilioEnum ??= z.enum(['TWILIO']));
 }
 
-function s_FlowsVaultConnectionAppIdWhatsappEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdWhatsappEnum(): Z {
   return (C.FlowsVaultConnectionAppIdWhatsappEnum ??= z.enum(['WHATSAPP']));
 }
 
-function s_FlowsVaultConnectionAppIdZapierEnum(): z.ZodType {
+function s_FlowsVaultConnectionAppIdZapierEnum(): Z {
   return (C.FlowsVaultConnectionAppIdZapierEnum ??= z.enum(['ZAPIER']));
 }
 
-function s_FlowsVaultConnectionHttpApiKeySetup(): z.ZodType {
-  return (C.FlowsVaultConnectionHttpApiKeySetup ??= z.strictObject({
+function s_FlowsVaultConnectionHttpApiKeySetup(): Z {
+  return (C.FlowsVaultConnectionHttpApiKeySetup ??= z.strictObject<Shape>({
     type: s_FlowsVaultConnectionSetupTypeApiKeyEnum(),
     name: z.string().min(1).max(55),
     value: z.string().min(1).max(255),
@@ -7404,20 +7408,20 @@ function s_FlowsVaultConnectionHttpApiKeySetup(): z.ZodType {
   }));
 }
 
-function s_FlowsVaultConnectionHttpApiKeySetupInEnum(): z.ZodType {
+function s_FlowsVaultConnectionHttpApiKeySetupInEnum(): Z {
   return (C.FlowsVaultConnectionHttpApiKeySetupInEnum ??= z.enum(['HEADER', 'QUERY']));
 }
 
-function s_FlowsVaultConnectionHttpBasicAuthSetup(): z.ZodType {
-  return (C.FlowsVaultConnectionHttpBasicAuthSetup ??= z.strictObject({
+function s_FlowsVaultConnectionHttpBasicAuthSetup(): Z {
+  return (C.FlowsVaultConnectionHttpBasicAuthSetup ??= z.strictObject<Shape>({
     type: s_FlowsVaultConnectionSetupTypeBasicAuthEnum(),
     username: z.string().min(1).max(155),
     password: z.string().min(1).max(155).optional(),
   }));
 }
 
-function s_FlowsVaultConnectionHttpOauthClientCredentialsSetup(): z.ZodType {
-  return (C.FlowsVaultConnectionHttpOauthClientCredentialsSetup ??= z.strictObject({
+function s_FlowsVaultConnectionHttpOauthClientCredentialsSetup(): Z {
+  return (C.FlowsVaultConnectionHttpOauthClientCredentialsSetup ??= z.strictObject<Shape>({
     type: s_FlowsVaultConnectionSetupTypeOauthClientCredentialsEnum(),
     client_id: z.string().min(1).max(255),
     client_secret: z.string().min(1).max(255),
@@ -7428,20 +7432,20 @@ function s_FlowsVaultConnectionHttpOauthClientCredentialsSetup(): z.ZodType {
   }));
 }
 
-function s_FlowsVaultConnectionSetupTypeApiKeyEnum(): z.ZodType {
+function s_FlowsVaultConnectionSetupTypeApiKeyEnum(): Z {
   return (C.FlowsVaultConnectionSetupTypeApiKeyEnum ??= z.enum(['API_KEY']));
 }
 
-function s_FlowsVaultConnectionSetupTypeBasicAuthEnum(): z.ZodType {
+function s_FlowsVaultConnectionSetupTypeBasicAuthEnum(): Z {
   return (C.FlowsVaultConnectionSetupTypeBasicAuthEnum ??= z.enum(['BASIC_AUTH']));
 }
 
-function s_FlowsVaultConnectionSetupTypeOauthClientCredentialsEnum(): z.ZodType {
+function s_FlowsVaultConnectionSetupTypeOauthClientCredentialsEnum(): Z {
   return (C.FlowsVaultConnectionSetupTypeOauthClientCredentialsEnum ??= z.enum(['OAUTH_CLIENT_CREDENTIALS']));
 }
 
-function s_FormBlock(): z.ZodType {
-  return (C.FormBlock ??= z.union([
+function s_FormBlock(): Z {
+  return (C.FormBlock ??= z.union<Z[]>([
     s_FormBlockDivider(),
     s_FormBlockHtml(),
     s_FormBlockImage(),
@@ -7453,8 +7457,8 @@ function s_FormBlock(): z.ZodType {
   ]));
 }
 
-function s_FormBlockDivider(): z.ZodType {
-  return (C.FormBlockDivider ??= z.strictObject({
+function s_FormBlockDivider(): Z {
+  return (C.FormBlockDivider ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryBlockConst(),
     type: s_FormBlockTypeDividerConst(),
@@ -7462,14 +7466,14 @@ function s_FormBlockDivider(): z.ZodType {
   }));
 }
 
-function s_FormBlockDividerConfig(): z.ZodType {
-  return (C.FormBlockDividerConfig ??= z.strictObject({
+function s_FormBlockDividerConfig(): Z {
+  return (C.FormBlockDividerConfig ??= z.strictObject<Shape>({
     text: z.string().max(50).optional(),
   }));
 }
 
-function s_FormBlockHtml(): z.ZodType {
-  return (C.FormBlockHtml ??= z.strictObject({
+function s_FormBlockHtml(): Z {
+  return (C.FormBlockHtml ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryBlockConst(),
     type: s_FormBlockTypeHtmlConst(),
@@ -7477,14 +7481,14 @@ function s_FormBlockHtml(): z.ZodType {
   }));
 }
 
-function s_FormBlockHtmlConfig(): z.ZodType {
-  return (C.FormBlockHtmlConfig ??= z.strictObject({
+function s_FormBlockHtmlConfig(): Z {
+  return (C.FormBlockHtmlConfig ??= z.strictObject<Shape>({
     content: z.string().max(10000).optional(),
   }));
 }
 
-function s_FormBlockImage(): z.ZodType {
-  return (C.FormBlockImage ??= z.strictObject({
+function s_FormBlockImage(): Z {
+  return (C.FormBlockImage ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryBlockConst(),
     type: s_FormBlockTypeImageConst(),
@@ -7492,20 +7496,20 @@ function s_FormBlockImage(): z.ZodType {
   }));
 }
 
-function s_FormBlockImageConfig(): z.ZodType {
-  return (C.FormBlockImageConfig ??= z.strictObject({
+function s_FormBlockImageConfig(): Z {
+  return (C.FormBlockImageConfig ??= z.strictObject<Shape>({
     src: z.string().max(500),
     position: s_FormBlockImageConfigPositionEnum().optional(),
     height: z.number().min(1).max(500).optional(),
   }));
 }
 
-function s_FormBlockImageConfigPositionEnum(): z.ZodType {
+function s_FormBlockImageConfigPositionEnum(): Z {
   return (C.FormBlockImageConfigPositionEnum ??= z.enum(['LEFT', 'CENTER', 'RIGHT']));
 }
 
-function s_FormBlockJumpButton(): z.ZodType {
-  return (C.FormBlockJumpButton ??= z.strictObject({
+function s_FormBlockJumpButton(): Z {
+  return (C.FormBlockJumpButton ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryBlockConst(),
     type: s_FormBlockTypeJumpButtonConst(),
@@ -7513,22 +7517,22 @@ function s_FormBlockJumpButton(): z.ZodType {
   }));
 }
 
-function s_FormBlockJumpButtonConfig(): z.ZodType {
-  return (C.FormBlockJumpButtonConfig ??= z.strictObject({
+function s_FormBlockJumpButtonConfig(): Z {
+  return (C.FormBlockJumpButtonConfig ??= z.strictObject<Shape>({
     text: z.string().max(150),
     next_node: s_FormNodePointer(),
     style: s_FormBlockJumpButtonConfigStyle().optional(),
   }));
 }
 
-function s_FormBlockJumpButtonConfigStyle(): z.ZodType {
-  return (C.FormBlockJumpButtonConfigStyle ??= z.strictObject({
+function s_FormBlockJumpButtonConfigStyle(): Z {
+  return (C.FormBlockJumpButtonConfigStyle ??= z.strictObject<Shape>({
     background_color: z.string().optional(),
   }));
 }
 
-function s_FormBlockNextButton(): z.ZodType {
-  return (C.FormBlockNextButton ??= z.strictObject({
+function s_FormBlockNextButton(): Z {
+  return (C.FormBlockNextButton ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryBlockConst(),
     type: s_FormBlockTypeNextButtonConst(),
@@ -7536,14 +7540,14 @@ function s_FormBlockNextButton(): z.ZodType {
   }));
 }
 
-function s_FormBlockNextButtonConfig(): z.ZodType {
-  return (C.FormBlockNextButtonConfig ??= z.strictObject({
+function s_FormBlockNextButtonConfig(): Z {
+  return (C.FormBlockNextButtonConfig ??= z.strictObject<Shape>({
     text: z.string().max(150),
   }));
 }
 
-function s_FormBlockPreviousButton(): z.ZodType {
-  return (C.FormBlockPreviousButton ??= z.strictObject({
+function s_FormBlockPreviousButton(): Z {
+  return (C.FormBlockPreviousButton ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryBlockConst(),
     type: s_FormBlockTypePreviousButtonConst(),
@@ -7551,14 +7555,14 @@ function s_FormBlockPreviousButton(): z.ZodType {
   }));
 }
 
-function s_FormBlockPreviousButtonConfig(): z.ZodType {
-  return (C.FormBlockPreviousButtonConfig ??= z.strictObject({
+function s_FormBlockPreviousButtonConfig(): Z {
+  return (C.FormBlockPreviousButtonConfig ??= z.strictObject<Shape>({
     text: z.string().max(150),
   }));
 }
 
-function s_FormBlockResendButton(): z.ZodType {
-  return (C.FormBlockResendButton ??= z.strictObject({
+function s_FormBlockResendButton(): Z {
+  return (C.FormBlockResendButton ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryBlockConst(),
     type: s_FormBlockTypeResendButtonConst(),
@@ -7566,8 +7570,8 @@ function s_FormBlockResendButton(): z.ZodType {
   }));
 }
 
-function s_FormBlockResendButtonConfig(): z.ZodType {
-  return (C.FormBlockResendButtonConfig ??= z.strictObject({
+function s_FormBlockResendButtonConfig(): Z {
+  return (C.FormBlockResendButtonConfig ??= z.strictObject<Shape>({
     active_text: z.string().min(1).max(255),
     button_text: z.string().min(1).max(255),
     waiting_text: z.string().min(1).max(255),
@@ -7578,12 +7582,12 @@ function s_FormBlockResendButtonConfig(): z.ZodType {
   }));
 }
 
-function s_FormBlockResendButtonConfigTextAlignmentEnum(): z.ZodType {
+function s_FormBlockResendButtonConfigTextAlignmentEnum(): Z {
   return (C.FormBlockResendButtonConfigTextAlignmentEnum ??= z.enum(['LEFT', 'CENTER', 'RIGHT']));
 }
 
-function s_FormBlockRichText(): z.ZodType {
-  return (C.FormBlockRichText ??= z.strictObject({
+function s_FormBlockRichText(): Z {
+  return (C.FormBlockRichText ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryBlockConst(),
     type: s_FormBlockTypeRichTextConst(),
@@ -7591,66 +7595,66 @@ function s_FormBlockRichText(): z.ZodType {
   }));
 }
 
-function s_FormBlockRichTextConfig(): z.ZodType {
-  return (C.FormBlockRichTextConfig ??= z.strictObject({
+function s_FormBlockRichTextConfig(): Z {
+  return (C.FormBlockRichTextConfig ??= z.strictObject<Shape>({
     content: z.string().max(10000).optional(),
   }));
 }
 
-function s_FormBlockTypeDividerConst(): z.ZodType {
+function s_FormBlockTypeDividerConst(): Z {
   return (C.FormBlockTypeDividerConst ??= z.enum(['DIVIDER']));
 }
 
-function s_FormBlockTypeHtmlConst(): z.ZodType {
+function s_FormBlockTypeHtmlConst(): Z {
   return (C.FormBlockTypeHtmlConst ??= z.enum(['HTML']));
 }
 
-function s_FormBlockTypeImageConst(): z.ZodType {
+function s_FormBlockTypeImageConst(): Z {
   return (C.FormBlockTypeImageConst ??= z.enum(['IMAGE']));
 }
 
-function s_FormBlockTypeJumpButtonConst(): z.ZodType {
+function s_FormBlockTypeJumpButtonConst(): Z {
   return (C.FormBlockTypeJumpButtonConst ??= z.enum(['JUMP_BUTTON']));
 }
 
-function s_FormBlockTypeNextButtonConst(): z.ZodType {
+function s_FormBlockTypeNextButtonConst(): Z {
   return (C.FormBlockTypeNextButtonConst ??= z.enum(['NEXT_BUTTON']));
 }
 
-function s_FormBlockTypePreviousButtonConst(): z.ZodType {
+function s_FormBlockTypePreviousButtonConst(): Z {
   return (C.FormBlockTypePreviousButtonConst ??= z.enum(['PREVIOUS_BUTTON']));
 }
 
-function s_FormBlockTypeResendButtonConst(): z.ZodType {
+function s_FormBlockTypeResendButtonConst(): Z {
   return (C.FormBlockTypeResendButtonConst ??= z.enum(['RESEND_BUTTON']));
 }
 
-function s_FormBlockTypeRichTextConst(): z.ZodType {
+function s_FormBlockTypeRichTextConst(): Z {
   return (C.FormBlockTypeRichTextConst ??= z.enum(['RICH_TEXT']));
 }
 
-function s_FormComponent(): z.ZodType {
-  return (C.FormComponent ??= z.union([
+function s_FormComponent(): Z {
+  return (C.FormComponent ??= z.union<Z[]>([
     s_FormBlock(),
     s_FormWidget(),
     s_FormField(),
   ]));
 }
 
-function s_FormComponentCategoryBlockConst(): z.ZodType {
+function s_FormComponentCategoryBlockConst(): Z {
   return (C.FormComponentCategoryBlockConst ??= z.enum(['BLOCK']));
 }
 
-function s_FormComponentCategoryFieldConst(): z.ZodType {
+function s_FormComponentCategoryFieldConst(): Z {
   return (C.FormComponentCategoryFieldConst ??= z.enum(['FIELD']));
 }
 
-function s_FormComponentCategoryWidgetConst(): z.ZodType {
+function s_FormComponentCategoryWidgetConst(): Z {
   return (C.FormComponentCategoryWidgetConst ??= z.enum(['WIDGET']));
 }
 
-function s_FormEndingNode(): z.ZodType {
-  return (C.FormEndingNode ??= z.strictObject({
+function s_FormEndingNode(): Z {
+  return (C.FormEndingNode ??= z.strictObject<Shape>({
     redirection: s_FormEndingNodeRedirection().optional(),
     after_submit: s_FormEndingNodeAfterSubmit().optional(),
     coordinates: s_FormNodeCoordinates().optional(),
@@ -7658,33 +7662,33 @@ function s_FormEndingNode(): z.ZodType {
   }));
 }
 
-function s_FormEndingNodeAfterSubmit(): z.ZodType {
-  return (C.FormEndingNodeAfterSubmit ??= z.strictObject({
+function s_FormEndingNodeAfterSubmit(): Z {
+  return (C.FormEndingNodeAfterSubmit ??= z.strictObject<Shape>({
     flow_id: z.string().max(30).optional(),
   }));
 }
 
-function s_FormEndingNodeId(): z.ZodType {
+function s_FormEndingNodeId(): Z {
   return (C.FormEndingNodeId ??= z.enum(['$ending']));
 }
 
-function s_FormEndingNodeNullable(): z.ZodType {
+function s_FormEndingNodeNullable(): Z {
   return (C.FormEndingNodeNullable ??= s_FormEndingNode().nullable());
 }
 
-function s_FormEndingNodeRedirection(): z.ZodType {
-  return (C.FormEndingNodeRedirection ??= z.strictObject({
+function s_FormEndingNodeRedirection(): Z {
+  return (C.FormEndingNodeRedirection ??= z.strictObject<Shape>({
     delay: z.int().min(0).max(10).optional(),
     target: z.string().min(1).max(1024),
   }));
 }
 
-function s_FormEndingNodeResumeFlowTrueConst(): z.ZodType {
+function s_FormEndingNodeResumeFlowTrueConst(): Z {
   return (C.FormEndingNodeResumeFlowTrueConst ??= z.literal([true]));
 }
 
-function s_FormField(): z.ZodType {
-  return (C.FormField ??= z.union([
+function s_FormField(): Z {
+  return (C.FormField ??= z.union<Z[]>([
     s_FormFieldBoolean(),
     s_FormFieldCards(),
     s_FormFieldChoice(),
@@ -7704,8 +7708,8 @@ function s_FormField(): z.ZodType {
   ]));
 }
 
-function s_FormFieldBoolean(): z.ZodType {
-  return (C.FormFieldBoolean ??= z.strictObject({
+function s_FormFieldBoolean(): Z {
+  return (C.FormFieldBoolean ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryFieldConst(),
     type: s_FormFieldTypeBooleanConst(),
@@ -7717,22 +7721,22 @@ function s_FormFieldBoolean(): z.ZodType {
   }));
 }
 
-function s_FormFieldBooleanConfig(): z.ZodType {
-  return (C.FormFieldBooleanConfig ??= z.strictObject({
+function s_FormFieldBooleanConfig(): Z {
+  return (C.FormFieldBooleanConfig ??= z.strictObject<Shape>({
     default_value: z.boolean().optional(),
     options: s_FormFieldBooleanConfigOptions().optional(),
   }));
 }
 
-function s_FormFieldBooleanConfigOptions(): z.ZodType {
-  return (C.FormFieldBooleanConfigOptions ??= z.strictObject({
+function s_FormFieldBooleanConfigOptions(): Z {
+  return (C.FormFieldBooleanConfigOptions ??= z.strictObject<Shape>({
     true: z.string().min(1).max(50).optional(),
     false: z.string().min(1).max(50).optional(),
   }));
 }
 
-function s_FormFieldCards(): z.ZodType {
-  return (C.FormFieldCards ??= z.strictObject({
+function s_FormFieldCards(): Z {
+  return (C.FormFieldCards ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryFieldConst(),
     type: s_FormFieldTypeCardsConst(),
@@ -7744,8 +7748,8 @@ function s_FormFieldCards(): z.ZodType {
   }));
 }
 
-function s_FormFieldCardsConfig(): z.ZodType {
-  return (C.FormFieldCardsConfig ??= z.strictObject({
+function s_FormFieldCardsConfig(): Z {
+  return (C.FormFieldCardsConfig ??= z.strictObject<Shape>({
     hide_labels: z.boolean().optional(),
     multiple: z.boolean().optional(),
     options: z.array(s_FormFieldCardsConfigOption()).optional(),
@@ -7753,16 +7757,16 @@ function s_FormFieldCardsConfig(): z.ZodType {
   }));
 }
 
-function s_FormFieldCardsConfigOption(): z.ZodType {
-  return (C.FormFieldCardsConfigOption ??= z.strictObject({
+function s_FormFieldCardsConfigOption(): Z {
+  return (C.FormFieldCardsConfigOption ??= z.strictObject<Shape>({
     value: z.string().min(1),
     label: z.string().min(1),
     image_url: z.string(),
   }));
 }
 
-function s_FormFieldChoice(): z.ZodType {
-  return (C.FormFieldChoice ??= z.strictObject({
+function s_FormFieldChoice(): Z {
+  return (C.FormFieldChoice ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryFieldConst(),
     type: s_FormFieldTypeChoiceConst(),
@@ -7774,8 +7778,8 @@ function s_FormFieldChoice(): z.ZodType {
   }));
 }
 
-function s_FormFieldChoiceConfig(): z.ZodType {
-  return (C.FormFieldChoiceConfig ??= z.strictObject({
+function s_FormFieldChoiceConfig(): Z {
+  return (C.FormFieldChoiceConfig ??= z.strictObject<Shape>({
     multiple: z.boolean().optional(),
     options: z.array(s_FormFieldChoiceConfigOption()).optional(),
     allow_other: s_FormFieldChoiceConfigAllowOther().optional(),
@@ -7783,27 +7787,27 @@ function s_FormFieldChoiceConfig(): z.ZodType {
   }));
 }
 
-function s_FormFieldChoiceConfigAllowOther(): z.ZodType {
-  return (C.FormFieldChoiceConfigAllowOther ??= z.strictObject({
+function s_FormFieldChoiceConfigAllowOther(): Z {
+  return (C.FormFieldChoiceConfigAllowOther ??= z.strictObject<Shape>({
     enabled: s_FormFieldChoiceConfigAllowOtherEnabledTrueEnum().optional(),
     label: z.string().min(1).optional(),
     placeholder: z.string().min(1).optional(),
   }));
 }
 
-function s_FormFieldChoiceConfigAllowOtherEnabledTrueEnum(): z.ZodType {
+function s_FormFieldChoiceConfigAllowOtherEnabledTrueEnum(): Z {
   return (C.FormFieldChoiceConfigAllowOtherEnabledTrueEnum ??= z.literal([true]));
 }
 
-function s_FormFieldChoiceConfigOption(): z.ZodType {
-  return (C.FormFieldChoiceConfigOption ??= z.strictObject({
+function s_FormFieldChoiceConfigOption(): Z {
+  return (C.FormFieldChoiceConfigOption ??= z.strictObject<Shape>({
     value: z.string().min(1),
     label: z.string().min(1),
   }));
 }
 
-function s_FormFieldCustom(): z.ZodType {
-  return (C.FormFieldCustom ??= z.strictObject({
+function s_FormFieldCustom(): Z {
+  return (C.FormFieldCustom ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryFieldConst(),
     type: s_FormFieldTypeCustomConst(),
@@ -7815,8 +7819,8 @@ function s_FormFieldCustom(): z.ZodType {
   }));
 }
 
-function s_FormFieldCustomConfig(): z.ZodType {
-  return (C.FormFieldCustomConfig ??= z.strictObject({
+function s_FormFieldCustomConfig(): Z {
+  return (C.FormFieldCustomConfig ??= z.strictObject<Shape>({
     schema: s_FormFieldCustomConfigSchema(),
     code: z.string().min(1),
     css: z.string().min(1).optional(),
@@ -7824,16 +7828,16 @@ function s_FormFieldCustomConfig(): z.ZodType {
   }));
 }
 
-function s_FormFieldCustomConfigParams(): z.ZodType {
+function s_FormFieldCustomConfigParams(): Z {
   return (C.FormFieldCustomConfigParams ??= z.record(z.string(), z.string()));
 }
 
-function s_FormFieldCustomConfigSchema(): z.ZodType {
-  return (C.FormFieldCustomConfigSchema ??= z.looseObject({}));
+function s_FormFieldCustomConfigSchema(): Z {
+  return (C.FormFieldCustomConfigSchema ??= z.looseObject<Shape>({}));
 }
 
-function s_FormFieldDate(): z.ZodType {
-  return (C.FormFieldDate ??= z.strictObject({
+function s_FormFieldDate(): Z {
+  return (C.FormFieldDate ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryFieldConst(),
     type: s_FormFieldTypeDateConst(),
@@ -7845,19 +7849,19 @@ function s_FormFieldDate(): z.ZodType {
   }));
 }
 
-function s_FormFieldDateConfig(): z.ZodType {
-  return (C.FormFieldDateConfig ??= z.strictObject({
+function s_FormFieldDateConfig(): Z {
+  return (C.FormFieldDateConfig ??= z.strictObject<Shape>({
     format: s_FormFieldDateConfigFormatEnum().optional(),
     default_value: z.string().optional(),
   }));
 }
 
-function s_FormFieldDateConfigFormatEnum(): z.ZodType {
+function s_FormFieldDateConfigFormatEnum(): Z {
   return (C.FormFieldDateConfigFormatEnum ??= z.enum(['DATE', 'TIME']));
 }
 
-function s_FormFieldDropdown(): z.ZodType {
-  return (C.FormFieldDropdown ??= z.strictObject({
+function s_FormFieldDropdown(): Z {
+  return (C.FormFieldDropdown ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryFieldConst(),
     type: s_FormFieldTypeDropdownConst(),
@@ -7869,8 +7873,8 @@ function s_FormFieldDropdown(): z.ZodType {
   }));
 }
 
-function s_FormFieldDropdownConfig(): z.ZodType {
-  return (C.FormFieldDropdownConfig ??= z.strictObject({
+function s_FormFieldDropdownConfig(): Z {
+  return (C.FormFieldDropdownConfig ??= z.strictObject<Shape>({
     multiple: z.boolean().optional(),
     options: z.array(s_FormFieldDropdownConfigOption()).optional(),
     default_value: z.unknown().optional(),
@@ -7878,15 +7882,15 @@ function s_FormFieldDropdownConfig(): z.ZodType {
   }));
 }
 
-function s_FormFieldDropdownConfigOption(): z.ZodType {
-  return (C.FormFieldDropdownConfigOption ??= z.strictObject({
+function s_FormFieldDropdownConfigOption(): Z {
+  return (C.FormFieldDropdownConfigOption ??= z.strictObject<Shape>({
     value: z.string().min(1),
     label: z.string().min(1),
   }));
 }
 
-function s_FormFieldEmail(): z.ZodType {
-  return (C.FormFieldEmail ??= z.strictObject({
+function s_FormFieldEmail(): Z {
+  return (C.FormFieldEmail ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryFieldConst(),
     type: s_FormFieldTypeEmailConst(),
@@ -7898,15 +7902,15 @@ function s_FormFieldEmail(): z.ZodType {
   }));
 }
 
-function s_FormFieldEmailConfig(): z.ZodType {
-  return (C.FormFieldEmailConfig ??= z.strictObject({
+function s_FormFieldEmailConfig(): Z {
+  return (C.FormFieldEmailConfig ??= z.strictObject<Shape>({
     default_value: z.string().min(1).optional(),
     placeholder: z.string().min(1).max(500).optional(),
   }));
 }
 
-function s_FormFieldFile(): z.ZodType {
-  return (C.FormFieldFile ??= z.strictObject({
+function s_FormFieldFile(): Z {
+  return (C.FormFieldFile ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryFieldConst(),
     type: s_FormFieldTypeFileConst(),
@@ -7918,8 +7922,8 @@ function s_FormFieldFile(): z.ZodType {
   }));
 }
 
-function s_FormFieldFileConfig(): z.ZodType {
-  return (C.FormFieldFileConfig ??= z.strictObject({
+function s_FormFieldFileConfig(): Z {
+  return (C.FormFieldFileConfig ??= z.strictObject<Shape>({
     multiple: z.boolean().optional(),
     storage: s_FormFieldFileConfigStorage().optional(),
     categories: z.array(s_FormFieldFileConfigCategoryEnum()).optional(),
@@ -7929,22 +7933,22 @@ function s_FormFieldFileConfig(): z.ZodType {
   }));
 }
 
-function s_FormFieldFileConfigCategoryEnum(): z.ZodType {
+function s_FormFieldFileConfigCategoryEnum(): Z {
   return (C.FormFieldFileConfigCategoryEnum ??= z.enum(['AUDIO', 'VIDEO', 'IMAGE', 'DOCUMENT', 'ARCHIVE']));
 }
 
-function s_FormFieldFileConfigStorage(): z.ZodType {
-  return (C.FormFieldFileConfigStorage ??= z.looseObject({
+function s_FormFieldFileConfigStorage(): Z {
+  return (C.FormFieldFileConfigStorage ??= z.looseObject<Shape>({
     type: s_FormFieldFileConfigStorageTypeEnum(),
   }));
 }
 
-function s_FormFieldFileConfigStorageTypeEnum(): z.ZodType {
+function s_FormFieldFileConfigStorageTypeEnum(): Z {
   return (C.FormFieldFileConfigStorageTypeEnum ??= z.enum(['MANAGED', 'CUSTOM']));
 }
 
-function s_FormFieldLegal(): z.ZodType {
-  return (C.FormFieldLegal ??= z.strictObject({
+function s_FormFieldLegal(): Z {
+  return (C.FormFieldLegal ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryFieldConst(),
     type: s_FormFieldTypeLegalConst(),
@@ -7956,14 +7960,14 @@ function s_FormFieldLegal(): z.ZodType {
   }));
 }
 
-function s_FormFieldLegalConfig(): z.ZodType {
-  return (C.FormFieldLegalConfig ??= z.strictObject({
+function s_FormFieldLegalConfig(): Z {
+  return (C.FormFieldLegalConfig ??= z.strictObject<Shape>({
     text: z.string().min(1).max(10000).optional(),
   }));
 }
 
-function s_FormFieldNumber(): z.ZodType {
-  return (C.FormFieldNumber ??= z.strictObject({
+function s_FormFieldNumber(): Z {
+  return (C.FormFieldNumber ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryFieldConst(),
     type: s_FormFieldTypeNumberConst(),
@@ -7975,8 +7979,8 @@ function s_FormFieldNumber(): z.ZodType {
   }));
 }
 
-function s_FormFieldNumberConfig(): z.ZodType {
-  return (C.FormFieldNumberConfig ??= z.strictObject({
+function s_FormFieldNumberConfig(): Z {
+  return (C.FormFieldNumberConfig ??= z.strictObject<Shape>({
     default_value: z.number().optional(),
     placeholder: z.string().min(1).max(500).optional(),
     min_value: z.number().optional(),
@@ -7984,8 +7988,8 @@ function s_FormFieldNumberConfig(): z.ZodType {
   }));
 }
 
-function s_FormFieldPassword(): z.ZodType {
-  return (C.FormFieldPassword ??= z.strictObject({
+function s_FormFieldPassword(): Z {
+  return (C.FormFieldPassword ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryFieldConst(),
     type: s_FormFieldTypePasswordConst(),
@@ -7997,8 +8001,8 @@ function s_FormFieldPassword(): z.ZodType {
   }));
 }
 
-function s_FormFieldPasswordConfig(): z.ZodType {
-  return (C.FormFieldPasswordConfig ??= z.strictObject({
+function s_FormFieldPasswordConfig(): Z {
+  return (C.FormFieldPasswordConfig ??= z.strictObject<Shape>({
     hash: s_FormFieldPasswordConfigHashEnum().optional(),
     placeholder: z.string().max(500).optional(),
     min_length: z.int().min(1).optional(),
@@ -8009,12 +8013,12 @@ function s_FormFieldPasswordConfig(): z.ZodType {
   }));
 }
 
-function s_FormFieldPasswordConfigHashEnum(): z.ZodType {
+function s_FormFieldPasswordConfigHashEnum(): Z {
   return (C.FormFieldPasswordConfigHashEnum ??= z.enum(['NONE', 'MD5', 'SHA1', 'SHA256', 'SHA512']));
 }
 
-function s_FormFieldPayment(): z.ZodType {
-  return (C.FormFieldPayment ??= z.strictObject({
+function s_FormFieldPayment(): Z {
+  return (C.FormFieldPayment ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryFieldConst(),
     type: s_FormFieldTypePaymentConst(),
@@ -8026,8 +8030,8 @@ function s_FormFieldPayment(): z.ZodType {
   }));
 }
 
-function s_FormFieldPaymentConfig(): z.ZodType {
-  return (C.FormFieldPaymentConfig ??= z.strictObject({
+function s_FormFieldPaymentConfig(): Z {
+  return (C.FormFieldPaymentConfig ??= z.strictObject<Shape>({
     provider: s_FormFieldPaymentConfigProviderEnum().optional(),
     charge: s_FormFieldPaymentConfigCharge(),
     credentials: s_FormFieldPaymentConfigCredentials(),
@@ -8036,69 +8040,69 @@ function s_FormFieldPaymentConfig(): z.ZodType {
   }));
 }
 
-function s_FormFieldPaymentConfigCharge(): z.ZodType {
-  return (C.FormFieldPaymentConfigCharge ??= z.union([
+function s_FormFieldPaymentConfigCharge(): Z {
+  return (C.FormFieldPaymentConfigCharge ??= z.union<Z[]>([
     s_FormFieldPaymentConfigChargeOneOff(),
-    z.strictObject({
+    z.strictObject<Shape>({
       type: s_FormFieldPaymentConfigChargeTypeSubscriptionConst(),
       subscription: s_FormFieldPaymentConfigSubscription(),
     }),
   ]));
 }
 
-function s_FormFieldPaymentConfigChargeOneOff(): z.ZodType {
-  return (C.FormFieldPaymentConfigChargeOneOff ??= z.strictObject({
+function s_FormFieldPaymentConfigChargeOneOff(): Z {
+  return (C.FormFieldPaymentConfigChargeOneOff ??= z.strictObject<Shape>({
     type: s_FormFieldPaymentConfigChargeTypeOneOffConst(),
     one_off: s_FormFieldPaymentConfigChargeOneOffOneOff(),
   }));
 }
 
-function s_FormFieldPaymentConfigChargeOneOffCurrencyEnum(): z.ZodType {
+function s_FormFieldPaymentConfigChargeOneOffCurrencyEnum(): Z {
   return (C.FormFieldPaymentConfigChargeOneOffCurrencyEnum ??= z.enum(['AUD', 'CAD', 'CHF', 'EUR', 'GBP', 'INR', 'MXN', 'SEK', 'USD']));
 }
 
-function s_FormFieldPaymentConfigChargeOneOffOneOff(): z.ZodType {
-  return (C.FormFieldPaymentConfigChargeOneOffOneOff ??= z.looseObject({
+function s_FormFieldPaymentConfigChargeOneOffOneOff(): Z {
+  return (C.FormFieldPaymentConfigChargeOneOffOneOff ??= z.looseObject<Shape>({
     amount: s_FormFieldPaymentConfigChargeOneOffOneOffAmount(),
     currency: s_FormFieldPaymentConfigChargeOneOffCurrencyEnum(),
   }));
 }
 
-function s_FormFieldPaymentConfigChargeOneOffOneOffAmount(): z.ZodType {
-  return (C.FormFieldPaymentConfigChargeOneOffOneOffAmount ??= z.union([
+function s_FormFieldPaymentConfigChargeOneOffOneOffAmount(): Z {
+  return (C.FormFieldPaymentConfigChargeOneOffOneOffAmount ??= z.union<Z[]>([
     z.string().min(1),
     z.number().min(0.01),
   ]));
 }
 
-function s_FormFieldPaymentConfigChargeTypeOneOffConst(): z.ZodType {
+function s_FormFieldPaymentConfigChargeTypeOneOffConst(): Z {
   return (C.FormFieldPaymentConfigChargeTypeOneOffConst ??= z.enum(['ONE_OFF']));
 }
 
-function s_FormFieldPaymentConfigChargeTypeSubscriptionConst(): z.ZodType {
+function s_FormFieldPaymentConfigChargeTypeSubscriptionConst(): Z {
   return (C.FormFieldPaymentConfigChargeTypeSubscriptionConst ??= z.enum(['SUBSCRIPTION']));
 }
 
-function s_FormFieldPaymentConfigCredentials(): z.ZodType {
-  return (C.FormFieldPaymentConfigCredentials ??= z.strictObject({
+function s_FormFieldPaymentConfigCredentials(): Z {
+  return (C.FormFieldPaymentConfigCredentials ??= z.strictObject<Shape>({
     public_key: z.string().min(1).max(250),
     private_key: z.string().min(1).max(250),
   }));
 }
 
-function s_FormFieldPaymentConfigCustomer(): z.ZodType {
-  return (C.FormFieldPaymentConfigCustomer ??= z.looseObject({}));
+function s_FormFieldPaymentConfigCustomer(): Z {
+  return (C.FormFieldPaymentConfigCustomer ??= z.looseObject<Shape>({}));
 }
 
-function s_FormFieldPaymentConfigFieldProperties(): z.ZodType {
-  return (C.FormFieldPaymentConfigFieldProperties ??= z.strictObject({
+function s_FormFieldPaymentConfigFieldProperties(): Z {
+  return (C.FormFieldPaymentConfigFieldProperties ??= z.strictObject<Shape>({
     label: z.string().min(1).max(250).optional(),
     placeholder: z.string().min(1).max(250).optional(),
   }));
 }
 
-function s_FormFieldPaymentConfigFields(): z.ZodType {
-  return (C.FormFieldPaymentConfigFields ??= z.strictObject({
+function s_FormFieldPaymentConfigFields(): Z {
+  return (C.FormFieldPaymentConfigFields ??= z.strictObject<Shape>({
     card_number: s_FormFieldPaymentConfigFieldProperties().optional(),
     expiration_date: s_FormFieldPaymentConfigFieldProperties().optional(),
     security_code: s_FormFieldPaymentConfigFieldProperties().optional(),
@@ -8106,16 +8110,16 @@ function s_FormFieldPaymentConfigFields(): z.ZodType {
   }));
 }
 
-function s_FormFieldPaymentConfigProviderEnum(): z.ZodType {
+function s_FormFieldPaymentConfigProviderEnum(): Z {
   return (C.FormFieldPaymentConfigProviderEnum ??= z.enum(['STRIPE']));
 }
 
-function s_FormFieldPaymentConfigSubscription(): z.ZodType {
-  return (C.FormFieldPaymentConfigSubscription ??= z.looseObject({}));
+function s_FormFieldPaymentConfigSubscription(): Z {
+  return (C.FormFieldPaymentConfigSubscription ??= z.looseObject<Shape>({}));
 }
 
-function s_FormFieldSocial(): z.ZodType {
-  return (C.FormFieldSocial ??= z.strictObject({
+function s_FormFieldSocial(): Z {
+  return (C.FormFieldSocial ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryFieldConst(),
     type: s_FormFieldTypeSocialConst(),
@@ -8127,12 +8131,12 @@ function s_FormFieldSocial(): z.ZodType {
   }));
 }
 
-function s_FormFieldSocialConfig(): z.ZodType {
-  return (C.FormFieldSocialConfig ??= z.strictObject({}));
+function s_FormFieldSocialConfig(): Z {
+  return (C.FormFieldSocialConfig ??= z.strictObject<Shape>({}));
 }
 
-function s_FormFieldTel(): z.ZodType {
-  return (C.FormFieldTel ??= z.strictObject({
+function s_FormFieldTel(): Z {
+  return (C.FormFieldTel ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryFieldConst(),
     type: s_FormFieldTypeTelConst(),
@@ -8144,8 +8148,8 @@ function s_FormFieldTel(): z.ZodType {
   }));
 }
 
-function s_FormFieldTelConfig(): z.ZodType {
-  return (C.FormFieldTelConfig ??= z.strictObject({
+function s_FormFieldTelConfig(): Z {
+  return (C.FormFieldTelConfig ??= z.strictObject<Shape>({
     default_value: z.string().optional(),
     placeholder: z.string().max(500).optional(),
     min_length: z.int().min(1).optional(),
@@ -8155,14 +8159,14 @@ function s_FormFieldTelConfig(): z.ZodType {
   }));
 }
 
-function s_FormFieldTelConfigStrings(): z.ZodType {
-  return (C.FormFieldTelConfigStrings ??= z.strictObject({
+function s_FormFieldTelConfigStrings(): Z {
+  return (C.FormFieldTelConfigStrings ??= z.strictObject<Shape>({
     filter_placeholder: z.string().min(1).optional(),
   }));
 }
 
-function s_FormFieldText(): z.ZodType {
-  return (C.FormFieldText ??= z.strictObject({
+function s_FormFieldText(): Z {
+  return (C.FormFieldText ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryFieldConst(),
     type: s_FormFieldTypeTextConst(),
@@ -8174,8 +8178,8 @@ function s_FormFieldText(): z.ZodType {
   }));
 }
 
-function s_FormFieldTextConfig(): z.ZodType {
-  return (C.FormFieldTextConfig ??= z.strictObject({
+function s_FormFieldTextConfig(): Z {
+  return (C.FormFieldTextConfig ??= z.strictObject<Shape>({
     multiline: z.boolean().optional(),
     default_value: z.string().min(1).optional(),
     placeholder: z.string().min(1).max(500).optional(),
@@ -8184,72 +8188,72 @@ function s_FormFieldTextConfig(): z.ZodType {
   }));
 }
 
-function s_FormFieldTypeBooleanConst(): z.ZodType {
+function s_FormFieldTypeBooleanConst(): Z {
   return (C.FormFieldTypeBooleanConst ??= z.enum(['BOOLEAN']));
 }
 
-function s_FormFieldTypeCardsConst(): z.ZodType {
+function s_FormFieldTypeCardsConst(): Z {
   return (C.FormFieldTypeCardsConst ??= z.enum(['CARDS']));
 }
 
-function s_FormFieldTypeChoiceConst(): z.ZodType {
+function s_FormFieldTypeChoiceConst(): Z {
   return (C.FormFieldTypeChoiceConst ??= z.enum(['CHOICE']));
 }
 
-function s_FormFieldTypeCustomConst(): z.ZodType {
+function s_FormFieldTypeCustomConst(): Z {
   return (C.FormFieldTypeCustomConst ??= z.enum(['CUSTOM']));
 }
 
-function s_FormFieldTypeDateConst(): z.ZodType {
+function s_FormFieldTypeDateConst(): Z {
   return (C.FormFieldTypeDateConst ??= z.enum(['DATE']));
 }
 
-function s_FormFieldTypeDropdownConst(): z.ZodType {
+function s_FormFieldTypeDropdownConst(): Z {
   return (C.FormFieldTypeDropdownConst ??= z.enum(['DROPDOWN']));
 }
 
-function s_FormFieldTypeEmailConst(): z.ZodType {
+function s_FormFieldTypeEmailConst(): Z {
   return (C.FormFieldTypeEmailConst ??= z.enum(['EMAIL']));
 }
 
-function s_FormFieldTypeFileConst(): z.ZodType {
+function s_FormFieldTypeFileConst(): Z {
   return (C.FormFieldTypeFileConst ??= z.enum(['FILE']));
 }
 
-function s_FormFieldTypeLegalConst(): z.ZodType {
+function s_FormFieldTypeLegalConst(): Z {
   return (C.FormFieldTypeLegalConst ??= z.enum(['LEGAL']));
 }
 
-function s_FormFieldTypeNumberConst(): z.ZodType {
+function s_FormFieldTypeNumberConst(): Z {
   return (C.FormFieldTypeNumberConst ??= z.enum(['NUMBER']));
 }
 
-function s_FormFieldTypePasswordConst(): z.ZodType {
+function s_FormFieldTypePasswordConst(): Z {
   return (C.FormFieldTypePasswordConst ??= z.enum(['PASSWORD']));
 }
 
-function s_FormFieldTypePaymentConst(): z.ZodType {
+function s_FormFieldTypePaymentConst(): Z {
   return (C.FormFieldTypePaymentConst ??= z.enum(['PAYMENT']));
 }
 
-function s_FormFieldTypeSocialConst(): z.ZodType {
+function s_FormFieldTypeSocialConst(): Z {
   return (C.FormFieldTypeSocialConst ??= z.enum(['SOCIAL']));
 }
 
-function s_FormFieldTypeTelConst(): z.ZodType {
+function s_FormFieldTypeTelConst(): Z {
   return (C.FormFieldTypeTelConst ??= z.enum(['TEL']));
 }
 
-function s_FormFieldTypeTextConst(): z.ZodType {
+function s_FormFieldTypeTextConst(): Z {
   return (C.FormFieldTypeTextConst ??= z.enum(['TEXT']));
 }
 
-function s_FormFieldTypeUrlConst(): z.ZodType {
+function s_FormFieldTypeUrlConst(): Z {
   return (C.FormFieldTypeUrlConst ??= z.enum(['URL']));
 }
 
-function s_FormFieldUrl(): z.ZodType {
-  return (C.FormFieldUrl ??= z.strictObject({
+function s_FormFieldUrl(): Z {
+  return (C.FormFieldUrl ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryFieldConst(),
     type: s_FormFieldTypeUrlConst(),
@@ -8261,15 +8265,15 @@ function s_FormFieldUrl(): z.ZodType {
   }));
 }
 
-function s_FormFieldUrlConfig(): z.ZodType {
-  return (C.FormFieldUrlConfig ??= z.strictObject({
+function s_FormFieldUrlConfig(): Z {
+  return (C.FormFieldUrlConfig ??= z.strictObject<Shape>({
     default_value: z.string().min(1).optional(),
     placeholder: z.string().min(1).max(500).optional(),
   }));
 }
 
-function s_FormFlow(): z.ZodType {
-  return (C.FormFlow ??= z.strictObject({
+function s_FormFlow(): Z {
+  return (C.FormFlow ??= z.strictObject<Shape>({
     id: z.string(),
     type: s_FormNodeTypeFlowConst(),
     coordinates: s_FormNodeCoordinates().optional(),
@@ -8278,94 +8282,94 @@ function s_FormFlow(): z.ZodType {
   }));
 }
 
-function s_FormFlowConfig(): z.ZodType {
-  return (C.FormFlowConfig ??= z.strictObject({
+function s_FormFlowConfig(): Z {
+  return (C.FormFlowConfig ??= z.strictObject<Shape>({
     flow_id: z.string().max(30),
     next_node: s_FormNodePointer().optional(),
   }));
 }
 
-function s_FormHiddenField(): z.ZodType {
-  return (C.FormHiddenField ??= z.strictObject({
+function s_FormHiddenField(): Z {
+  return (C.FormHiddenField ??= z.strictObject<Shape>({
     key: z.string(),
     value: z.string().min(1).max(500).optional(),
   }));
 }
 
-function s_FormLanguages(): z.ZodType {
-  return (C.FormLanguages ??= z.strictObject({
+function s_FormLanguages(): Z {
+  return (C.FormLanguages ??= z.strictObject<Shape>({
     primary: z.string().min(1).max(55).optional(),
     default: z.string().min(1).max(55).optional(),
   }));
 }
 
-function s_FormLanguagesNullable(): z.ZodType {
+function s_FormLanguagesNullable(): Z {
   return (C.FormLanguagesNullable ??= s_FormLanguages().nullable());
 }
 
-function s_FormMessages(): z.ZodType {
-  return (C.FormMessages ??= z.strictObject({
+function s_FormMessages(): Z {
+  return (C.FormMessages ??= z.strictObject<Shape>({
     errors: s_FormMessagesError().optional(),
     custom: s_FormMessagesCustom().optional(),
   }));
 }
 
-function s_FormMessagesCustom(): z.ZodType {
+function s_FormMessagesCustom(): Z {
   return (C.FormMessagesCustom ??= z.record(z.string(), z.string().min(1).max(255)));
 }
 
-function s_FormMessagesError(): z.ZodType {
+function s_FormMessagesError(): Z {
   return (C.FormMessagesError ??= z.record(z.string(), z.string().min(1).max(255)));
 }
 
-function s_FormMessagesNullable(): z.ZodType {
+function s_FormMessagesNullable(): Z {
   return (C.FormMessagesNullable ??= s_FormMessages().nullable());
 }
 
-function s_FormNode(): z.ZodType {
-  return (C.FormNode ??= z.union([
+function s_FormNode(): Z {
+  return (C.FormNode ??= z.union<Z[]>([
     s_FormFlow(),
     s_FormRouter(),
     s_FormStep(),
   ]));
 }
 
-function s_FormNodeCoordinates(): z.ZodType {
-  return (C.FormNodeCoordinates ??= z.strictObject({
+function s_FormNodeCoordinates(): Z {
+  return (C.FormNodeCoordinates ??= z.strictObject<Shape>({
     x: z.int().min(-999999).max(999999),
     y: z.int().min(-999999).max(999999),
   }));
 }
 
-function s_FormNodeList(): z.ZodType {
+function s_FormNodeList(): Z {
   return (C.FormNodeList ??= z.array(s_FormNode()));
 }
 
-function s_FormNodeListNullable(): z.ZodType {
+function s_FormNodeListNullable(): Z {
   return (C.FormNodeListNullable ??= s_FormNodeList().nullable());
 }
 
-function s_FormNodePointer(): z.ZodType {
-  return (C.FormNodePointer ??= z.union([
+function s_FormNodePointer(): Z {
+  return (C.FormNodePointer ??= z.union<Z[]>([
     z.string(),
     s_FormEndingNodeId(),
   ]));
 }
 
-function s_FormNodeTypeFlowConst(): z.ZodType {
+function s_FormNodeTypeFlowConst(): Z {
   return (C.FormNodeTypeFlowConst ??= z.enum(['FLOW']));
 }
 
-function s_FormNodeTypeRouterConst(): z.ZodType {
+function s_FormNodeTypeRouterConst(): Z {
   return (C.FormNodeTypeRouterConst ??= z.enum(['ROUTER']));
 }
 
-function s_FormNodeTypeStepConst(): z.ZodType {
+function s_FormNodeTypeStepConst(): Z {
   return (C.FormNodeTypeStepConst ??= z.enum(['STEP']));
 }
 
-function s_FormRouter(): z.ZodType {
-  return (C.FormRouter ??= z.strictObject({
+function s_FormRouter(): Z {
+  return (C.FormRouter ??= z.strictObject<Shape>({
     id: z.string(),
     type: s_FormNodeTypeRouterConst(),
     coordinates: s_FormNodeCoordinates().optional(),
@@ -8374,15 +8378,15 @@ function s_FormRouter(): z.ZodType {
   }));
 }
 
-function s_FormRouterConfig(): z.ZodType {
-  return (C.FormRouterConfig ??= z.strictObject({
+function s_FormRouterConfig(): Z {
+  return (C.FormRouterConfig ??= z.strictObject<Shape>({
     rules: z.array(s_FormRouterRule()).optional(),
     fallback: s_FormNodePointer().optional(),
   }));
 }
 
-function s_FormRouterRule(): z.ZodType {
-  return (C.FormRouterRule ??= z.strictObject({
+function s_FormRouterRule(): Z {
+  return (C.FormRouterRule ??= z.strictObject<Shape>({
     id: z.string(),
     alias: z.string().min(1).max(150).optional(),
     condition: z.unknown(),
@@ -8390,20 +8394,20 @@ function s_FormRouterRule(): z.ZodType {
   }));
 }
 
-function s_FormStartNode(): z.ZodType {
-  return (C.FormStartNode ??= z.strictObject({
+function s_FormStartNode(): Z {
+  return (C.FormStartNode ??= z.strictObject<Shape>({
     hidden_fields: z.array(s_FormHiddenField()).optional(),
     next_node: s_FormNodePointer().optional(),
     coordinates: s_FormNodeCoordinates().optional(),
   }));
 }
 
-function s_FormStartNodeNullable(): z.ZodType {
+function s_FormStartNodeNullable(): Z {
   return (C.FormStartNodeNullable ??= s_FormStartNode().nullable());
 }
 
-function s_FormStep(): z.ZodType {
-  return (C.FormStep ??= z.strictObject({
+function s_FormStep(): Z {
+  return (C.FormStep ??= z.strictObject<Shape>({
     id: z.string(),
     type: s_FormNodeTypeStepConst(),
     coordinates: s_FormNodeCoordinates().optional(),
@@ -8412,45 +8416,45 @@ function s_FormStep(): z.ZodType {
   }));
 }
 
-function s_FormStepComponentList(): z.ZodType {
+function s_FormStepComponentList(): Z {
   return (C.FormStepComponentList ??= z.array(s_FormComponent()));
 }
 
-function s_FormStepConfig(): z.ZodType {
-  return (C.FormStepConfig ??= z.strictObject({
+function s_FormStepConfig(): Z {
+  return (C.FormStepConfig ??= z.strictObject<Shape>({
     components: s_FormStepComponentList().optional(),
     next_node: s_FormNodePointer().optional(),
   }));
 }
 
-function s_FormStyle(): z.ZodType {
-  return (C.FormStyle ??= z.strictObject({
+function s_FormStyle(): Z {
+  return (C.FormStyle ??= z.strictObject<Shape>({
     css: z.string().min(1).max(5000).optional(),
   }));
 }
 
-function s_FormStyleNullable(): z.ZodType {
+function s_FormStyleNullable(): Z {
   return (C.FormStyleNullable ??= s_FormStyle().nullable());
 }
 
-function s_FormTranslations(): z.ZodType {
-  return (C.FormTranslations ??= z.record(z.string(), z.looseObject({})));
+function s_FormTranslations(): Z {
+  return (C.FormTranslations ??= z.record(z.string(), z.looseObject<Shape>({})));
 }
 
-function s_FormTranslationsNullable(): z.ZodType {
+function s_FormTranslationsNullable(): Z {
   return (C.FormTranslationsNullable ??= s_FormTranslations().nullable());
 }
 
-function s_FormWidget(): z.ZodType {
-  return (C.FormWidget ??= z.union([
+function s_FormWidget(): Z {
+  return (C.FormWidget ??= z.union<Z[]>([
     s_FormWidgetAuth0VerifiableCredentials(),
     s_FormWidgetGMapsAddress(),
     s_FormWidgetRecaptcha(),
   ]));
 }
 
-function s_FormWidgetAuth0VerifiableCredentials(): z.ZodType {
-  return (C.FormWidgetAuth0VerifiableCredentials ??= z.strictObject({
+function s_FormWidgetAuth0VerifiableCredentials(): Z {
+  return (C.FormWidgetAuth0VerifiableCredentials ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryWidgetConst(),
     type: s_FormWidgetTypeAuth0VerifiableCredentialsConst(),
@@ -8462,8 +8466,8 @@ function s_FormWidgetAuth0VerifiableCredentials(): z.ZodType {
   }));
 }
 
-function s_FormWidgetAuth0VerifiableCredentialsConfig(): z.ZodType {
-  return (C.FormWidgetAuth0VerifiableCredentialsConfig ??= z.strictObject({
+function s_FormWidgetAuth0VerifiableCredentialsConfig(): Z {
+  return (C.FormWidgetAuth0VerifiableCredentialsConfig ??= z.strictObject<Shape>({
     url: z.string().max(2000),
     size: z.number().min(1).max(500).optional(),
     alternate_text: z.string().min(1).max(255),
@@ -8473,8 +8477,8 @@ function s_FormWidgetAuth0VerifiableCredentialsConfig(): z.ZodType {
   }));
 }
 
-function s_FormWidgetGMapsAddress(): z.ZodType {
-  return (C.FormWidgetGMapsAddress ??= z.strictObject({
+function s_FormWidgetGMapsAddress(): Z {
+  return (C.FormWidgetGMapsAddress ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryWidgetConst(),
     type: s_FormWidgetTypeGMapsAddressConst(),
@@ -8486,14 +8490,14 @@ function s_FormWidgetGMapsAddress(): z.ZodType {
   }));
 }
 
-function s_FormWidgetGMapsAddressConfig(): z.ZodType {
-  return (C.FormWidgetGMapsAddressConfig ??= z.strictObject({
+function s_FormWidgetGMapsAddressConfig(): Z {
+  return (C.FormWidgetGMapsAddressConfig ??= z.strictObject<Shape>({
     api_key: z.string().min(1),
   }));
 }
 
-function s_FormWidgetRecaptcha(): z.ZodType {
-  return (C.FormWidgetRecaptcha ??= z.strictObject({
+function s_FormWidgetRecaptcha(): Z {
+  return (C.FormWidgetRecaptcha ??= z.strictObject<Shape>({
     id: z.string(),
     category: s_FormComponentCategoryWidgetConst(),
     type: s_FormWidgetTypeRecaptchaConst(),
@@ -8505,87 +8509,87 @@ function s_FormWidgetRecaptcha(): z.ZodType {
   }));
 }
 
-function s_FormWidgetRecaptchaConfig(): z.ZodType {
-  return (C.FormWidgetRecaptchaConfig ??= z.strictObject({
+function s_FormWidgetRecaptchaConfig(): Z {
+  return (C.FormWidgetRecaptchaConfig ??= z.strictObject<Shape>({
     site_key: z.string().min(1),
     secret_key: z.string().min(1),
   }));
 }
 
-function s_FormWidgetTypeAuth0VerifiableCredentialsConst(): z.ZodType {
+function s_FormWidgetTypeAuth0VerifiableCredentialsConst(): Z {
   return (C.FormWidgetTypeAuth0VerifiableCredentialsConst ??= z.enum(['AUTH0_VERIFIABLE_CREDENTIALS']));
 }
 
-function s_FormWidgetTypeGMapsAddressConst(): z.ZodType {
+function s_FormWidgetTypeGMapsAddressConst(): Z {
   return (C.FormWidgetTypeGMapsAddressConst ??= z.enum(['GMAPS_ADDRESS']));
 }
 
-function s_FormWidgetTypeRecaptchaConst(): z.ZodType {
+function s_FormWidgetTypeRecaptchaConst(): Z {
   return (C.FormWidgetTypeRecaptchaConst ??= z.enum(['RECAPTCHA']));
 }
 
-function s_FormsRequestParametersHydrateEnum(): z.ZodType {
+function s_FormsRequestParametersHydrateEnum(): Z {
   return (C.FormsRequestParametersHydrateEnum ??= z.enum(['flow_count', 'links']));
 }
 
-function s_GetFlowExecutionRequestParametersHydrateEnum(): z.ZodType {
+function s_GetFlowExecutionRequestParametersHydrateEnum(): Z {
   return (C.GetFlowExecutionRequestParametersHydrateEnum ??= z.enum(['debug']));
 }
 
-function s_GetFlowRequestParametersHydrateEnum(): z.ZodType {
+function s_GetFlowRequestParametersHydrateEnum(): Z {
   return (C.GetFlowRequestParametersHydrateEnum ??= z.enum(['form_count', 'forms']));
 }
 
-function s_GuardianEnrollmentFactorEnum(): z.ZodType {
+function s_GuardianEnrollmentFactorEnum(): Z {
   return (C.GuardianEnrollmentFactorEnum ??= z.enum(['push-notification', 'phone', 'email', 'otp', 'webauthn-roaming', 'webauthn-platform']));
 }
 
-function s_GuardianFactorNameEnum(): z.ZodType {
+function s_GuardianFactorNameEnum(): Z {
   return (C.GuardianFactorNameEnum ??= z.enum([
     'push-notification', 'sms', 'email', 'duo', 'otp', 'webauthn-roaming', 'webauthn-platform',
     'recovery-code',
   ]));
 }
 
-function s_GuardianFactorPhoneFactorMessageTypeEnum(): z.ZodType {
+function s_GuardianFactorPhoneFactorMessageTypeEnum(): Z {
   return (C.GuardianFactorPhoneFactorMessageTypeEnum ??= z.enum(['sms', 'voice']));
 }
 
-function s_GuardianFactorsProviderPushNotificationProviderDataEnum(): z.ZodType {
+function s_GuardianFactorsProviderPushNotificationProviderDataEnum(): Z {
   return (C.GuardianFactorsProviderPushNotificationProviderDataEnum ??= z.enum(['guardian', 'sns', 'direct']));
 }
 
-function s_GuardianFactorsProviderSmsProviderEnum(): z.ZodType {
+function s_GuardianFactorsProviderSmsProviderEnum(): Z {
   return (C.GuardianFactorsProviderSmsProviderEnum ??= z.enum(['auth0', 'twilio', 'phone-message-hook']));
 }
 
-function s_HookDependencies(): z.ZodType {
+function s_HookDependencies(): Z {
   return (C.HookDependencies ??= z.record(z.string(), z.string()));
 }
 
-function s_HookTriggerIdEnum(): z.ZodType {
+function s_HookTriggerIdEnum(): Z {
   return (C.HookTriggerIdEnum ??= z.enum([
     'credentials-exchange', 'pre-user-registration', 'post-user-registration', 'post-change-password',
     'send-phone-message',
   ]));
 }
 
-function s_HttpCustomHeader(): z.ZodType {
-  return (C.HttpCustomHeader ??= z.looseObject({
+function s_HttpCustomHeader(): Z {
+  return (C.HttpCustomHeader ??= z.looseObject<Shape>({
     header: z.string().optional(),
     value: z.string().optional(),
   }));
 }
 
-function s_Identity(): z.ZodType {
-  return (C.Identity ??= z.strictObject({
+function s_Identity(): Z {
+  return (C.Identity ??= z.strictObject<Shape>({
     user_id: z.string(),
     provider: s_IdentityProviderEnum(),
     connection_id: z.string().regex(new RegExp('^con_[A-Za-z0-9]{16}$')).optional(),
   }));
 }
 
-function s_IdentityProviderEnum(): z.ZodType {
+function s_IdentityProviderEnum(): Z {
   return (C.IdentityProviderEnum ??= z.enum([
     'ad', 'adfs', 'amazon', 'apple', 'dropbox', 'bitbucket', 'auth0-oidc', 'auth0', 'baidu', 'bitly',
     'box', 'custom', 'daccount', 'dwolla', 'email', 'evernote-sandbox', 'evernote', 'exact',
@@ -8597,52 +8601,52 @@ function s_IdentityProviderEnum(): z.ZodType {
   ]));
 }
 
-function s_IdentityProviderOnlyAuth0Enum(): z.ZodType {
+function s_IdentityProviderOnlyAuth0Enum(): Z {
   return (C.IdentityProviderOnlyAuth0Enum ??= z.enum(['auth0']));
 }
 
-function s_JobFileFormatEnum(): z.ZodType {
+function s_JobFileFormatEnum(): Z {
   return (C.JobFileFormatEnum ??= z.enum(['json', 'csv']));
 }
 
-function s_LinkedClientConfiguration(): z.ZodType {
-  return (C.LinkedClientConfiguration ??= z.strictObject({
+function s_LinkedClientConfiguration(): Z {
+  return (C.LinkedClientConfiguration ??= z.strictObject<Shape>({
     client_id: z.string(),
   }));
 }
 
-function s_ListFlowsRequestParametersHydrateEnum(): z.ZodType {
+function s_ListFlowsRequestParametersHydrateEnum(): Z {
   return (C.ListFlowsRequestParametersHydrateEnum ??= z.enum(['form_count']));
 }
 
-function s_LogStreamDatadogEnum(): z.ZodType {
+function s_LogStreamDatadogEnum(): Z {
   return (C.LogStreamDatadogEnum ??= z.enum(['datadog']));
 }
 
-function s_LogStreamDatadogRegionEnum(): z.ZodType {
+function s_LogStreamDatadogRegionEnum(): Z {
   return (C.LogStreamDatadogRegionEnum ??= z.enum(['us', 'eu', 'us3', 'us5']));
 }
 
-function s_LogStreamDatadogSink(): z.ZodType {
-  return (C.LogStreamDatadogSink ??= z.strictObject({
+function s_LogStreamDatadogSink(): Z {
+  return (C.LogStreamDatadogSink ??= z.strictObject<Shape>({
     datadogApiKey: z.string(),
     datadogRegion: s_LogStreamDatadogRegionEnum(),
   }));
 }
 
-function s_LogStreamEventBridgeEnum(): z.ZodType {
+function s_LogStreamEventBridgeEnum(): Z {
   return (C.LogStreamEventBridgeEnum ??= z.enum(['eventbridge']));
 }
 
-function s_LogStreamEventBridgeSink(): z.ZodType {
-  return (C.LogStreamEventBridgeSink ??= z.strictObject({
+function s_LogStreamEventBridgeSink(): Z {
+  return (C.LogStreamEventBridgeSink ??= z.strictObject<Shape>({
     awsAccountId: z.string().regex(new RegExp('^\\d{12}$')),
     awsRegion: s_LogStreamEventBridgeSinkRegionEnum(),
     awsPartnerEventSource: z.string().optional(),
   }));
 }
 
-function s_LogStreamEventBridgeSinkRegionEnum(): z.ZodType {
+function s_LogStreamEventBridgeSinkRegionEnum(): Z {
   return (C.LogStreamEventBridgeSinkRegionEnum ??= z.enum([
     'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3',
     'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3',
@@ -8654,11 +8658,11 @@ function s_LogStreamEventBridgeSinkRegionEnum(): z.ZodType {
   ]));
 }
 
-function s_LogStreamEventGridEnum(): z.ZodType {
+function s_LogStreamEventGridEnum(): Z {
   return (C.LogStreamEventGridEnum ??= z.enum(['eventgrid']));
 }
 
-function s_LogStreamEventGridRegionEnum(): z.ZodType {
+function s_LogStreamEventGridRegionEnum(): Z {
   return (C.LogStreamEventGridRegionEnum ??= z.enum([
     'australiacentral', 'australiaeast', 'australiasoutheast', 'brazilsouth', 'canadacentral',
     'canadaeast', 'centralindia', 'centralus', 'eastasia', 'eastus', 'eastus2', 'francecentral',
@@ -8669,8 +8673,8 @@ function s_LogStreamEventGridRegionEnum(): z.ZodType {
   ]));
 }
 
-function s_LogStreamEventGridSink(): z.ZodType {
-  return (C.LogStreamEventGridSink ??= z.strictObject({
+function s_LogStreamEventGridSink(): Z {
+  return (C.LogStreamEventGridSink ??= z.strictObject<Shape>({
     azureSubscriptionId: z.string().regex(new RegExp('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')),
     azureRegion: s_LogStreamEventGridRegionEnum(),
     azureResourceGroup: z.string(),
@@ -8678,14 +8682,14 @@ function s_LogStreamEventGridSink(): z.ZodType {
   }));
 }
 
-function s_LogStreamFilter(): z.ZodType {
-  return (C.LogStreamFilter ??= z.looseObject({
+function s_LogStreamFilter(): Z {
+  return (C.LogStreamFilter ??= z.looseObject<Shape>({
     type: s_LogStreamFilterTypeEnum().optional(),
     name: s_LogStreamFilterGroupNameEnum().optional(),
   }));
 }
 
-function s_LogStreamFilterGroupNameEnum(): z.ZodType {
+function s_LogStreamFilterGroupNameEnum(): Z {
   return (C.LogStreamFilterGroupNameEnum ??= z.enum([
     'auth.login.fail', 'auth.login.notification', 'auth.login.success', 'auth.logout.fail',
     'auth.logout.success', 'auth.signup.fail', 'auth.signup.success', 'auth.silent_auth.fail',
@@ -8695,20 +8699,20 @@ function s_LogStreamFilterGroupNameEnum(): z.ZodType {
   ]));
 }
 
-function s_LogStreamFilterTypeEnum(): z.ZodType {
+function s_LogStreamFilterTypeEnum(): Z {
   return (C.LogStreamFilterTypeEnum ??= z.enum(['category']));
 }
 
-function s_LogStreamHttpContentFormatEnum(): z.ZodType {
+function s_LogStreamHttpContentFormatEnum(): Z {
   return (C.LogStreamHttpContentFormatEnum ??= z.enum(['JSONARRAY', 'JSONLINES', 'JSONOBJECT']));
 }
 
-function s_LogStreamHttpEnum(): z.ZodType {
+function s_LogStreamHttpEnum(): Z {
   return (C.LogStreamHttpEnum ??= z.enum(['http']));
 }
 
-function s_LogStreamHttpSink(): z.ZodType {
-  return (C.LogStreamHttpSink ??= z.strictObject({
+function s_LogStreamHttpSink(): Z {
+  return (C.LogStreamHttpSink ??= z.strictObject<Shape>({
     httpAuthorization: z.string().optional(),
     httpContentFormat: s_LogStreamHttpContentFormatEnum().optional(),
     httpContentType: z.string().optional(),
@@ -8717,16 +8721,16 @@ function s_LogStreamHttpSink(): z.ZodType {
   }));
 }
 
-function s_LogStreamMixpanelEnum(): z.ZodType {
+function s_LogStreamMixpanelEnum(): Z {
   return (C.LogStreamMixpanelEnum ??= z.enum(['mixpanel']));
 }
 
-function s_LogStreamMixpanelRegionEnum(): z.ZodType {
+function s_LogStreamMixpanelRegionEnum(): Z {
   return (C.LogStreamMixpanelRegionEnum ??= z.enum(['us', 'eu']));
 }
 
-function s_LogStreamMixpanelSink(): z.ZodType {
-  return (C.LogStreamMixpanelSink ??= z.strictObject({
+function s_LogStreamMixpanelSink(): Z {
+  return (C.LogStreamMixpanelSink ??= z.strictObject<Shape>({
     mixpanelRegion: s_LogStreamMixpanelRegionEnum(),
     mixpanelProjectId: z.string().regex(new RegExp('^\\d+$')),
     mixpanelServiceAccountUsername: z.string().regex(new RegExp('^[^:]+$')),
@@ -8734,8 +8738,8 @@ function s_LogStreamMixpanelSink(): z.ZodType {
   }));
 }
 
-function s_LogStreamMixpanelSinkPatch(): z.ZodType {
-  return (C.LogStreamMixpanelSinkPatch ??= z.strictObject({
+function s_LogStreamMixpanelSinkPatch(): Z {
+  return (C.LogStreamMixpanelSinkPatch ??= z.strictObject<Shape>({
     mixpanelRegion: s_LogStreamMixpanelRegionEnum(),
     mixpanelProjectId: z.string().regex(new RegExp('^\\d+$')),
     mixpanelServiceAccountUsername: z.string().regex(new RegExp('^[^:]+$')),
@@ -8743,44 +8747,44 @@ function s_LogStreamMixpanelSinkPatch(): z.ZodType {
   }));
 }
 
-function s_LogStreamPiiAlgorithmEnum(): z.ZodType {
+function s_LogStreamPiiAlgorithmEnum(): Z {
   return (C.LogStreamPiiAlgorithmEnum ??= z.enum(['xxhash']));
 }
 
-function s_LogStreamPiiConfig(): z.ZodType {
-  return (C.LogStreamPiiConfig ??= z.strictObject({
+function s_LogStreamPiiConfig(): Z {
+  return (C.LogStreamPiiConfig ??= z.strictObject<Shape>({
     log_fields: z.array(s_LogStreamPiiLogFieldsEnum()).min(1),
     method: s_LogStreamPiiMethodEnum().optional(),
     algorithm: s_LogStreamPiiAlgorithmEnum().optional(),
   }));
 }
 
-function s_LogStreamPiiLogFieldsEnum(): z.ZodType {
+function s_LogStreamPiiLogFieldsEnum(): Z {
   return (C.LogStreamPiiLogFieldsEnum ??= z.enum(['first_name', 'last_name', 'username', 'email', 'phone', 'address']));
 }
 
-function s_LogStreamPiiMethodEnum(): z.ZodType {
+function s_LogStreamPiiMethodEnum(): Z {
   return (C.LogStreamPiiMethodEnum ??= z.enum(['mask', 'hash']));
 }
 
-function s_LogStreamSegmentEnum(): z.ZodType {
+function s_LogStreamSegmentEnum(): Z {
   return (C.LogStreamSegmentEnum ??= z.enum(['segment']));
 }
 
-function s_LogStreamSegmentSink(): z.ZodType {
-  return (C.LogStreamSegmentSink ??= z.strictObject({
+function s_LogStreamSegmentSink(): Z {
+  return (C.LogStreamSegmentSink ??= z.strictObject<Shape>({
     segmentWriteKey: z.string().optional(),
   }));
 }
 
-function s_LogStreamSegmentSinkWriteKey(): z.ZodType {
-  return (C.LogStreamSegmentSinkWriteKey ??= z.strictObject({
+function s_LogStreamSegmentSinkWriteKey(): Z {
+  return (C.LogStreamSegmentSinkWriteKey ??= z.strictObject<Shape>({
     segmentWriteKey: z.string(),
   }));
 }
 
-function s_LogStreamSinkPatch(): z.ZodType {
-  return (C.LogStreamSinkPatch ??= z.union([
+function s_LogStreamSinkPatch(): Z {
+  return (C.LogStreamSinkPatch ??= z.union<Z[]>([
     s_LogStreamHttpSink(),
     s_LogStreamDatadogSink(),
     s_LogStreamSplunkSink(),
@@ -8790,12 +8794,12 @@ function s_LogStreamSinkPatch(): z.ZodType {
   ]));
 }
 
-function s_LogStreamSplunkEnum(): z.ZodType {
+function s_LogStreamSplunkEnum(): Z {
   return (C.LogStreamSplunkEnum ??= z.enum(['splunk']));
 }
 
-function s_LogStreamSplunkSink(): z.ZodType {
-  return (C.LogStreamSplunkSink ??= z.strictObject({
+function s_LogStreamSplunkSink(): Z {
+  return (C.LogStreamSplunkSink ??= z.strictObject<Shape>({
     splunkDomain: z.string(),
     splunkPort: z.string().regex(new RegExp('^[0-9]*$')),
     splunkToken: z.string(),
@@ -8803,26 +8807,26 @@ function s_LogStreamSplunkSink(): z.ZodType {
   }));
 }
 
-function s_LogStreamStatusEnum(): z.ZodType {
+function s_LogStreamStatusEnum(): Z {
   return (C.LogStreamStatusEnum ??= z.enum(['active', 'paused', 'suspended']));
 }
 
-function s_LogStreamSumoEnum(): z.ZodType {
+function s_LogStreamSumoEnum(): Z {
   return (C.LogStreamSumoEnum ??= z.enum(['sumo']));
 }
 
-function s_LogStreamSumoSink(): z.ZodType {
-  return (C.LogStreamSumoSink ??= z.strictObject({
+function s_LogStreamSumoSink(): Z {
+  return (C.LogStreamSumoSink ??= z.strictObject<Shape>({
     sumoSourceAddress: z.string(),
   }));
 }
 
-function s_MFAPolicyEnum(): z.ZodType {
+function s_MFAPolicyEnum(): Z {
   return (C.MFAPolicyEnum ??= z.enum(['all-applications', 'confidence-score']));
 }
 
-function s_MdlPresentationProperties(): z.ZodType {
-  return (C.MdlPresentationProperties ??= z.looseObject({
+function s_MdlPresentationProperties(): Z {
+  return (C.MdlPresentationProperties ??= z.looseObject<Shape>({
     family_name: z.boolean().optional(),
     given_name: z.boolean().optional(),
     birth_date: z.boolean().optional(),
@@ -8847,62 +8851,62 @@ function s_MdlPresentationProperties(): z.ZodType {
   }).superRefine(propertyCount(1, undefined)));
 }
 
-function s_MdlPresentationRequest(): z.ZodType {
-  return (C.MdlPresentationRequest ??= z.strictObject({
+function s_MdlPresentationRequest(): Z {
+  return (C.MdlPresentationRequest ??= z.strictObject<Shape>({
     'org.iso.18013.5.1.mDL': s_MdlPresentationRequestProperties(),
   }));
 }
 
-function s_MdlPresentationRequestProperties(): z.ZodType {
-  return (C.MdlPresentationRequestProperties ??= z.strictObject({
+function s_MdlPresentationRequestProperties(): Z {
+  return (C.MdlPresentationRequestProperties ??= z.strictObject<Shape>({
     'org.iso.18013.5.1': s_MdlPresentationProperties(),
   }));
 }
 
-function s_NativeSocialLogin(): z.ZodType {
-  return (C.NativeSocialLogin ??= z.strictObject({
+function s_NativeSocialLogin(): Z {
+  return (C.NativeSocialLogin ??= z.strictObject<Shape>({
     apple: s_NativeSocialLoginApple().optional(),
     facebook: s_NativeSocialLoginFacebook().optional(),
     google: s_NativeSocialLoginGoogle().optional(),
   }).superRefine(propertyCount(1, undefined)));
 }
 
-function s_NativeSocialLoginApple(): z.ZodType {
-  return (C.NativeSocialLoginApple ??= z.strictObject({
+function s_NativeSocialLoginApple(): Z {
+  return (C.NativeSocialLoginApple ??= z.strictObject<Shape>({
     enabled: z.boolean().optional(),
   }).superRefine(propertyCount(1, undefined)));
 }
 
-function s_NativeSocialLoginFacebook(): z.ZodType {
-  return (C.NativeSocialLoginFacebook ??= z.strictObject({
+function s_NativeSocialLoginFacebook(): Z {
+  return (C.NativeSocialLoginFacebook ??= z.strictObject<Shape>({
     enabled: z.boolean().optional(),
   }).superRefine(propertyCount(1, undefined)));
 }
 
-function s_NativeSocialLoginGoogle(): z.ZodType {
-  return (C.NativeSocialLoginGoogle ??= z.strictObject({
+function s_NativeSocialLoginGoogle(): Z {
+  return (C.NativeSocialLoginGoogle ??= z.strictObject<Shape>({
     enabled: z.boolean().optional(),
   }).superRefine(propertyCount(1, undefined)));
 }
 
-function s_NetworkACLMatchConnectingIpv4Cidr(): z.ZodType {
+function s_NetworkACLMatchConnectingIpv4Cidr(): Z {
   return (C.NetworkACLMatchConnectingIpv4Cidr ??= z.string());
 }
 
-function s_NetworkACLMatchConnectingIpv6Cidr(): z.ZodType {
+function s_NetworkACLMatchConnectingIpv6Cidr(): Z {
   return (C.NetworkACLMatchConnectingIpv6Cidr ??= z.string());
 }
 
-function s_NetworkACLMatchIpv4Cidr(): z.ZodType {
+function s_NetworkACLMatchIpv4Cidr(): Z {
   return (C.NetworkACLMatchIpv4Cidr ??= z.string());
 }
 
-function s_NetworkACLMatchIpv6Cidr(): z.ZodType {
+function s_NetworkACLMatchIpv6Cidr(): Z {
   return (C.NetworkACLMatchIpv6Cidr ??= z.string());
 }
 
-function s_NetworkAclAction(): z.ZodType {
-  return (C.NetworkAclAction ??= z.strictObject({
+function s_NetworkAclAction(): Z {
+  return (C.NetworkAclAction ??= z.strictObject<Shape>({
     block: s_NetworkAclActionBlockEnum().optional(),
     allow: s_NetworkAclActionAllowEnum().optional(),
     log: s_NetworkAclActionLogEnum().optional(),
@@ -8911,24 +8915,24 @@ function s_NetworkAclAction(): z.ZodType {
   }));
 }
 
-function s_NetworkAclActionAllowEnum(): z.ZodType {
+function s_NetworkAclActionAllowEnum(): Z {
   return (C.NetworkAclActionAllowEnum ??= z.literal([true]));
 }
 
-function s_NetworkAclActionBlockEnum(): z.ZodType {
+function s_NetworkAclActionBlockEnum(): Z {
   return (C.NetworkAclActionBlockEnum ??= z.literal([true]));
 }
 
-function s_NetworkAclActionLogEnum(): z.ZodType {
+function s_NetworkAclActionLogEnum(): Z {
   return (C.NetworkAclActionLogEnum ??= z.literal([true]));
 }
 
-function s_NetworkAclActionRedirectEnum(): z.ZodType {
+function s_NetworkAclActionRedirectEnum(): Z {
   return (C.NetworkAclActionRedirectEnum ??= z.literal([true]));
 }
 
-function s_NetworkAclMatch(): z.ZodType {
-  return (C.NetworkAclMatch ??= z.strictObject({
+function s_NetworkAclMatch(): Z {
+  return (C.NetworkAclMatch ??= z.strictObject<Shape>({
     asns: z.array(z.int()).min(1).optional(),
     geo_country_codes: z.array(z.string()).min(1).optional(),
     geo_subdivision_codes: z.array(z.string()).min(1).optional(),
@@ -8943,8 +8947,8 @@ function s_NetworkAclMatch(): z.ZodType {
   }));
 }
 
-function s_NetworkAclRule(): z.ZodType {
-  return (C.NetworkAclRule ??= z.strictObject({
+function s_NetworkAclRule(): Z {
+  return (C.NetworkAclRule ??= z.strictObject<Shape>({
     action: s_NetworkAclAction(),
     match: s_NetworkAclMatch().optional(),
     not_match: s_NetworkAclMatch().optional(),
@@ -8952,155 +8956,155 @@ function s_NetworkAclRule(): z.ZodType {
   }));
 }
 
-function s_NetworkAclRuleScopeEnum(): z.ZodType {
+function s_NetworkAclRuleScopeEnum(): Z {
   return (C.NetworkAclRuleScopeEnum ??= z.enum(['management', 'authentication', 'tenant', 'dynamic_client_registration']));
 }
 
-function s_OrganizationAccessLevelEnum(): z.ZodType {
+function s_OrganizationAccessLevelEnum(): Z {
   return (C.OrganizationAccessLevelEnum ??= z.enum(['none', 'readonly', 'limited', 'full']));
 }
 
-function s_OrganizationAccessLevelEnumWithNull(): z.ZodType {
+function s_OrganizationAccessLevelEnumWithNull(): Z {
   return (C.OrganizationAccessLevelEnumWithNull ??= z.enum(['none', 'readonly', 'limited', 'full']).nullable());
 }
 
-function s_OrganizationBranding(): z.ZodType {
-  return (C.OrganizationBranding ??= z.strictObject({
+function s_OrganizationBranding(): Z {
+  return (C.OrganizationBranding ??= z.strictObject<Shape>({
     logo_url: z.string().optional(),
     colors: s_OrganizationBrandingColors().optional(),
   }));
 }
 
-function s_OrganizationBrandingColors(): z.ZodType {
-  return (C.OrganizationBrandingColors ??= z.strictObject({
+function s_OrganizationBrandingColors(): Z {
+  return (C.OrganizationBrandingColors ??= z.strictObject<Shape>({
     primary: z.string(),
     page_background: z.string(),
   }));
 }
 
-function s_OrganizationDiscoveryDomainStatus(): z.ZodType {
+function s_OrganizationDiscoveryDomainStatus(): Z {
   return (C.OrganizationDiscoveryDomainStatus ??= z.enum(['pending', 'verified']));
 }
 
-function s_OrganizationInvitationInvitee(): z.ZodType {
-  return (C.OrganizationInvitationInvitee ??= z.strictObject({
+function s_OrganizationInvitationInvitee(): Z {
+  return (C.OrganizationInvitationInvitee ??= z.strictObject<Shape>({
     email: z.string(),
   }));
 }
 
-function s_OrganizationInvitationInviter(): z.ZodType {
-  return (C.OrganizationInvitationInviter ??= z.strictObject({
+function s_OrganizationInvitationInviter(): Z {
+  return (C.OrganizationInvitationInviter ??= z.strictObject<Shape>({
     name: z.string().min(1).max(300),
   }));
 }
 
-function s_OrganizationMetadata(): z.ZodType {
+function s_OrganizationMetadata(): Z {
   return (C.OrganizationMetadata ??= z.record(z.string(), z.string().max(255).nullable()).superRefine(propertyCount(undefined, 25)));
 }
 
-function s_PartialGroupsEnum(): z.ZodType {
+function s_PartialGroupsEnum(): Z {
   return (C.PartialGroupsEnum ??= z.enum([
     'login', 'login-id', 'login-password', 'login-passwordless', 'signup', 'signup-id',
     'signup-password', 'customized-consent', 'passkeys',
   ]));
 }
 
-function s_PartialPhoneTemplateContent(): z.ZodType {
-  return (C.PartialPhoneTemplateContent ??= z.strictObject({
+function s_PartialPhoneTemplateContent(): Z {
+  return (C.PartialPhoneTemplateContent ??= z.strictObject<Shape>({
     from: z.string().min(1).max(16).optional(),
     body: s_PhoneTemplateBody().optional(),
   }).superRefine(propertyCount(1, undefined)));
 }
 
-function s_PasswordCharacterTypeEnum(): z.ZodType {
+function s_PasswordCharacterTypeEnum(): Z {
   return (C.PasswordCharacterTypeEnum ??= z.enum(['uppercase', 'lowercase', 'number', 'special']));
 }
 
-function s_PasswordCharacterTypeRulePolicyEnum(): z.ZodType {
+function s_PasswordCharacterTypeRulePolicyEnum(): Z {
   return (C.PasswordCharacterTypeRulePolicyEnum ??= z.enum(['all', 'three_of_four']));
 }
 
-function s_PasswordDefaultDictionariesEnum(): z.ZodType {
+function s_PasswordDefaultDictionariesEnum(): Z {
   return (C.PasswordDefaultDictionariesEnum ??= z.enum(['en_10k', 'en_100k']));
 }
 
-function s_PasswordIdenticalCharactersPolicyEnum(): z.ZodType {
+function s_PasswordIdenticalCharactersPolicyEnum(): Z {
   return (C.PasswordIdenticalCharactersPolicyEnum ??= z.enum(['allow', 'block']));
 }
 
-function s_PasswordMaxLengthExceededPolicyEnum(): z.ZodType {
+function s_PasswordMaxLengthExceededPolicyEnum(): Z {
   return (C.PasswordMaxLengthExceededPolicyEnum ??= z.enum(['truncate', 'error']));
 }
 
-function s_PasswordSequentialCharactersPolicyEnum(): z.ZodType {
+function s_PasswordSequentialCharactersPolicyEnum(): Z {
   return (C.PasswordSequentialCharactersPolicyEnum ??= z.enum(['allow', 'block']));
 }
 
-function s_PermissionRequestPayload(): z.ZodType {
-  return (C.PermissionRequestPayload ??= z.strictObject({
+function s_PermissionRequestPayload(): Z {
+  return (C.PermissionRequestPayload ??= z.strictObject<Shape>({
     resource_server_identifier: z.string(),
     permission_name: z.string(),
   }));
 }
 
-function s_PhoneAttribute(): z.ZodType {
-  return (C.PhoneAttribute ??= z.strictObject({
+function s_PhoneAttribute(): Z {
+  return (C.PhoneAttribute ??= z.strictObject<Shape>({
     identifier: s_ConnectionAttributeIdentifier().optional(),
     profile_required: z.boolean().optional(),
     signup: s_SignupVerified().optional(),
   }));
 }
 
-function s_PhoneProviderConfiguration(): z.ZodType {
-  return (C.PhoneProviderConfiguration ??= z.union([
+function s_PhoneProviderConfiguration(): Z {
+  return (C.PhoneProviderConfiguration ??= z.union<Z[]>([
     s_TwilioProviderConfiguration(),
     s_CustomProviderConfiguration(),
   ]));
 }
 
-function s_PhoneProviderCredentials(): z.ZodType {
-  return (C.PhoneProviderCredentials ??= z.union([
+function s_PhoneProviderCredentials(): Z {
+  return (C.PhoneProviderCredentials ??= z.union<Z[]>([
     s_TwilioProviderCredentials(),
     s_CustomProviderCredentials(),
   ]));
 }
 
-function s_PhoneProviderDeliveryMethodEnum(): z.ZodType {
+function s_PhoneProviderDeliveryMethodEnum(): Z {
   return (C.PhoneProviderDeliveryMethodEnum ??= z.enum(['text', 'voice']));
 }
 
-function s_PhoneProviderNameEnum(): z.ZodType {
+function s_PhoneProviderNameEnum(): Z {
   return (C.PhoneProviderNameEnum ??= z.enum(['twilio', 'custom']));
 }
 
-function s_PhoneTemplateBody(): z.ZodType {
-  return (C.PhoneTemplateBody ??= z.strictObject({
+function s_PhoneTemplateBody(): Z {
+  return (C.PhoneTemplateBody ??= z.strictObject<Shape>({
     text: z.string().min(1).max(20000).optional(),
     voice: z.string().min(1).max(20000).optional(),
   }).superRefine(propertyCount(1, undefined)));
 }
 
-function s_PhoneTemplateContent(): z.ZodType {
-  return (C.PhoneTemplateContent ??= z.strictObject({
+function s_PhoneTemplateContent(): Z {
+  return (C.PhoneTemplateContent ??= z.strictObject<Shape>({
     syntax: z.string().optional(),
     from: z.string().min(1).max(16).optional(),
     body: s_PhoneTemplateBody().optional(),
   }).superRefine(propertyCount(1, undefined)));
 }
 
-function s_PhoneTemplateNotificationTypeEnum(): z.ZodType {
+function s_PhoneTemplateNotificationTypeEnum(): Z {
   return (C.PhoneTemplateNotificationTypeEnum ??= z.enum(['otp_verify', 'otp_enroll', 'change_password', 'blocked_account', 'password_breach']));
 }
 
-function s_PostConnectionKeysAlgEnum(): z.ZodType {
+function s_PostConnectionKeysAlgEnum(): Z {
   return (C.PostConnectionKeysAlgEnum ??= z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'ES256', 'ES384']));
 }
 
-function s_PreferredAuthenticationMethodEnum(): z.ZodType {
+function s_PreferredAuthenticationMethodEnum(): Z {
   return (C.PreferredAuthenticationMethodEnum ??= z.enum(['voice', 'sms']));
 }
 
-function s_PromptGroupNameEnum(): z.ZodType {
+function s_PromptGroupNameEnum(): Z {
   return (C.PromptGroupNameEnum ??= z.enum([
     'login', 'login-id', 'login-password', 'login-passwordless', 'login-email-verification', 'signup',
     'signup-id', 'signup-password', 'phone-identifier-enrollment', 'phone-identifier-challenge',
@@ -9112,7 +9116,7 @@ function s_PromptGroupNameEnum(): z.ZodType {
   ]));
 }
 
-function s_PromptLanguageEnum(): z.ZodType {
+function s_PromptLanguageEnum(): Z {
   return (C.PromptLanguageEnum ??= z.enum([
     'am', 'ar', 'ar-EG', 'ar-SA', 'az', 'bg', 'bn', 'bs', 'ca-ES', 'cnr', 'cs', 'cy', 'da', 'de',
     'el', 'en', 'en-CA', 'es', 'es-419', 'es-AR', 'es-MX', 'et', 'eu-ES', 'fa', 'fi', 'fr', 'fr-CA',
@@ -9123,8 +9127,8 @@ function s_PromptLanguageEnum(): z.ZodType {
   ]));
 }
 
-function s_PublicKeyCredential(): z.ZodType {
-  return (C.PublicKeyCredential ??= z.strictObject({
+function s_PublicKeyCredential(): Z {
+  return (C.PublicKeyCredential ??= z.strictObject<Shape>({
     credential_type: s_PublicKeyCredentialTypeEnum(),
     name: z.string().max(128).optional(),
     pem: z.string(),
@@ -9135,111 +9139,111 @@ function s_PublicKeyCredential(): z.ZodType {
   }));
 }
 
-function s_PublicKeyCredentialAlgorithmEnum(): z.ZodType {
+function s_PublicKeyCredentialAlgorithmEnum(): Z {
   return (C.PublicKeyCredentialAlgorithmEnum ??= z.enum(['RS256', 'RS384', 'PS256']));
 }
 
-function s_PublicKeyCredentialTypeEnum(): z.ZodType {
+function s_PublicKeyCredentialTypeEnum(): Z {
   return (C.PublicKeyCredentialTypeEnum ??= z.enum(['public_key']));
 }
 
-function s_RefreshTokenExpirationTypeEnum(): z.ZodType {
+function s_RefreshTokenExpirationTypeEnum(): Z {
   return (C.RefreshTokenExpirationTypeEnum ??= z.enum(['expiring', 'non-expiring']));
 }
 
-function s_RefreshTokenMetadata(): z.ZodType {
-  return (C.RefreshTokenMetadata ??= z.looseObject({}).superRefine(propertyCount(undefined, 25)).nullable());
+function s_RefreshTokenMetadata(): Z {
+  return (C.RefreshTokenMetadata ??= z.looseObject<Shape>({}).superRefine(propertyCount(undefined, 25)).nullable());
 }
 
-function s_RefreshTokenRotationTypeEnum(): z.ZodType {
+function s_RefreshTokenRotationTypeEnum(): Z {
   return (C.RefreshTokenRotationTypeEnum ??= z.enum(['rotating', 'non-rotating']));
 }
 
-function s_ResetPhoneTemplateRequestContent(): z.ZodType {
+function s_ResetPhoneTemplateRequestContent(): Z {
   return (C.ResetPhoneTemplateRequestContent ??= z.unknown());
 }
 
-function s_ResourceServerAuthorizationPolicy(): z.ZodType {
-  return (C.ResourceServerAuthorizationPolicy ??= z.strictObject({
+function s_ResourceServerAuthorizationPolicy(): Z {
+  return (C.ResourceServerAuthorizationPolicy ??= z.strictObject<Shape>({
     policy_id: z.string().min(1).max(1024),
   }).nullable());
 }
 
-function s_ResourceServerConsentPolicyEnum(): z.ZodType {
+function s_ResourceServerConsentPolicyEnum(): Z {
   return (C.ResourceServerConsentPolicyEnum ??= z.enum(['transactional-authorization-with-mfa']).nullable());
 }
 
-function s_ResourceServerProofOfPossession(): z.ZodType {
-  return (C.ResourceServerProofOfPossession ??= z.strictObject({
+function s_ResourceServerProofOfPossession(): Z {
+  return (C.ResourceServerProofOfPossession ??= z.strictObject<Shape>({
     mechanism: s_ResourceServerProofOfPossessionMechanismEnum(),
     required: z.boolean(),
     required_for: s_ResourceServerProofOfPossessionRequiredForEnum().optional(),
   }).nullable());
 }
 
-function s_ResourceServerProofOfPossessionMechanismEnum(): z.ZodType {
+function s_ResourceServerProofOfPossessionMechanismEnum(): Z {
   return (C.ResourceServerProofOfPossessionMechanismEnum ??= z.enum(['mtls', 'dpop']));
 }
 
-function s_ResourceServerProofOfPossessionRequiredForEnum(): z.ZodType {
+function s_ResourceServerProofOfPossessionRequiredForEnum(): Z {
   return (C.ResourceServerProofOfPossessionRequiredForEnum ??= z.enum(['public_clients', 'all_clients']));
 }
 
-function s_ResourceServerScope(): z.ZodType {
-  return (C.ResourceServerScope ??= z.strictObject({
+function s_ResourceServerScope(): Z {
+  return (C.ResourceServerScope ??= z.strictObject<Shape>({
     value: z.string().min(1).max(280),
     description: z.string().max(500).optional(),
   }));
 }
 
-function s_ResourceServerSubjectTypeAuthorization(): z.ZodType {
-  return (C.ResourceServerSubjectTypeAuthorization ??= z.strictObject({
+function s_ResourceServerSubjectTypeAuthorization(): Z {
+  return (C.ResourceServerSubjectTypeAuthorization ??= z.strictObject<Shape>({
     user: s_ResourceServerSubjectTypeAuthorizationUser().optional(),
     client: s_ResourceServerSubjectTypeAuthorizationClient().optional(),
   }));
 }
 
-function s_ResourceServerSubjectTypeAuthorizationClient(): z.ZodType {
-  return (C.ResourceServerSubjectTypeAuthorizationClient ??= z.looseObject({
+function s_ResourceServerSubjectTypeAuthorizationClient(): Z {
+  return (C.ResourceServerSubjectTypeAuthorizationClient ??= z.looseObject<Shape>({
     policy: s_ResourceServerSubjectTypeAuthorizationClientPolicyEnum().optional(),
   }));
 }
 
-function s_ResourceServerSubjectTypeAuthorizationClientPolicyEnum(): z.ZodType {
+function s_ResourceServerSubjectTypeAuthorizationClientPolicyEnum(): Z {
   return (C.ResourceServerSubjectTypeAuthorizationClientPolicyEnum ??= z.enum(['deny_all', 'require_client_grant']));
 }
 
-function s_ResourceServerSubjectTypeAuthorizationUser(): z.ZodType {
-  return (C.ResourceServerSubjectTypeAuthorizationUser ??= z.looseObject({
+function s_ResourceServerSubjectTypeAuthorizationUser(): Z {
+  return (C.ResourceServerSubjectTypeAuthorizationUser ??= z.looseObject<Shape>({
     policy: s_ResourceServerSubjectTypeAuthorizationUserPolicyEnum().optional(),
   }));
 }
 
-function s_ResourceServerSubjectTypeAuthorizationUserPolicyEnum(): z.ZodType {
+function s_ResourceServerSubjectTypeAuthorizationUserPolicyEnum(): Z {
   return (C.ResourceServerSubjectTypeAuthorizationUserPolicyEnum ??= z.enum(['allow_all', 'deny_all', 'require_client_grant']));
 }
 
-function s_ResourceServerTokenDialectSchemaEnum(): z.ZodType {
+function s_ResourceServerTokenDialectSchemaEnum(): Z {
   return (C.ResourceServerTokenDialectSchemaEnum ??= z.enum(['access_token', 'access_token_authz', 'rfc9068_profile', 'rfc9068_profile_authz']));
 }
 
-function s_ResourceServerTokenEncryption(): z.ZodType {
-  return (C.ResourceServerTokenEncryption ??= z.strictObject({
+function s_ResourceServerTokenEncryption(): Z {
+  return (C.ResourceServerTokenEncryption ??= z.strictObject<Shape>({
     format: s_ResourceServerTokenEncryptionFormatEnum(),
     encryption_key: s_ResourceServerTokenEncryptionKey(),
   }).nullable());
 }
 
-function s_ResourceServerTokenEncryptionAlgorithmEnum(): z.ZodType {
+function s_ResourceServerTokenEncryptionAlgorithmEnum(): Z {
   return (C.ResourceServerTokenEncryptionAlgorithmEnum ??= z.enum(['RSA-OAEP-256', 'RSA-OAEP-384', 'RSA-OAEP-512']));
 }
 
-function s_ResourceServerTokenEncryptionFormatEnum(): z.ZodType {
+function s_ResourceServerTokenEncryptionFormatEnum(): Z {
   return (C.ResourceServerTokenEncryptionFormatEnum ??= z.enum(['compact-nested-jwe']));
 }
 
-function s_ResourceServerTokenEncryptionKey(): z.ZodType {
-  return (C.ResourceServerTokenEncryptionKey ??= z.strictObject({
+function s_ResourceServerTokenEncryptionKey(): Z {
+  return (C.ResourceServerTokenEncryptionKey ??= z.strictObject<Shape>({
     name: z.string().min(1).max(128).optional(),
     alg: s_ResourceServerTokenEncryptionAlgorithmEnum(),
     kid: z.string().min(1).max(128).optional(),
@@ -9247,18 +9251,18 @@ function s_ResourceServerTokenEncryptionKey(): z.ZodType {
   }));
 }
 
-function s_RotateConnectionKeysSigningAlgEnum(): z.ZodType {
+function s_RotateConnectionKeysSigningAlgEnum(): Z {
   return (C.RotateConnectionKeysSigningAlgEnum ??= z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'ES256', 'ES384']));
 }
 
-function s_ScimMappingItem(): z.ZodType {
-  return (C.ScimMappingItem ??= z.looseObject({
+function s_ScimMappingItem(): Z {
+  return (C.ScimMappingItem ??= z.looseObject<Shape>({
     auth0: z.string().optional(),
     scim: z.string().optional(),
   }));
 }
 
-function s_ScreenGroupNameEnum(): z.ZodType {
+function s_ScreenGroupNameEnum(): Z {
   return (C.ScreenGroupNameEnum ??= z.enum([
     'login', 'login-id', 'login-password', 'login-passwordless-email-code',
     'login-passwordless-email-link', 'login-passwordless-sms-otp', 'login-email-verification',
@@ -9292,48 +9296,48 @@ function s_ScreenGroupNameEnum(): z.ZodType {
   ]));
 }
 
-function s_SearchEngineVersionsEnum(): z.ZodType {
+function s_SearchEngineVersionsEnum(): Z {
   return (C.SearchEngineVersionsEnum ??= z.enum(['v1', 'v2', 'v3']));
 }
 
-function s_SelfServiceProfileAllowedStrategyEnum(): z.ZodType {
+function s_SelfServiceProfileAllowedStrategyEnum(): Z {
   return (C.SelfServiceProfileAllowedStrategyEnum ??= z.enum([
     'oidc', 'samlp', 'waad', 'google-apps', 'adfs', 'okta', 'auth0-samlp', 'okta-samlp',
     'keycloak-samlp', 'pingfederate',
   ]));
 }
 
-function s_SelfServiceProfileBranding(): z.ZodType {
+function s_SelfServiceProfileBranding(): Z {
   return (C.SelfServiceProfileBranding ??= s_SelfServiceProfileBrandingProperties().nullable());
 }
 
-function s_SelfServiceProfileBrandingColors(): z.ZodType {
-  return (C.SelfServiceProfileBrandingColors ??= z.looseObject({
+function s_SelfServiceProfileBrandingColors(): Z {
+  return (C.SelfServiceProfileBrandingColors ??= z.looseObject<Shape>({
     primary: z.string().regex(new RegExp('^#([\\dA-Fa-f]{6}|[\\dA-Fa-f]{3})$')),
   }));
 }
 
-function s_SelfServiceProfileBrandingProperties(): z.ZodType {
-  return (C.SelfServiceProfileBrandingProperties ??= z.looseObject({
+function s_SelfServiceProfileBrandingProperties(): Z {
+  return (C.SelfServiceProfileBrandingProperties ??= z.looseObject<Shape>({
     logo_url: z.string().max(1024).regex(new RegExp('^https://')).optional(),
     colors: s_SelfServiceProfileBrandingColors().optional(),
   }));
 }
 
-function s_SelfServiceProfileCustomTextLanguageEnum(): z.ZodType {
+function s_SelfServiceProfileCustomTextLanguageEnum(): Z {
   return (C.SelfServiceProfileCustomTextLanguageEnum ??= z.enum(['en']));
 }
 
-function s_SelfServiceProfileCustomTextPageEnum(): z.ZodType {
+function s_SelfServiceProfileCustomTextPageEnum(): Z {
   return (C.SelfServiceProfileCustomTextPageEnum ??= z.enum(['get-started']));
 }
 
-function s_SelfServiceProfileDescription(): z.ZodType {
+function s_SelfServiceProfileDescription(): Z {
   return (C.SelfServiceProfileDescription ??= z.string().min(1).max(140).nullable());
 }
 
-function s_SelfServiceProfileSsoTicketConnectionConfig(): z.ZodType {
-  return (C.SelfServiceProfileSsoTicketConnectionConfig ??= z.strictObject({
+function s_SelfServiceProfileSsoTicketConnectionConfig(): Z {
+  return (C.SelfServiceProfileSsoTicketConnectionConfig ??= z.strictObject<Shape>({
     name: z.string().min(1).max(128).regex(new RegExp('^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$')),
     display_name: z.string().max(128).optional(),
     is_domain_connection: z.boolean().optional(),
@@ -9343,53 +9347,53 @@ function s_SelfServiceProfileSsoTicketConnectionConfig(): z.ZodType {
   }));
 }
 
-function s_SelfServiceProfileSsoTicketConnectionOptions(): z.ZodType {
-  return (C.SelfServiceProfileSsoTicketConnectionOptions ??= z.strictObject({
+function s_SelfServiceProfileSsoTicketConnectionOptions(): Z {
+  return (C.SelfServiceProfileSsoTicketConnectionOptions ??= z.strictObject<Shape>({
     icon_url: z.string().nullable().optional(),
     domain_aliases: z.array(z.string().min(1).max(255)).nullable().optional(),
     idpinitiated: s_SelfServiceProfileSsoTicketIdpInitiatedOptions().optional(),
   }).nullable());
 }
 
-function s_SelfServiceProfileSsoTicketDomainAliasesConfig(): z.ZodType {
-  return (C.SelfServiceProfileSsoTicketDomainAliasesConfig ??= z.strictObject({
+function s_SelfServiceProfileSsoTicketDomainAliasesConfig(): Z {
+  return (C.SelfServiceProfileSsoTicketDomainAliasesConfig ??= z.strictObject<Shape>({
     domain_verification: s_SelfServiceProfileSsoTicketDomainVerificationEnum(),
     pending_domains: z.array(z.string().min(1).max(255)).optional(),
   }));
 }
 
-function s_SelfServiceProfileSsoTicketDomainVerificationEnum(): z.ZodType {
+function s_SelfServiceProfileSsoTicketDomainVerificationEnum(): Z {
   return (C.SelfServiceProfileSsoTicketDomainVerificationEnum ??= z.enum(['none', 'optional', 'required']));
 }
 
-function s_SelfServiceProfileSsoTicketEnabledFeatures(): z.ZodType {
-  return (C.SelfServiceProfileSsoTicketEnabledFeatures ??= z.strictObject({
+function s_SelfServiceProfileSsoTicketEnabledFeatures(): Z {
+  return (C.SelfServiceProfileSsoTicketEnabledFeatures ??= z.strictObject<Shape>({
     sso: z.boolean().optional(),
     domain_verification: z.boolean().optional(),
     provisioning: z.boolean().optional(),
   }));
 }
 
-function s_SelfServiceProfileSsoTicketEnabledOrganization(): z.ZodType {
-  return (C.SelfServiceProfileSsoTicketEnabledOrganization ??= z.strictObject({
+function s_SelfServiceProfileSsoTicketEnabledOrganization(): Z {
+  return (C.SelfServiceProfileSsoTicketEnabledOrganization ??= z.strictObject<Shape>({
     organization_id: z.string().max(50),
     assign_membership_on_login: z.boolean().optional(),
     show_as_button: z.boolean().optional(),
   }));
 }
 
-function s_SelfServiceProfileSsoTicketGoogleWorkspaceConfig(): z.ZodType {
-  return (C.SelfServiceProfileSsoTicketGoogleWorkspaceConfig ??= z.strictObject({
+function s_SelfServiceProfileSsoTicketGoogleWorkspaceConfig(): Z {
+  return (C.SelfServiceProfileSsoTicketGoogleWorkspaceConfig ??= z.strictObject<Shape>({
     sync_users: z.boolean(),
   }));
 }
 
-function s_SelfServiceProfileSsoTicketIdpInitiatedClientProtocolEnum(): z.ZodType {
+function s_SelfServiceProfileSsoTicketIdpInitiatedClientProtocolEnum(): Z {
   return (C.SelfServiceProfileSsoTicketIdpInitiatedClientProtocolEnum ??= z.enum(['samlp', 'wsfed', 'oauth2']));
 }
 
-function s_SelfServiceProfileSsoTicketIdpInitiatedOptions(): z.ZodType {
-  return (C.SelfServiceProfileSsoTicketIdpInitiatedOptions ??= z.strictObject({
+function s_SelfServiceProfileSsoTicketIdpInitiatedOptions(): Z {
+  return (C.SelfServiceProfileSsoTicketIdpInitiatedOptions ??= z.strictObject<Shape>({
     enabled: z.boolean().optional(),
     client_id: z.string().optional(),
     client_protocol: s_SelfServiceProfileSsoTicketIdpInitiatedClientProtocolEnum().optional(),
@@ -9397,61 +9401,61 @@ function s_SelfServiceProfileSsoTicketIdpInitiatedOptions(): z.ZodType {
   }).nullable());
 }
 
-function s_SelfServiceProfileSsoTicketProvisioningConfig(): z.ZodType {
-  return (C.SelfServiceProfileSsoTicketProvisioningConfig ??= z.strictObject({
+function s_SelfServiceProfileSsoTicketProvisioningConfig(): Z {
+  return (C.SelfServiceProfileSsoTicketProvisioningConfig ??= z.strictObject<Shape>({
     scopes: z.array(s_SelfServiceProfileSsoTicketProvisioningScopeEnum()).min(1).optional(),
     google_workspace: s_SelfServiceProfileSsoTicketGoogleWorkspaceConfig().optional(),
     token_lifetime: z.int().min(900).nullable().optional(),
   }));
 }
 
-function s_SelfServiceProfileSsoTicketProvisioningScopeEnum(): z.ZodType {
+function s_SelfServiceProfileSsoTicketProvisioningScopeEnum(): Z {
   return (C.SelfServiceProfileSsoTicketProvisioningScopeEnum ??= z.enum([
     'get:users', 'post:users', 'put:users', 'patch:users', 'delete:users', 'get:groups',
     'post:groups', 'put:groups', 'patch:groups', 'delete:groups',
   ]));
 }
 
-function s_SelfServiceProfileUserAttribute(): z.ZodType {
-  return (C.SelfServiceProfileUserAttribute ??= z.strictObject({
+function s_SelfServiceProfileUserAttribute(): Z {
+  return (C.SelfServiceProfileUserAttribute ??= z.strictObject<Shape>({
     name: z.string().max(250),
     description: z.string(),
     is_optional: z.boolean(),
   }));
 }
 
-function s_SelfServiceProfileUserAttributes(): z.ZodType {
+function s_SelfServiceProfileUserAttributes(): Z {
   return (C.SelfServiceProfileUserAttributes ??= z.array(s_SelfServiceProfileUserAttribute()).nullable());
 }
 
-function s_SessionCookieModeEnum(): z.ZodType {
+function s_SessionCookieModeEnum(): Z {
   return (C.SessionCookieModeEnum ??= z.enum(['persistent', 'non-persistent']));
 }
 
-function s_SessionCookieSchema(): z.ZodType {
-  return (C.SessionCookieSchema ??= z.strictObject({
+function s_SessionCookieSchema(): Z {
+  return (C.SessionCookieSchema ??= z.strictObject<Shape>({
     mode: s_SessionCookieModeEnum(),
   }).nullable());
 }
 
-function s_SessionMetadata(): z.ZodType {
-  return (C.SessionMetadata ??= z.looseObject({}).superRefine(propertyCount(undefined, 25)).nullable());
+function s_SessionMetadata(): Z {
+  return (C.SessionMetadata ??= z.looseObject<Shape>({}).superRefine(propertyCount(undefined, 25)).nullable());
 }
 
-function s_SetGuardianPoliciesRequestContent(): z.ZodType {
+function s_SetGuardianPoliciesRequestContent(): Z {
   return (C.SetGuardianPoliciesRequestContent ??= z.array(s_MFAPolicyEnum()));
 }
 
-function s_SetPartialsRequestContent(): z.ZodType {
-  return (C.SetPartialsRequestContent ??= z.looseObject({}));
+function s_SetPartialsRequestContent(): Z {
+  return (C.SetPartialsRequestContent ??= z.looseObject<Shape>({}));
 }
 
-function s_SetSelfServiceProfileCustomTextRequestContent(): z.ZodType {
+function s_SetSelfServiceProfileCustomTextRequestContent(): Z {
   return (C.SetSelfServiceProfileCustomTextRequestContent ??= z.record(z.string(), z.string().max(2000)));
 }
 
-function s_SetUserAuthenticationMethods(): z.ZodType {
-  return (C.SetUserAuthenticationMethods ??= z.strictObject({
+function s_SetUserAuthenticationMethods(): Z {
+  return (C.SetUserAuthenticationMethods ??= z.strictObject<Shape>({
     type: s_AuthenticationTypeEnum(),
     preferred_authentication_method: s_PreferredAuthenticationMethodEnum().optional(),
     name: z.string().min(1).max(20).optional(),
@@ -9461,115 +9465,115 @@ function s_SetUserAuthenticationMethods(): z.ZodType {
   }));
 }
 
-function s_SetUserAuthenticationMethodsRequestContent(): z.ZodType {
+function s_SetUserAuthenticationMethodsRequestContent(): Z {
   return (C.SetUserAuthenticationMethodsRequestContent ??= z.array(s_SetUserAuthenticationMethods()));
 }
 
-function s_SetsCustomTextsByLanguageRequestContent(): z.ZodType {
-  return (C.SetsCustomTextsByLanguageRequestContent ??= z.looseObject({}));
+function s_SetsCustomTextsByLanguageRequestContent(): Z {
+  return (C.SetsCustomTextsByLanguageRequestContent ??= z.looseObject<Shape>({}));
 }
 
-function s_SigningAlgorithmEnum(): z.ZodType {
+function s_SigningAlgorithmEnum(): Z {
   return (C.SigningAlgorithmEnum ??= z.enum(['HS256', 'RS256', 'RS512', 'PS256']));
 }
 
-function s_SignupSchema(): z.ZodType {
-  return (C.SignupSchema ??= z.strictObject({
+function s_SignupSchema(): Z {
+  return (C.SignupSchema ??= z.strictObject<Shape>({
     status: s_SignupStatusEnum().optional(),
   }));
 }
 
-function s_SignupStatusEnum(): z.ZodType {
+function s_SignupStatusEnum(): Z {
   return (C.SignupStatusEnum ??= z.enum(['required', 'optional', 'inactive']));
 }
 
-function s_SignupVerification(): z.ZodType {
-  return (C.SignupVerification ??= z.strictObject({
+function s_SignupVerification(): Z {
+  return (C.SignupVerification ??= z.strictObject<Shape>({
     active: z.boolean().optional(),
   }));
 }
 
-function s_SignupVerified(): z.ZodType {
-  return (C.SignupVerified ??= z.strictObject({
+function s_SignupVerified(): Z {
+  return (C.SignupVerified ??= z.strictObject<Shape>({
     status: s_SignupStatusEnum().optional(),
     verification: s_SignupVerification().optional(),
   }));
 }
 
-function s_SuspiciousIPThrottlingAllowlist(): z.ZodType {
+function s_SuspiciousIPThrottlingAllowlist(): Z {
   return (C.SuspiciousIPThrottlingAllowlist ??= z.array(s_SuspiciousIPThrottlingAllowlistItem()));
 }
 
-function s_SuspiciousIPThrottlingAllowlistItem(): z.ZodType {
+function s_SuspiciousIPThrottlingAllowlistItem(): Z {
   return (C.SuspiciousIPThrottlingAllowlistItem ??= z.string());
 }
 
-function s_SuspiciousIPThrottlingPreLoginStage(): z.ZodType {
-  return (C.SuspiciousIPThrottlingPreLoginStage ??= z.strictObject({
+function s_SuspiciousIPThrottlingPreLoginStage(): Z {
+  return (C.SuspiciousIPThrottlingPreLoginStage ??= z.strictObject<Shape>({
     max_attempts: z.int().min(1).max(2500).optional(),
     rate: z.int().min(34560).max(86400000).optional(),
   }));
 }
 
-function s_SuspiciousIPThrottlingPreUserRegistrationStage(): z.ZodType {
-  return (C.SuspiciousIPThrottlingPreUserRegistrationStage ??= z.strictObject({
+function s_SuspiciousIPThrottlingPreUserRegistrationStage(): Z {
+  return (C.SuspiciousIPThrottlingPreUserRegistrationStage ??= z.strictObject<Shape>({
     max_attempts: z.int().min(1).max(72000).optional(),
     rate: z.int().min(1200).max(86400000).optional(),
   }));
 }
 
-function s_SuspiciousIPThrottlingShieldsEnum(): z.ZodType {
+function s_SuspiciousIPThrottlingShieldsEnum(): Z {
   return (C.SuspiciousIPThrottlingShieldsEnum ??= z.enum(['block', 'admin_notification']));
 }
 
-function s_SuspiciousIPThrottlingStage(): z.ZodType {
-  return (C.SuspiciousIPThrottlingStage ??= z.strictObject({
+function s_SuspiciousIPThrottlingStage(): Z {
+  return (C.SuspiciousIPThrottlingStage ??= z.strictObject<Shape>({
     'pre-login': s_SuspiciousIPThrottlingPreLoginStage().optional(),
     'pre-user-registration': s_SuspiciousIPThrottlingPreUserRegistrationStage().optional(),
   }));
 }
 
-function s_SynchronizeGroupsEnum(): z.ZodType {
+function s_SynchronizeGroupsEnum(): Z {
   return (C.SynchronizeGroupsEnum ??= z.enum(['all', 'off', 'selected']));
 }
 
-function s_SynchronizedGroupPayload(): z.ZodType {
-  return (C.SynchronizedGroupPayload ??= z.strictObject({
+function s_SynchronizedGroupPayload(): Z {
+  return (C.SynchronizedGroupPayload ??= z.strictObject<Shape>({
     id: z.string().min(1).max(32).regex(new RegExp('^[A-Za-z0-9]+$')),
   }));
 }
 
-function s_TenantOIDCLogoutSettings(): z.ZodType {
-  return (C.TenantOIDCLogoutSettings ??= z.strictObject({
+function s_TenantOIDCLogoutSettings(): Z {
+  return (C.TenantOIDCLogoutSettings ??= z.strictObject<Shape>({
     rp_logout_end_session_endpoint_discovery: z.boolean().optional(),
   }));
 }
 
-function s_TenantSettingsDeviceFlow(): z.ZodType {
-  return (C.TenantSettingsDeviceFlow ??= z.strictObject({
+function s_TenantSettingsDeviceFlow(): Z {
+  return (C.TenantSettingsDeviceFlow ??= z.strictObject<Shape>({
     charset: s_TenantSettingsDeviceFlowCharset().optional(),
     mask: z.string().max(20).optional(),
   }).nullable());
 }
 
-function s_TenantSettingsDeviceFlowCharset(): z.ZodType {
+function s_TenantSettingsDeviceFlowCharset(): Z {
   return (C.TenantSettingsDeviceFlowCharset ??= z.enum(['base20', 'digits']));
 }
 
-function s_TenantSettingsDynamicClientRegistrationSecurityMode(): z.ZodType {
+function s_TenantSettingsDynamicClientRegistrationSecurityMode(): Z {
   return (C.TenantSettingsDynamicClientRegistrationSecurityMode ??= z.enum(['strict', 'permissive']));
 }
 
-function s_TenantSettingsErrorPage(): z.ZodType {
-  return (C.TenantSettingsErrorPage ??= z.strictObject({
+function s_TenantSettingsErrorPage(): Z {
+  return (C.TenantSettingsErrorPage ??= z.strictObject<Shape>({
     html: z.string().optional(),
     show_log_link: z.boolean().optional(),
     url: z.string().optional(),
   }).nullable());
 }
 
-function s_TenantSettingsFlags(): z.ZodType {
-  return (C.TenantSettingsFlags ??= z.strictObject({
+function s_TenantSettingsFlags(): Z {
+  return (C.TenantSettingsFlags ??= z.strictObject<Shape>({
     change_pwd_flow_v1: z.boolean().optional(),
     enable_apis_section: z.boolean().optional(),
     disable_impersonation: z.boolean().optional(),
@@ -9602,37 +9606,37 @@ function s_TenantSettingsFlags(): z.ZodType {
   }));
 }
 
-function s_TenantSettingsGuardianPage(): z.ZodType {
-  return (C.TenantSettingsGuardianPage ??= z.strictObject({
+function s_TenantSettingsGuardianPage(): Z {
+  return (C.TenantSettingsGuardianPage ??= z.strictObject<Shape>({
     enabled: z.boolean().optional(),
     html: z.string().optional(),
   }).nullable());
 }
 
-function s_TenantSettingsMTLS(): z.ZodType {
-  return (C.TenantSettingsMTLS ??= z.strictObject({
+function s_TenantSettingsMTLS(): Z {
+  return (C.TenantSettingsMTLS ??= z.strictObject<Shape>({
     enable_endpoint_aliases: z.boolean().optional(),
   }).nullable());
 }
 
-function s_TenantSettingsPasswordPage(): z.ZodType {
-  return (C.TenantSettingsPasswordPage ??= z.strictObject({
+function s_TenantSettingsPasswordPage(): Z {
+  return (C.TenantSettingsPasswordPage ??= z.strictObject<Shape>({
     enabled: z.boolean().optional(),
     html: z.string().optional(),
   }).nullable());
 }
 
-function s_TenantSettingsResourceParameterProfile(): z.ZodType {
+function s_TenantSettingsResourceParameterProfile(): Z {
   return (C.TenantSettingsResourceParameterProfile ??= z.enum(['audience', 'compatibility']));
 }
 
-function s_TenantSettingsSessions(): z.ZodType {
-  return (C.TenantSettingsSessions ??= z.strictObject({
+function s_TenantSettingsSessions(): Z {
+  return (C.TenantSettingsSessions ??= z.strictObject<Shape>({
     oidc_logout_prompt_enabled: z.boolean().optional(),
   }).nullable());
 }
 
-function s_TenantSettingsSupportedLocalesEnum(): z.ZodType {
+function s_TenantSettingsSupportedLocalesEnum(): Z {
   return (C.TenantSettingsSupportedLocalesEnum ??= z.enum([
     'am', 'ar', 'ar-EG', 'ar-SA', 'az', 'bg', 'bn', 'bs', 'ca-ES', 'cnr', 'cs', 'cy', 'da', 'de',
     'el', 'en', 'en-CA', 'es', 'es-419', 'es-AR', 'es-MX', 'et', 'eu-ES', 'fa', 'fi', 'fr', 'fr-CA',
@@ -9643,34 +9647,34 @@ function s_TenantSettingsSupportedLocalesEnum(): z.ZodType {
   ]));
 }
 
-function s_TestActionPayload(): z.ZodType {
-  return (C.TestActionPayload ??= z.looseObject({}));
+function s_TestActionPayload(): Z {
+  return (C.TestActionPayload ??= z.looseObject<Shape>({}));
 }
 
-function s_TestEventDataContent(): z.ZodType {
-  return (C.TestEventDataContent ??= z.looseObject({}));
+function s_TestEventDataContent(): Z {
+  return (C.TestEventDataContent ??= z.looseObject<Shape>({}));
 }
 
-function s_TokenExchangeProfileTypeEnum(): z.ZodType {
+function s_TokenExchangeProfileTypeEnum(): Z {
   return (C.TokenExchangeProfileTypeEnum ??= z.enum(['custom_authentication']));
 }
 
-function s_TokenQuotaClientCredentials(): z.ZodType {
-  return (C.TokenQuotaClientCredentials ??= z.strictObject({
+function s_TokenQuotaClientCredentials(): Z {
+  return (C.TokenQuotaClientCredentials ??= z.strictObject<Shape>({
     enforce: z.boolean().optional(),
     per_day: z.int().min(1).max(2147483647).optional(),
     per_hour: z.int().min(1).max(2147483647).optional(),
   }).superRefine(propertyCount(1, undefined)));
 }
 
-function s_TokenQuotaConfiguration(): z.ZodType {
-  return (C.TokenQuotaConfiguration ??= z.looseObject({
+function s_TokenQuotaConfiguration(): Z {
+  return (C.TokenQuotaConfiguration ??= z.looseObject<Shape>({
     client_credentials: s_TokenQuotaClientCredentials(),
   }));
 }
 
-function s_TwilioProviderConfiguration(): z.ZodType {
-  return (C.TwilioProviderConfiguration ??= z.strictObject({
+function s_TwilioProviderConfiguration(): Z {
+  return (C.TwilioProviderConfiguration ??= z.strictObject<Shape>({
     default_from: z.string().optional(),
     mssid: z.string().optional(),
     sid: z.string(),
@@ -9678,73 +9682,73 @@ function s_TwilioProviderConfiguration(): z.ZodType {
   }));
 }
 
-function s_TwilioProviderCredentials(): z.ZodType {
-  return (C.TwilioProviderCredentials ??= z.strictObject({
+function s_TwilioProviderCredentials(): Z {
+  return (C.TwilioProviderCredentials ??= z.strictObject<Shape>({
     auth_token: z.string().min(1).max(255),
   }));
 }
 
-function s_TwilioProviderDeliveryMethodEnum(): z.ZodType {
+function s_TwilioProviderDeliveryMethodEnum(): Z {
   return (C.TwilioProviderDeliveryMethodEnum ??= z.enum(['text', 'voice']));
 }
 
-function s_UniversalLoginExperienceEnum(): z.ZodType {
+function s_UniversalLoginExperienceEnum(): Z {
   return (C.UniversalLoginExperienceEnum ??= z.enum(['new', 'classic']));
 }
 
-function s_UpdateActionBindingItem(): z.ZodType {
+function s_UpdateActionBindingItem(): Z {
   return (C.UpdateActionBindingItem ??= s_ActionBindingWithRef());
 }
 
-function s_UpdateBrandingColors(): z.ZodType {
-  return (C.UpdateBrandingColors ??= z.strictObject({
+function s_UpdateBrandingColors(): Z {
+  return (C.UpdateBrandingColors ??= z.strictObject<Shape>({
     primary: z.string().nullable().optional(),
     page_background: s_UpdateBrandingPageBackground().optional(),
   }).superRefine(propertyCount(1, undefined)).nullable());
 }
 
-function s_UpdateBrandingFont(): z.ZodType {
-  return (C.UpdateBrandingFont ??= z.strictObject({
+function s_UpdateBrandingFont(): Z {
+  return (C.UpdateBrandingFont ??= z.strictObject<Shape>({
     url: z.string().nullable().optional(),
   }).superRefine(propertyCount(1, undefined)).nullable());
 }
 
-function s_UpdateBrandingIdentifiers(): z.ZodType {
-  return (C.UpdateBrandingIdentifiers ??= z.strictObject({
+function s_UpdateBrandingIdentifiers(): Z {
+  return (C.UpdateBrandingIdentifiers ??= z.strictObject<Shape>({
     login_display: s_UpdateBrandingLoginDisplayEnum().optional(),
     otp_autocomplete: z.boolean().optional(),
     phone_display: s_UpdateBrandingPhoneDisplay().optional(),
   }).superRefine(propertyCount(1, undefined)).nullable());
 }
 
-function s_UpdateBrandingLoginDisplayEnum(): z.ZodType {
+function s_UpdateBrandingLoginDisplayEnum(): Z {
   return (C.UpdateBrandingLoginDisplayEnum ??= z.enum(['unified', 'separate']));
 }
 
-function s_UpdateBrandingPageBackground(): z.ZodType {
-  return (C.UpdateBrandingPageBackground ??= z.union([
+function s_UpdateBrandingPageBackground(): Z {
+  return (C.UpdateBrandingPageBackground ??= z.union<Z[]>([
     z.string().nullable(),
-    z.looseObject({}).nullable(),
+    z.looseObject<Shape>({}).nullable(),
   ]));
 }
 
-function s_UpdateBrandingPhoneDisplay(): z.ZodType {
-  return (C.UpdateBrandingPhoneDisplay ??= z.strictObject({
+function s_UpdateBrandingPhoneDisplay(): Z {
+  return (C.UpdateBrandingPhoneDisplay ??= z.strictObject<Shape>({
     masking: s_UpdateBrandingPhoneMaskingEnum(),
     formatting: s_UpdateBrandingPhoneFormattingEnum(),
   }).superRefine(propertyCount(1, undefined)).nullable());
 }
 
-function s_UpdateBrandingPhoneFormattingEnum(): z.ZodType {
+function s_UpdateBrandingPhoneFormattingEnum(): Z {
   return (C.UpdateBrandingPhoneFormattingEnum ??= z.enum(['regional', 'international']));
 }
 
-function s_UpdateBrandingPhoneMaskingEnum(): z.ZodType {
+function s_UpdateBrandingPhoneMaskingEnum(): Z {
   return (C.UpdateBrandingPhoneMaskingEnum ??= z.enum(['show_all', 'hide_country_code', 'mask_digits']));
 }
 
-function s_UpdateConnectionOptions(): z.ZodType {
-  return (C.UpdateConnectionOptions ??= z.looseObject({
+function s_UpdateConnectionOptions(): Z {
+  return (C.UpdateConnectionOptions ??= z.looseObject<Shape>({
     validation: s_ConnectionValidationOptions().optional(),
     non_persistent_attrs: z.array(z.string()).nullable().optional(),
     precedence: z.array(s_ConnectionIdentifierPrecedenceEnum()).min(3).optional(),
@@ -9784,15 +9788,15 @@ function s_UpdateConnectionOptions(): z.ZodType {
   }).nullable());
 }
 
-function s_UpdateEnabledClientConnectionsRequestContent(): z.ZodType {
-  return (C.UpdateEnabledClientConnectionsRequestContent ??= z.array(z.strictObject({
+function s_UpdateEnabledClientConnectionsRequestContent(): Z {
+  return (C.UpdateEnabledClientConnectionsRequestContent ??= z.array(z.strictObject<Shape>({
     client_id: z.string(),
     status: z.boolean(),
   })).min(1));
 }
 
-function s_UpdateFlowsVaultConnectionSetup(): z.ZodType {
-  return (C.UpdateFlowsVaultConnectionSetup ??= z.union([
+function s_UpdateFlowsVaultConnectionSetup(): Z {
+  return (C.UpdateFlowsVaultConnectionSetup ??= z.union<Z[]>([
     s_FlowsVaultConnectioSetupApiKeyWithBaseUrl(),
     s_FlowsVaultConnectioSetupApiKey(),
     s_FlowsVaultConnectioSetupOauthApp(),
@@ -9812,46 +9816,46 @@ function s_UpdateFlowsVaultConnectionSetup(): z.ZodType {
   ]));
 }
 
-function s_UpdateHookSecretRequestContent(): z.ZodType {
+function s_UpdateHookSecretRequestContent(): Z {
   return (C.UpdateHookSecretRequestContent ??= z.record(z.string(), z.string()).superRefine(propertyCount(1, 20)));
 }
 
-function s_UpdateTokenQuota(): z.ZodType {
-  return (C.UpdateTokenQuota ??= z.strictObject({
+function s_UpdateTokenQuota(): Z {
+  return (C.UpdateTokenQuota ??= z.strictObject<Shape>({
     client_credentials: s_TokenQuotaClientCredentials(),
   }).nullable());
 }
 
-function s_UpdateUniversalLoginTemplateRequestContent(): z.ZodType {
-  return (C.UpdateUniversalLoginTemplateRequestContent ??= z.union([
+function s_UpdateUniversalLoginTemplateRequestContent(): Z {
+  return (C.UpdateUniversalLoginTemplateRequestContent ??= z.union<Z[]>([
     z.string().max(102400),
-    z.strictObject({
+    z.strictObject<Shape>({
       template: z.string().max(102400),
     }),
   ]));
 }
 
-function s_UserAttributeProfileName(): z.ZodType {
+function s_UserAttributeProfileName(): Z {
   return (C.UserAttributeProfileName ??= z.string().min(1).max(128));
 }
 
-function s_UserAttributeProfileOidcMapping(): z.ZodType {
-  return (C.UserAttributeProfileOidcMapping ??= z.strictObject({
+function s_UserAttributeProfileOidcMapping(): Z {
+  return (C.UserAttributeProfileOidcMapping ??= z.strictObject<Shape>({
     mapping: z.string().min(1).max(50),
     display_name: z.string().min(1).max(50).optional(),
   }));
 }
 
-function s_UserAttributeProfilePatchUserId(): z.ZodType {
+function s_UserAttributeProfilePatchUserId(): Z {
   return (C.UserAttributeProfilePatchUserId ??= s_UserAttributeProfileUserId().nullable());
 }
 
-function s_UserAttributeProfileSamlMapping(): z.ZodType {
+function s_UserAttributeProfileSamlMapping(): Z {
   return (C.UserAttributeProfileSamlMapping ??= z.array(z.string().min(1).max(128)).min(1));
 }
 
-function s_UserAttributeProfileStrategyOverrides(): z.ZodType {
-  return (C.UserAttributeProfileStrategyOverrides ??= z.strictObject({
+function s_UserAttributeProfileStrategyOverrides(): Z {
+  return (C.UserAttributeProfileStrategyOverrides ??= z.strictObject<Shape>({
     pingfederate: s_UserAttributeProfileStrategyOverridesMapping().optional(),
     ad: s_UserAttributeProfileStrategyOverridesMapping().optional(),
     adfs: s_UserAttributeProfileStrategyOverridesMapping().optional(),
@@ -9863,16 +9867,16 @@ function s_UserAttributeProfileStrategyOverrides(): z.ZodType {
   }));
 }
 
-function s_UserAttributeProfileStrategyOverridesMapping(): z.ZodType {
-  return (C.UserAttributeProfileStrategyOverridesMapping ??= z.strictObject({
+function s_UserAttributeProfileStrategyOverridesMapping(): Z {
+  return (C.UserAttributeProfileStrategyOverridesMapping ??= z.strictObject<Shape>({
     oidc_mapping: s_UserAttributeProfileOidcMapping().optional(),
     saml_mapping: s_UserAttributeProfileSamlMapping().optional(),
     scim_mapping: z.string().min(1).max(128).optional(),
   }));
 }
 
-function s_UserAttributeProfileStrategyOverridesUserId(): z.ZodType {
-  return (C.UserAttributeProfileStrategyOverridesUserId ??= z.strictObject({
+function s_UserAttributeProfileStrategyOverridesUserId(): Z {
+  return (C.UserAttributeProfileStrategyOverridesUserId ??= z.strictObject<Shape>({
     pingfederate: s_UserAttributeProfileStrategyOverridesUserIdMapping().optional(),
     ad: s_UserAttributeProfileStrategyOverridesUserIdMapping().optional(),
     adfs: s_UserAttributeProfileStrategyOverridesUserIdMapping().optional(),
@@ -9884,16 +9888,16 @@ function s_UserAttributeProfileStrategyOverridesUserId(): z.ZodType {
   }));
 }
 
-function s_UserAttributeProfileStrategyOverridesUserIdMapping(): z.ZodType {
-  return (C.UserAttributeProfileStrategyOverridesUserIdMapping ??= z.strictObject({
+function s_UserAttributeProfileStrategyOverridesUserIdMapping(): Z {
+  return (C.UserAttributeProfileStrategyOverridesUserIdMapping ??= z.strictObject<Shape>({
     oidc_mapping: s_UserAttributeProfileUserIdOidcStrategyOverrideMapping().optional(),
     saml_mapping: s_UserAttributeProfileSamlMapping().optional(),
     scim_mapping: z.string().min(1).max(128).optional(),
   }));
 }
 
-function s_UserAttributeProfileUserAttributeAdditionalProperties(): z.ZodType {
-  return (C.UserAttributeProfileUserAttributeAdditionalProperties ??= z.strictObject({
+function s_UserAttributeProfileUserAttributeAdditionalProperties(): Z {
+  return (C.UserAttributeProfileUserAttributeAdditionalProperties ??= z.strictObject<Shape>({
     description: z.string().min(1).max(128),
     label: z.string().min(1).max(128),
     profile_required: z.boolean(),
@@ -9905,12 +9909,12 @@ function s_UserAttributeProfileUserAttributeAdditionalProperties(): z.ZodType {
   }));
 }
 
-function s_UserAttributeProfileUserAttributes(): z.ZodType {
+function s_UserAttributeProfileUserAttributes(): Z {
   return (C.UserAttributeProfileUserAttributes ??= z.record(z.string(), s_UserAttributeProfileUserAttributeAdditionalProperties()).superRefine(propertyCount(1, 64)));
 }
 
-function s_UserAttributeProfileUserId(): z.ZodType {
-  return (C.UserAttributeProfileUserId ??= z.strictObject({
+function s_UserAttributeProfileUserId(): Z {
+  return (C.UserAttributeProfileUserId ??= z.strictObject<Shape>({
     oidc_mapping: s_UserAttributeProfileUserIdOidcMappingEnum().optional(),
     saml_mapping: s_UserAttributeProfileUserIdSamlMapping().optional(),
     scim_mapping: z.string().min(1).max(128).optional(),
@@ -9918,26 +9922,26 @@ function s_UserAttributeProfileUserId(): z.ZodType {
   }));
 }
 
-function s_UserAttributeProfileUserIdOidcMappingEnum(): z.ZodType {
+function s_UserAttributeProfileUserIdOidcMappingEnum(): Z {
   return (C.UserAttributeProfileUserIdOidcMappingEnum ??= z.enum(['sub']));
 }
 
-function s_UserAttributeProfileUserIdOidcStrategyOverrideMapping(): z.ZodType {
+function s_UserAttributeProfileUserIdOidcStrategyOverrideMapping(): Z {
   return (C.UserAttributeProfileUserIdOidcStrategyOverrideMapping ??= z.enum(['sub', 'oid', 'email']));
 }
 
-function s_UserAttributeProfileUserIdSamlMapping(): z.ZodType {
+function s_UserAttributeProfileUserIdSamlMapping(): Z {
   return (C.UserAttributeProfileUserIdSamlMapping ??= z.array(z.string().min(1).max(128)).min(1));
 }
 
-function s_UserId(): z.ZodType {
-  return (C.UserId ??= z.union([
+function s_UserId(): Z {
+  return (C.UserId ??= z.union<Z[]>([
     z.string().min(1),
     z.int(),
   ]));
 }
 
-function s_UserIdentityProviderEnum(): z.ZodType {
+function s_UserIdentityProviderEnum(): Z {
   return (C.UserIdentityProviderEnum ??= z.enum([
     'ad', 'adfs', 'amazon', 'apple', 'dropbox', 'bitbucket', 'auth0-oidc', 'auth0', 'baidu', 'bitly',
     'box', 'custom', 'daccount', 'dwolla', 'email', 'evernote-sandbox', 'evernote', 'exact',
@@ -9949,23 +9953,23 @@ function s_UserIdentityProviderEnum(): z.ZodType {
   ]));
 }
 
-function s_UserMetadata(): z.ZodType {
-  return (C.UserMetadata ??= z.looseObject({}));
+function s_UserMetadata(): Z {
+  return (C.UserMetadata ??= z.looseObject<Shape>({}));
 }
 
-function s_UserMultifactorProviderEnum(): z.ZodType {
+function s_UserMultifactorProviderEnum(): Z {
   return (C.UserMultifactorProviderEnum ??= z.enum(['duo', 'google-authenticator']));
 }
 
-function s_UsernameAllowedTypes(): z.ZodType {
-  return (C.UsernameAllowedTypes ??= z.strictObject({
+function s_UsernameAllowedTypes(): Z {
+  return (C.UsernameAllowedTypes ??= z.strictObject<Shape>({
     email: z.boolean().optional(),
     phone_number: z.boolean().optional(),
   }));
 }
 
-function s_UsernameAttribute(): z.ZodType {
-  return (C.UsernameAttribute ??= z.strictObject({
+function s_UsernameAttribute(): Z {
+  return (C.UsernameAttribute ??= z.strictObject<Shape>({
     identifier: s_ConnectionAttributeIdentifier().optional(),
     profile_required: z.boolean().optional(),
     signup: s_SignupSchema().optional(),
@@ -9973,26 +9977,26 @@ function s_UsernameAttribute(): z.ZodType {
   }));
 }
 
-function s_UsernameValidation(): z.ZodType {
-  return (C.UsernameValidation ??= z.strictObject({
+function s_UsernameValidation(): Z {
+  return (C.UsernameValidation ??= z.strictObject<Shape>({
     min_length: z.number().min(1).max(128).optional(),
     max_length: z.number().min(1).max(128).optional(),
     allowed_types: s_UsernameAllowedTypes().optional(),
   }));
 }
 
-function s_VerificationMethodEnum(): z.ZodType {
+function s_VerificationMethodEnum(): Z {
   return (C.VerificationMethodEnum ??= z.enum(['link', 'otp']));
 }
 
-function s_X509CertificateCredential(): z.ZodType {
-  return (C.X509CertificateCredential ??= z.strictObject({
+function s_X509CertificateCredential(): Z {
+  return (C.X509CertificateCredential ??= z.strictObject<Shape>({
     credential_type: s_X509CertificateCredentialTypeEnum(),
     name: z.string().max(128).optional(),
     pem: z.string().min(1).max(4096),
   }));
 }
 
-function s_X509CertificateCredentialTypeEnum(): z.ZodType {
+function s_X509CertificateCredentialTypeEnum(): Z {
   return (C.X509CertificateCredentialTypeEnum ??= z.enum(['x509_cert']));
 }

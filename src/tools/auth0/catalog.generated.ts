@@ -2321,7 +2321,7 @@ export const operations: OperationSpec[] = [
     method: 'GET',
     path: '/events',
     toolset: 'events',
-    summary: 'List events',
+    summary: "Read the tenant's event stream as server-sent events, optionally filtered by type",
     params: [
       { name: 'from', in: 'query', required: false },
       { name: 'from_timestamp', in: 'query', required: false },
@@ -2330,6 +2330,7 @@ export const operations: OperationSpec[] = [
     scopes: ['read:events'],
     lifecycle: 'GA',
     risk: 'read',
+    keywords: ['events', 'webhooks', 'stream', 'sse', 'user.created'],
   },
   {
     id: 'get_flows',

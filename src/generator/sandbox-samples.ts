@@ -13,6 +13,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { $RefParser } from '@apidevtools/json-schema-ref-parser';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 
 /**
@@ -33,6 +34,15 @@ export interface EmittedFile {
   file: string;
   /** The file's full text. */
   content: string;
+}
+
+/** Options of {@link emitSandboxSamples}. */
+export interface SandboxSamplesOptions {
+  /**
+   * Resolves a local `$ref` to its target. Pass the generator's ref-parser resolver (`resolver.get`);
+   * without one, `#/...` pointers are walked directly, which gives the same result for this document.
+   */
+  resolve?: (ref: string) => unknown;
 }
 
 /** Where the generated module lives. */
@@ -56,7 +66,7 @@ const MAX_DEPTH = 48;
  * @throws when a synthesised sample fails to validate (the message names the operation id), or when
  *   the document was dereferenced into circular objects (pass it with its `$ref`s in place).
  */
-export function emitSandboxSamples(doc: OpenAPIDocument): EmittedFile {
+export function emitSandboxSamples(doc: OpenAPIDocument, options: SandboxSamplesOptions = {}): EmittedFile {
   const components = asSchema(doc.components);
   try {
     JSON.stringify(doc.components);
@@ -66,7 +76,7 @@ export function emitSandboxSamples(doc: OpenAPIDocument): EmittedFile {
       'emitSandboxSamples needs the document with its $refs in place, not a dereferenced copy.',
     );
   }
-  const synth = new Synthesiser(doc);
+  const synth = new Synthesiser(doc, options.resolve);
   const entries: string[] = [];
   for (const op of operations(doc)) {
     const entry: Record<string, unknown> = {
@@ -174,7 +184,10 @@ class Synthesiser {
   private readonly validators = new Map<string, ValidateFunction>();
   private conflicts: string[] = [];
 
-  constructor(private readonly doc: OpenAPIDocument) {
+  constructor(
+    private readonly doc: OpenAPIDocument,
+    private readonly resolve?: (ref: string) => unknown,
+  ) {
     // Formats are Auth0's own (connection-id, client-id...) and patterns use syntax that is invalid in
     // unicode mode, so the check is about structure, types, enums and patterns in legacy mode.
     this.ajv = new Ajv2020({ strict: false, validateFormats: false, unicodeRegExp: false, allErrors: false });
@@ -211,6 +224,7 @@ class Synthesiser {
 
   private lookup(ref: string): unknown {
     if (!ref.startsWith('#/')) throw new Error(`only local $refs are supported, got ${ref}`);
+    if (this.resolve) return this.resolve(ref);
     let node: unknown = this.doc;
     for (const raw of ref.slice(2).split('/')) {
       const key = decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~');
@@ -652,14 +666,20 @@ export function readAuth0Document(
   return JSON.parse(readFileSync(path, 'utf8')) as OpenAPIDocument;
 }
 
-function main(argv: string[]): number {
+/** Resolves the document's `$ref`s with ref-parser (local ones only) and emits the samples module. */
+export async function emitFromDocument(doc: OpenAPIDocument): Promise<EmittedFile> {
+  const refs = await $RefParser.resolve(doc as object, { resolve: { external: false } });
+  return emitSandboxSamples(doc, { resolve: (ref) => refs.get(ref) });
+}
+
+async function main(argv: string[]): Promise<number> {
   const mode = argv.includes('--write') ? 'write' : argv.includes('--check') ? 'check' : undefined;
   if (!mode) {
     process.stderr.write('usage: tsx src/generator/sandbox-samples.ts --write | --check\n');
     return 2;
   }
   const started = Date.now();
-  const { file, content } = emitSandboxSamples(readAuth0Document());
+  const { file, content } = await emitFromDocument(readAuth0Document());
   const target = join(repoRoot(), file);
   if (mode === 'write') {
     writeFileSync(target, content);
@@ -676,5 +696,5 @@ function main(argv: string[]): number {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 }

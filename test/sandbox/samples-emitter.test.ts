@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  emitFromDocument,
   emitSandboxSamples,
   exampleForPattern,
   type OpenAPIDocument,
@@ -37,9 +38,9 @@ function sampleOf(doc: OpenAPIDocument): Record<string, unknown> {
 }
 
 describe('emitSandboxSamples', () => {
-  it('reproduces the committed module from the description, byte for byte', () => {
+  it('reproduces the committed module from the description, byte for byte', async () => {
     const started = performance.now();
-    const { file, content } = emitSandboxSamples(loadSpec().doc as unknown as OpenAPIDocument);
+    const { file, content } = await emitFromDocument(loadSpec().doc as unknown as OpenAPIDocument);
     const elapsed = performance.now() - started;
     expect(file).toBe(SANDBOX_SAMPLES_FILE);
     const committed = readFileSync(join(import.meta.dirname, '..', '..', file), 'utf8');
@@ -48,6 +49,15 @@ describe('emitSandboxSamples', () => {
     expect(content).toContain('Do not edit.');
     expect(Buffer.byteLength(content)).toBeLessThan(300 * 1024);
     expect(elapsed).toBeLessThan(20_000);
+  });
+
+  it('resolves $refs the same way through ref-parser and through a plain pointer walk', async () => {
+    const doc = docWith({
+      type: 'object',
+      required: ['ref'],
+      properties: { ref: { $ref: '#/components/schemas/Marker' } },
+    });
+    expect((await emitFromDocument(doc)).content).toBe(emitSandboxSamples(doc).content);
   });
 
   it('emits route, scopes and status, and no body for a 204', () => {

@@ -6,6 +6,7 @@
  */
 import { GeneratorError } from './errors.js';
 import { isRef, type Resolver, type Schema, type SchemaObject } from './openapi.js';
+import { portablePattern } from './pattern.js';
 import { key, literal, quote } from './ts-literal.js';
 
 /** Keywords that only annotate, so they never change what validates. */
@@ -277,14 +278,17 @@ function string(schema: SchemaObject, where: string): string {
   if (typeof schema.minLength === 'number' && schema.minLength > 0) expr += `.min(${schema.minLength})`;
   if (typeof schema.maxLength === 'number') expr += `.max(${schema.maxLength})`;
   if (typeof schema.pattern === 'string') {
-    try {
-      new RegExp(schema.pattern);
-    } catch (error) {
-      throw new GeneratorError(
-        `${where}: pattern does not compile as a JavaScript RegExp: ${(error as Error).message}`,
-      );
+    const source = portablePattern(schema.pattern);
+    for (const flags of ['', 'u']) {
+      try {
+        new RegExp(source, flags);
+      } catch (error) {
+        throw new GeneratorError(
+          `${where}: pattern does not compile as a JavaScript RegExp: ${(error as Error).message}`,
+        );
+      }
     }
-    expr += `.regex(new RegExp(${quote(schema.pattern)}))`;
+    expr += `.regex(new RegExp(${quote(source)}))`;
   }
   return expr;
 }

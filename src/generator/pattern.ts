@@ -27,7 +27,7 @@ export function portablePattern(pattern: string): string {
       const next = pattern[i + 1];
       if (next === undefined) return out + c;
       i++;
-      out += escape(next, rest.slice(1), inClass);
+      out += portableEscape(next, rest.slice(1), inClass);
       // `[\w-x]` is not a range in legacy mode: the hyphen is literal, so say so.
       if (
         inClass &&
@@ -76,7 +76,7 @@ export function portablePattern(pattern: string): string {
 }
 
 /** The portable spelling of the escape `\next`, followed in the pattern by `after`. */
-function escape(next: string, after: string, inClass: boolean): string {
+function portableEscape(next: string, after: string, inClass: boolean): string {
   if (SYNTAX.has(next) || CONTROL.has(next) || CLASS_ESCAPES.has(next)) return `\\${next}`;
   if (inClass ? next === 'b' || next === '-' : next === 'b' || next === 'B') return `\\${next}`;
   if (next === 'c' && /^[A-Za-z]/.test(after)) return `\\${next}`;

@@ -110,7 +110,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     if (path === '/oauth/token' || path === '/oauth/token/') {
       if (method !== 'POST') throw new ApiError(404, 'Not Found', 'not_found');
-      const body = parseBody(await readBody(req), req.headers['content-type']);
+      let body: unknown;
+      try {
+        body = parseBody(await readBody(req), req.headers['content-type']);
+      } catch {
+        // The token endpoint speaks OAuth, so even a broken body gets OAuth's error shape.
+        send(res, 400, headers, {
+          error: 'invalid_request',
+          error_description: 'The body is not valid JSON.',
+        });
+        return;
+      }
       const result = handleTokenRequest(body ?? {}, req.headers.authorization, {
         clientId,
         clientSecret,

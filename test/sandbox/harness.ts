@@ -20,12 +20,19 @@ export const SPEC_PATH = join(
 
 /** One operation as the description states it. */
 export interface SpecOperation {
+  /** Operation id. */
   id: string;
+  /** HTTP method, upper case. */
   method: string;
+  /** Path template below `/api/v2`. */
   path: string;
+  /** First success status. */
   status: number;
+  /** Media type of the success body, when there is one. */
   contentType?: string;
+  /** Schema of the success body, with the description's `$ref`s. */
   schema?: unknown;
+  /** Scopes, any one of which allows the call. */
   scopes: string[];
 }
 
@@ -83,11 +90,14 @@ export function schemaErrors(schema: unknown, value: unknown): string | undefine
 
 /** An answer read whole. */
 export interface Reply {
+  /** HTTP status. */
   status: number;
+  /** Response headers. */
   headers: Headers;
   /** Parsed JSON when the body is JSON, the text otherwise, undefined when empty. */
   // biome-ignore lint/suspicious/noExplicitAny: tests read many ad-hoc shapes; expect() does the checking.
   body: any;
+  /** The raw body. */
   text: string;
 }
 

@@ -95,6 +95,15 @@ describe('sandbox authentication', () => {
     expect(typeof reply.body.error_description).toBe('string');
   });
 
+  it('answers a broken token request body in OAuth shape', async () => {
+    const reply = await call(sandbox, 'POST', '/oauth/token', {
+      rawBody: '{"grant_type":',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.body.error).toBe('invalid_request');
+  });
+
   it('answers 401 in Auth0 shape without a bearer, with a forged one and with a foreign one', async () => {
     const missing = await call(sandbox, 'GET', '/api/v2/users');
     expect(missing.status).toBe(401);

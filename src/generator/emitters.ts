@@ -10,5 +10,5 @@ import type { Emitter } from './generate.js';
 export const EMITTERS: readonly Emitter[] = [
   emitCatalog,
   emitInputs,
-  // (input) => emitSandboxSamples(input.doc),
+  // (input) => emitSandboxSamples(input.doc, { resolve: input.resolver.get }),
 ];

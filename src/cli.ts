@@ -4,7 +4,7 @@
  * the only place that wires the stages together; it hands calls to nobody.
  */
 import { parseArgs } from 'node:util';
-import type { Executor } from './executor/types.js';
+import { createDeferredExecutor, type DeferredExecutor } from './executor/deferred.js';
 import { type Config, ConfigError, loadConfig } from './server/config.js';
 import { VERSION } from './version.js';
 
@@ -101,6 +101,13 @@ async function serve(flags: { profile?: string; toolsets?: string }): Promise<nu
   const listed = gate.visibleOperations().filter((op) => config.toolsets.includes(op.toolset)).length;
   if (listed > 40)
     log(`tenant-mcp: ${listed} per-operation tools listed; some clients cap tools at 40 or 128.`);
+  // Set the tenant side up once the handshake is done, so `initialize` is answered first; a failure
+  // surfaces on the first call that needs the tenant.
+  server.oninitialized = () => {
+    tenant.executor
+      .start()
+      .catch((error: Error) => log(`tenant-mcp: tenant connection failed: ${error.message}`));
+  };
   await server.connect(new StdioServerTransport());
   const closed = new Promise<void>((resolve) => {
     process.stdin.once('end', resolve);
@@ -112,38 +119,28 @@ async function serve(flags: { profile?: string; toolsets?: string }): Promise<nu
   return 0;
 }
 
-/** The tenant side: a real tenant, or an embedded sandbox started in the background. */
-function connectTenant(config: Config): { executor: Executor; close(): Promise<void> } {
-  const ready = (async () => {
+/** The tenant side: a real tenant, or an embedded sandbox, set up after the handshake or on first use. */
+function connectTenant(config: Config): { executor: DeferredExecutor; close(): Promise<void> } {
+  let sandbox: { close(): Promise<void> } | undefined;
+  const executor = createDeferredExecutor(async () => {
     const { createExecutor } = await import('./executor/index.js');
     if (config.mode === 'tenant') {
-      return { executor: createExecutor({ domain: config.domain!, auth: config.auth!, version: VERSION }) };
+      return createExecutor({ domain: config.domain!, auth: config.auth!, version: VERSION });
     }
     const { startSandbox } = await import('./sandbox/index.js');
-    const sandbox = await startSandbox({ port: 0 });
-    log(`tenant-mcp: no AUTH0_DOMAIN set; using the embedded sandbox tenant at ${sandbox.url}`);
-    const executor = createExecutor({
-      domain: sandbox.url,
-      auth: { kind: 'client_credentials', clientId: sandbox.clientId, clientSecret: sandbox.clientSecret },
+    const started = await startSandbox({ port: 0 });
+    sandbox = started;
+    log(`tenant-mcp: no AUTH0_DOMAIN set; using the embedded sandbox tenant at ${started.url}`);
+    return createExecutor({
+      domain: started.url,
+      auth: { kind: 'client_credentials', clientId: started.clientId, clientSecret: started.clientSecret },
       version: VERSION,
     });
-    return { executor, sandbox };
-  })();
-  // Failures surface on the first call; keep start-up from crashing on an unhandled rejection meanwhile.
-  ready.catch((error: Error) => log(`tenant-mcp: could not reach the tenant: ${error.message}`));
+  }, config.domain ?? 'embedded sandbox');
   return {
-    executor: {
-      get baseUrl() {
-        return config.domain ?? 'sandbox';
-      },
-      send: async (request) => (await ready).executor.send(request),
-      close: async () => (await ready).executor.close(),
-    },
+    executor,
     async close() {
-      const { executor, sandbox } = (await ready.catch(() => ({}))) as Awaited<typeof ready> & {
-        sandbox?: { close(): Promise<void> };
-      };
-      await executor?.close();
+      await executor.close();
       await sandbox?.close();
     },
   };

@@ -14,6 +14,7 @@ export {
   type TenantUrls,
 } from './build-request.js';
 export { createExecutor, EXECUTOR_DEFAULTS } from './create-executor.js';
+export { createDeferredExecutor } from './deferred.js';
 export { excerpt, isTenantError, missingScopes, redact, statusHint, TenantError } from './errors.js';
 export { AttemptFailure, classifyNetworkError } from './exchange.js';
 export { backoffDelay, RETRYABLE_STATUSES, retryDelayFromHeaders } from './retry.js';

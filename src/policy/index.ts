@@ -3,7 +3,7 @@
  * every call again at call time whatever route it took, validates the arguments against the operation's
  * zod schema, and only then hands a request to the executor. It knows nothing of MCP.
  */
-import { TenantError } from '../executor/index.js';
+import { TenantError } from '../executor/errors.js';
 import type { Executor, TenantResponse } from '../executor/types.js';
 import type { Catalog, OperationSpec } from '../tools/types.js';
 import { CallError } from './errors.js';

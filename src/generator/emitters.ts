@@ -5,10 +5,11 @@
 import { emitCatalog } from './emit-catalog.js';
 import { emitInputs } from './emit-inputs.js';
 import type { Emitter } from './generate.js';
+import { emitSandboxSamples } from './sandbox-samples.js';
 
 /** Every emitter, in the order their files are written and reported. */
 export const EMITTERS: readonly Emitter[] = [
   emitCatalog,
   emitInputs,
-  // (input) => emitSandboxSamples(input.doc, { resolve: input.resolver.get }),
+  (input) => emitSandboxSamples(input.doc, { resolve: input.resolver.get }),
 ];

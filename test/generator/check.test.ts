@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CATALOG_FILE } from '../../src/generator/emit-catalog.js';
 import { INPUTS_FILE } from '../../src/generator/emit-inputs.js';
 import { findStale, generate, writeFiles } from '../../src/generator/generate.js';
+import { SANDBOX_SAMPLES_FILE } from '../../src/generator/sandbox-samples.js';
 import { loadOverlay, loadSpec, ROOT } from './fixtures.js';
 
 const run = promisify(execFile);
@@ -25,7 +26,7 @@ const changedOverlay = `${loadOverlay()}
 describe('staleness check', () => {
   it('finds the committed files fresh', async () => {
     const files = await generate({ spec: loadSpec(), overlay: loadOverlay() });
-    expect(files.map((f) => f.file)).toEqual([CATALOG_FILE, INPUTS_FILE]);
+    expect(files.map((f) => f.file)).toEqual([CATALOG_FILE, INPUTS_FILE, SANDBOX_SAMPLES_FILE]);
     expect(await findStale(files, ROOT)).toEqual([]);
   });
 
@@ -36,7 +37,7 @@ describe('staleness check', () => {
 
   it('writes only what changed, then finds it fresh', async () => {
     const files = await generate({ spec: loadSpec(), overlay: loadOverlay() });
-    expect(await writeFiles(files, temp)).toEqual([CATALOG_FILE, INPUTS_FILE]);
+    expect(await writeFiles(files, temp)).toEqual([CATALOG_FILE, INPUTS_FILE, SANDBOX_SAMPLES_FILE]);
     expect(await writeFiles(files, temp)).toEqual([]);
     await writeFile(join(temp, INPUTS_FILE), '// hand edit\n');
     expect(await findStale(files, temp)).toEqual([INPUTS_FILE]);

@@ -33,6 +33,11 @@ function inline(node: unknown, defs: Record<string, JsonSchema>, depth: Map<stri
     return inline({ ...target, ...rest }, defs, next);
   }
   const out: JsonSchema = {};
-  for (const [key, value] of Object.entries(record)) out[key] = inline(value, defs, depth);
+  for (const [key, value] of Object.entries(record)) {
+    // zod writes JavaScript's safe-integer range onto every integer; it says nothing an agent needs.
+    if ((key === 'minimum' || key === 'maximum') && Math.abs(value as number) === Number.MAX_SAFE_INTEGER)
+      continue;
+    out[key] = inline(value, defs, depth);
+  }
   return out;
 }

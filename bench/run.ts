@@ -1,0 +1,158 @@
+/**
+ * `npm run bench`: start-up, memory, listing tokens and per-call overhead, printed with the machine they
+ * ran on. Figures, not pass/fail: timing belongs here, never in tests.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { encode } from 'gpt-tokenizer/encoding/o200k_base';
+import { request } from 'undici';
+import { startSandbox } from '../src/sandbox/index.js';
+
+const CLI = 'dist/cli.js';
+const INIT = `${JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
+})}\n`;
+const BARE = `require('node:readline').createInterface({input:process.stdin}).on('line',l=>{process.stdout.write(JSON.stringify({jsonrpc:'2.0',id:JSON.parse(l).id,result:{}})+'\\n')})`;
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+/** Milliseconds from spawn to the first line of stdout answering `initialize`. */
+function timeToInitialize(args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    child.stdout.once('data', () => {
+      resolve(performance.now() - started);
+      child.kill();
+    });
+    child.once('error', reject);
+    child.stdin.write(INIT);
+  });
+}
+
+async function coldStart(): Promise<void> {
+  const runs = 10;
+  const ours: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    ours.push(await timeToInitialize([CLI]));
+    bare.push(await timeToInitialize(['-e', BARE]));
+  }
+  const a = quantile(ours, 0.5);
+  const b = quantile(bare, 0.5);
+  console.log(
+    `cold start (spawn → initialize answered, median of ${runs}): ${fmt(a)} ms; bare Node JSON-RPC echo ${fmt(b)} ms; ratio ${fmt(a / b, 2)} (target ≤ 200 ms)`,
+  );
+}
+
+function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function connect(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ client: Client; transport: StdioClientTransport }> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, ...args],
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stderr: 'ignore',
+  });
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+async function listings(): Promise<void> {
+  const cases: Array<[string, string[]]> = [
+    ['read-only (default)', []],
+    ['admin', ['--profile', 'admin']],
+    ['read-only + --toolsets users', ['--toolsets', 'users']],
+    ['admin + --toolsets users', ['--profile', 'admin', '--toolsets', 'users']],
+  ];
+  for (const [name, args] of cases) {
+    const { client, transport } = await connect(args);
+    const { tools } = await client.listTools();
+    const tokens = encode(JSON.stringify(tools)).length;
+    const rss = transport.pid ? rssOf(transport.pid) : Number.NaN;
+    const builtIn = !args.includes('--toolsets');
+    console.log(
+      `tools/list ${name}: ${tools.length} tools, ${tokens} tokens (o200k)${builtIn ? ' (target ≤ 2,000)' : ''}; RSS after listing ${fmt(rss)} MB${builtIn ? ' (target ≤ 60 MB)' : ''}`,
+    );
+    await client.close();
+  }
+}
+
+async function overhead(): Promise<void> {
+  const sandbox = await startSandbox({ port: 0 });
+  const { client } = await connect([], {
+    AUTH0_DOMAIN: sandbox.url,
+    AUTH0_CLIENT_ID: sandbox.clientId,
+    AUTH0_CLIENT_SECRET: sandbox.clientSecret,
+  });
+  const token = await request(`${sandbox.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      client_id: sandbox.clientId,
+      client_secret: sandbox.clientSecret,
+      audience: `${sandbox.url}/api/v2/`,
+    }),
+  }).then((r) => r.body.json() as Promise<{ access_token: string }>);
+  const n = 400;
+  const call = () =>
+    client.callTool({ name: 'invoke_read_operation', arguments: { operation: 'get_roles', arguments: {} } });
+  const direct = async () => {
+    const r = await request(`${sandbox.url}/api/v2/roles`, {
+      headers: { authorization: `Bearer ${token.access_token}` },
+    });
+    await r.body.json();
+  };
+  for (let i = 0; i < 50; i++) {
+    await call();
+    await direct();
+  }
+  const through: number[] = [];
+  const straight: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let t = performance.now();
+    await call();
+    through.push(performance.now() - t);
+    t = performance.now();
+    await direct();
+    straight.push(performance.now() - t);
+  }
+  const p = (q: number) => [quantile(through, q), quantile(straight, q)] as const;
+  const [t50, s50] = p(0.5);
+  const [t99, s99] = p(0.99);
+  console.log(
+    `invoke_read_operation get_roles via stdio: p50 ${fmt(t50, 2)} ms, p99 ${fmt(t99, 2)} ms; direct undici to the sandbox: p50 ${fmt(s50, 2)} ms, p99 ${fmt(s99, 2)} ms; overhead p50 ${fmt(t50 - s50, 2)} ms, p99 ${fmt(t99 - s99, 2)} ms (target ≤ 1 ms p50)`,
+  );
+  await client.close();
+  await sandbox.close();
+}
+
+console.log(
+  `tenant-mcp bench on ${os.cpus()[0]?.model ?? 'unknown cpu'} ×${os.cpus().length}, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+);
+await coldStart();
+await listings();
+await overhead();

@@ -9,6 +9,7 @@ import { exchange, type WireRequest } from './exchange.js';
 import { type CallContext, readSuccessBody, requestIdOf, upstreamError } from './responses.js';
 import { defaultSleep, type RetryPolicy, runWithRetries } from './retry.js';
 import { createTokenProvider, fetchClientCredentialsToken, type TokenProvider } from './token-provider.js';
+import { scopesOfToken } from './token-scopes.js';
 import type { Executor, ExecutorOptions, TenantRequest, TenantResponse } from './types.js';
 
 /** Defaults of {@link ExecutorOptions}. */
@@ -135,9 +136,15 @@ export function createExecutor(options: ExecutorOptions): Executor {
     return answer;
   }
 
+  async function grantedScopes(signal?: AbortSignal): Promise<ReadonlySet<string> | undefined> {
+    const token = tokens ? (await tokens.get(signal)).token : auth.kind === 'token' ? auth.token : '';
+    return scopesOfToken(token);
+  }
+
   let closed = false;
   return {
     baseUrl: urls.apiBase,
+    grantedScopes,
     async send(request) {
       // A bug in the caller, not a network failure to retry and word for an agent.
       if (closed) throw new Error('The executor is closed.');

@@ -37,6 +37,7 @@ export function createDeferredExecutor(factory: () => Promise<Executor>, baseUrl
     },
     start,
     send: async (request) => (await start()).send(request),
+    grantedScopes: async (signal) => (await start()).grantedScopes?.(signal),
     async close() {
       if (!ready) return;
       const executor = await ready.catch(() => undefined);

@@ -19,4 +19,5 @@ export { excerpt, isTenantError, missingScopes, redact, statusHint, TenantError 
 export { AttemptFailure, classifyNetworkError } from './exchange.js';
 export { backoffDelay, RETRYABLE_STATUSES, retryDelayFromHeaders } from './retry.js';
 export { createTokenProvider, expiryMargin, type IssuedToken, type TokenProvider } from './token-provider.js';
+export { scopesOfToken } from './token-scopes.js';
 export type * from './types.js';

@@ -103,6 +103,11 @@ export interface Executor {
   send(request: TenantRequest): Promise<TenantResponse>;
   /** The base URL requests go to, e.g. `https://acme.eu.auth0.com/api/v2`. */
   readonly baseUrl: string;
+  /**
+   * The scopes the current token grants (its JWT `scope` claim), fetching a token if needed; `undefined`
+   * when the token is not a JWT with a scope claim. Rejects like `send` when no token can be had.
+   */
+  grantedScopes?(signal?: AbortSignal): Promise<ReadonlySet<string> | undefined>;
   /** Releases sockets. */
   close(): Promise<void>;
 }

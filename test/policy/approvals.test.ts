@@ -1,0 +1,133 @@
+// Pins the approval rules a destructive call waits on: bound to its exact call, single use, expiring,
+// stored 0600, and approved only by a person at a terminal (or --yes).
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { bindingHash, canonicalJson, createApprovalStore } from '../../src/policy/approvals.js';
+import { runApproveCommand } from '../../src/policy/approve-command.js';
+
+let dir: string;
+let clock: number;
+const store = () => createApprovalStore({ stateDir: dir, now: () => clock });
+const call = { tenant: 'prod', operation: 'delete_users_by_id', arguments: { id: 'auth0|1' } };
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tenant-mcp-approvals-'));
+  clock = 1_700_000_000_000;
+});
+
+function io(stdinText = '', tty = false) {
+  const stdin = Object.assign(new PassThrough(), { isTTY: tty });
+  stdin.end(stdinText);
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (into: string[]) =>
+    Object.assign(new PassThrough(), { write: (t: string) => into.push(t) > 0 });
+  return { io: { stdin, stdout: sink(out), stderr: sink(err) }, out, err };
+}
+
+describe('canonical binding', () => {
+  it('hashes equal arguments equally whatever their key order', () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[1,{"x":1,"y":2}]},"b":1}',
+    );
+    expect(bindingHash({ ...call, arguments: { a: 1, b: 2 } })).toBe(
+      bindingHash({ ...call, arguments: { b: 2, a: 1 } }),
+    );
+    expect(bindingHash(call)).not.toBe(bindingHash({ ...call, tenant: 'dev' }));
+  });
+});
+
+describe('approval store', () => {
+  it('creates a pending approval in a 0600 file under approvals/', () => {
+    const record = store().create({ ...call, risk: 'destructive', summary: 'Delete a user' });
+    expect(record.id).toMatch(/^apr_[a-z0-9]{24}$/);
+    const file = join(dir, 'approvals', `${record.id}.json`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'approvals')).mode & 0o777).toBe(0o700);
+  });
+
+  it('refuses a pending approval, then runs once after a person approves', () => {
+    const s = store();
+    const { id } = s.create({ ...call, risk: 'destructive', summary: 's' });
+    expect(() => s.consume(id, call)).toThrow(expect.objectContaining({ code: 'pending' }));
+    s.approve(id, 'ops');
+    expect(s.consume(id, call).approvedBy).toBe('ops');
+    expect(() => s.consume(id, call)).toThrow(expect.objectContaining({ code: 'used' }));
+    expect(readdirSync(join(dir, 'approvals'))).toEqual([`${id}.used.json`]);
+  });
+
+  it('is bound to tenant, operation and arguments', () => {
+    const s = store();
+    const { id } = s.create({ ...call, risk: 'destructive', summary: 's' });
+    s.approve(id, 'ops');
+    for (const other of [
+      { ...call, tenant: 'dev' },
+      { ...call, operation: 'delete_roles_by_id' },
+      { ...call, arguments: { id: 'auth0|2' } },
+    ]) {
+      expect(() => s.consume(id, other)).toThrow(expect.objectContaining({ code: 'mismatch' }));
+    }
+    expect(s.consume(id, call).id).toBe(id); // a mismatch does not burn it
+  });
+
+  it('expires', () => {
+    const s = store();
+    const { id } = s.create({ ...call, risk: 'destructive', summary: 's' });
+    s.approve(id, 'ops');
+    clock += 10 * 60_000 + 1;
+    expect(() => s.consume(id, call)).toThrow(expect.objectContaining({ code: 'expired' }));
+    expect(() => s.approve(id, 'ops')).toThrow(/expired/);
+  });
+
+  it.each([['apr_../../etc/passwd'], ['apr_short'], ['nope']])('rejects the malformed id %s', (id) => {
+    expect(() => store().get(id)).toThrow(expect.objectContaining({ code: 'malformed' }));
+  });
+
+  it('says when an id is unknown here', () => {
+    expect(() => store().get(`apr_${'a'.repeat(24)}`)).toThrow(expect.objectContaining({ code: 'unknown' }));
+  });
+});
+
+describe('tenant-mcp approve', () => {
+  it('shows the summary and approves with --yes', async () => {
+    const s = store();
+    const { id } = s.create({ ...call, risk: 'destructive', summary: 'Delete alice (auth0|1)' });
+    const { io: streams, out } = io();
+    expect(await runApproveCommand([id, '--yes'], s, streams)).toBe(0);
+    expect(out.join('')).toContain('Delete alice (auth0|1)');
+    expect(s.get(id).approvedAt).toBe(clock);
+  });
+
+  it('asks y/N on a terminal and takes no for an answer', async () => {
+    const s = store();
+    const { id } = s.create({ ...call, risk: 'destructive', summary: 's' });
+    const no = io('n\n', true);
+    expect(await runApproveCommand([id], s, no.io)).toBe(1);
+    expect(s.get(id).approvedAt).toBeUndefined();
+    const yes = io('y\n', true);
+    expect(await runApproveCommand([id], s, yes.io)).toBe(0);
+    expect(s.get(id).approvedAt).toBe(clock);
+  });
+
+  it('refuses to approve from a non-terminal without --yes', async () => {
+    const s = store();
+    const { id } = s.create({ ...call, risk: 'destructive', summary: 's' });
+    const { io: streams, err } = io('y\n', false);
+    expect(await runApproveCommand([id], s, streams)).toBe(2);
+    expect(err.join('')).toMatch(/--yes/);
+  });
+
+  it('names a bad id and lists what waits', async () => {
+    const s = store();
+    const bad = io();
+    expect(await runApproveCommand(['apr_nope'], s, bad.io)).toBe(1);
+    expect(bad.err.join('')).toMatch(/not an approval id/);
+    const { id } = s.create({ ...call, risk: 'destructive', summary: 's' });
+    const list = io();
+    expect(await runApproveCommand(['--list'], s, list.io)).toBe(0);
+    expect(list.out.join('')).toContain(id);
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * The two hashes that make the log tamper-evident. Each line carries `unmapped.prev_hash`, the SHA-256 of
+ * the previous line's bytes (without its newline), so removing, reordering or editing a record breaks the
+ * next one; and `unmapped.hash`, the SHA-256 of its own line with that field emptied, so an edit of the
+ * last record, which has no successor yet, shows too. Both work on exact bytes, never on re-serialised
+ * JSON, so verification does not depend on how a JSON library orders keys or spells numbers.
+ */
+import { createHash } from 'node:crypto';
+
+/** `prev_hash` of the first record of a file: nothing came before it. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** How a sealed line ends: `hash` is the last field of `unmapped`, and `unmapped` the last of the record. */
+const SEAL_PREFIX = Buffer.from(',"hash":"');
+const SEAL_SUFFIX = Buffer.from('"}}');
+const UNSEALED_TAIL = Buffer.from(',"hash":""}}');
+const SEAL_LENGTH = SEAL_PREFIX.length + 64 + SEAL_SUFFIX.length;
+const HEX = /^[0-9a-f]{64}$/;
+
+/** Hex SHA-256 of `data`. */
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * Serialises `record` as one line (no newline) whose `unmapped.hash` covers every other byte of it.
+ * `record.unmapped` must be the record's last key; `hash` is appended as its last field here.
+ */
+export function sealRecord(record: { unmapped: Record<string, unknown> }): string {
+  delete record.unmapped.hash;
+  record.unmapped.hash = '';
+  const unsealed = JSON.stringify(record);
+  if (!unsealed.endsWith(UNSEALED_TAIL.toString())) {
+    throw new Error('audit record: unmapped must be the last key and hash its last field');
+  }
+  const hash = sha256Hex(unsealed);
+  record.unmapped.hash = hash;
+  return `${unsealed.slice(0, -UNSEALED_TAIL.length)}${SEAL_PREFIX.toString()}${hash}${SEAL_SUFFIX.toString()}`;
+}
+
+/** Whether a line's own hash is present and matches its bytes: `missing` when the line has no seal. */
+export function checkSeal(line: Buffer): 'ok' | 'missing' | 'mismatch' {
+  if (line.length < SEAL_LENGTH) return 'missing';
+  const start = line.length - SEAL_LENGTH;
+  const prefix = line.subarray(start, start + SEAL_PREFIX.length);
+  const suffix = line.subarray(line.length - SEAL_SUFFIX.length);
+  const claimed = line.subarray(start + SEAL_PREFIX.length, line.length - SEAL_SUFFIX.length).toString();
+  if (!prefix.equals(SEAL_PREFIX) || !suffix.equals(SEAL_SUFFIX) || !HEX.test(claimed)) return 'missing';
+  const actual = createHash('sha256').update(line.subarray(0, start)).update(UNSEALED_TAIL).digest('hex');
+  return actual === claimed ? 'ok' : 'mismatch';
+}
+
+/** The chain fields of a parsed line, or a sentence saying which is missing or malformed. */
+export function chainFields(record: unknown): { seq: number; prevHash: string } | string {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return 'not a JSON object';
+  const unmapped = (record as { unmapped?: unknown }).unmapped;
+  if (typeof unmapped !== 'object' || unmapped === null) return 'no unmapped object';
+  const { seq, prev_hash: prevHash } = unmapped as { seq?: unknown; prev_hash?: unknown };
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return 'no unmapped.seq';
+  if (typeof prevHash !== 'string' || !HEX.test(prevHash)) return 'no unmapped.prev_hash';
+  return { seq, prevHash };
+}

@@ -1,0 +1,19 @@
+/**
+ * The audit trail: every decision of the policy gate as one OCSF API Activity record (class 6003) in a
+ * JSON Lines file a SIEM ingests unchanged, hash-chained so edits, deletions and reordering show, and
+ * flushed to disk before the call proceeds (fail closed: a call that cannot be recorded is refused).
+ *
+ * - `openAuditLog(path, { productVersion })` continues the file's chain; `append(event)` is synchronous.
+ * - `verifyAuditLog(path)` names the first bad line; a torn final line (crash mid-write) is told apart.
+ * - `runAuditCli(argv, io)` is `tenant-mcp audit verify|repair FILE`.
+ *
+ * Rotation: stop the server, move the file, start again (a new file starts a new chain at seq 0).
+ */
+export { GENESIS_HASH } from './chain.js';
+export { type AuditCliIo, runAuditCli } from './cli.js';
+export { type AuditErrorCode, AuditWriteError } from './errors.js';
+export { OCSF_VERSION } from './ocsf.js';
+export { defaultAuditPath, resolveStateDir } from './paths.js';
+export type { AuditFs } from './tail.js';
+export { type AuditProblemCode, type AuditVerification, verifyAuditLog } from './verify.js';
+export { type AuditHead, type AuditLog, type AuditLogOptions, openAuditLog } from './writer.js';

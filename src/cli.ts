@@ -5,21 +5,28 @@
  */
 import { parseArgs } from 'node:util';
 import { createDeferredExecutor, type DeferredExecutor } from './executor/deferred.js';
-import { type Config, ConfigError, loadConfig } from './server/config.js';
+import { type Config, ConfigError, type ConfigFlags, loadConfig, stateDirFrom } from './server/config.js';
 import { VERSION } from './version.js';
 
 const HELP = `tenant-mcp ${VERSION}: an MCP server for managing an Auth0 tenant safely.
 
 Usage:
-  tenant-mcp [--profile read-only|admin] [--toolsets users,logs,...]
-      Serve MCP over stdio. With no AUTH0_* variables set, an embedded sandbox tenant is started.
+  tenant-mcp [--profile NAME] [--toolsets users,logs,...] [--policy FILE] [--tenant NAME] [--audit-log FILE]
+      Serve MCP over stdio. With no tenant configured, an embedded sandbox tenant is started.
+  tenant-mcp approve <apr_id> [--yes] | tenant-mcp approve --list
+      Approve a destructive call an agent is waiting on (asks y/N on a terminal).
+  tenant-mcp audit verify FILE | tenant-mcp audit repair FILE
+      Check the audit trail's hash chain; cut off a torn last line after a crash.
   tenant-mcp sandbox [--port N] [--host 127.0.0.1]
       Run the sandbox tenant alone over HTTP (point AUTH0_DOMAIN=http://127.0.0.1:N at it).
   tenant-mcp --help | --version
 
 Options:
-  --profile    read-only (default: reads only) or admin (reads and writes)
+  --profile    read-only (default), helpdesk, admin, or a profile of the policy file
   --toolsets   also list every operation of these toolsets as its own tool ("all" for every one)
+  --policy     a YAML policy file: profiles and named tenants (or TENANT_MCP_POLICY)
+  --tenant     a tenant of the policy file (default: its default_tenant)
+  --audit-log  the audit trail, JSON Lines of OCSF events (default: <state dir>/audit.jsonl)
 
 Environment:
   AUTH0_DOMAIN         tenant domain (acme.eu.auth0.com), or a URL with a scheme used as is
@@ -28,11 +35,17 @@ Environment:
   AUTH0_AUDIENCE       token audience (default https://{domain}/api/v2/)
   AUTH0_TOKEN          a Management API token, instead of client credentials
   TENANT_MCP_PROFILE   default profile
+  TENANT_MCP_STATE_DIR approvals and the default audit log (default ~/.tenant-mcp)
+  TENANT_MCP_AUDIT_LOG the audit trail file
+  TENANT_MCP_APPROVAL_TTL_SECONDS  how long an approval stays usable (default 600)
 Logs go to stderr; stdout carries only the protocol.`;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(argv: string[]): Promise<number> {
+  // These commands are for people and take their own flags.
+  if (argv[0] === 'approve') return runApprove(argv.slice(1));
+  if (argv[0] === 'audit') return runAudit(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -40,6 +53,9 @@ async function main(argv: string[]): Promise<number> {
     options: {
       profile: { type: 'string' },
       toolsets: { type: 'string' },
+      policy: { type: 'string' },
+      tenant: { type: 'string' },
+      'audit-log': { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -60,7 +76,8 @@ async function main(argv: string[]): Promise<number> {
   if (command !== 'serve') throw new ConfigError(`Unknown command "${command}"; see --help.`);
   if (values.port || values.host)
     throw new ConfigError('--port and --host apply to "tenant-mcp sandbox" only.');
-  return serve(values);
+  const { 'audit-log': auditLog, profile, toolsets, policy, tenant } = values;
+  return serve({ profile, toolsets, policy, tenant, ...(auditLog ? { auditLog } : {}) });
 }
 
 async function runSandbox(portText: string | undefined, host: string | undefined): Promise<number> {
@@ -79,17 +96,34 @@ async function runSandbox(portText: string | undefined, host: string | undefined
   return 0;
 }
 
-async function serve(flags: { profile?: string; toolsets?: string }): Promise<number> {
+async function serve(flags: ConfigFlags): Promise<number> {
   const { auth0Catalog } = await import('./tools/auth0/index.js');
   const toolsets = [...new Set(auth0Catalog.operations.map((op) => op.toolset))];
   const config = loadConfig(flags, process.env, toolsets);
-  const [{ createGate }, { createServer }, { StdioServerTransport }] = await Promise.all([
+  const [
+    { createGate },
+    { createServer },
+    { StdioServerTransport },
+    { openAuditLog },
+    { createApprovalStore },
+  ] = await Promise.all([
     import('./policy/index.js'),
     import('./server/create-server.js'),
     import('@modelcontextprotocol/sdk/server/stdio.js'),
+    import('./policy/audit/index.js'),
+    import('./policy/approvals.js'),
   ]);
+  const audit = openAudit(openAuditLog, config.auditLog);
   const tenant = connectTenant(config);
-  const gate = createGate({ catalog: auth0Catalog, profile: config.profile, executor: tenant.executor });
+  const gate = createGate({
+    catalog: auth0Catalog,
+    profile: config.profile,
+    executor: tenant.executor,
+    tenant: { name: config.tenant.name, domain: config.tenant.domain ?? 'embedded sandbox' },
+    audit,
+    approvals: createApprovalStore({ stateDir: config.stateDir, ttlMs: config.approvalTtlMs }),
+    log,
+  });
   const server = createServer({
     gate,
     catalog: auth0Catalog,
@@ -116,7 +150,34 @@ async function serve(flags: { profile?: string; toolsets?: string }): Promise<nu
   await Promise.race([closed, waitForSignal()]);
   await server.close().catch(() => {});
   await tenant.close();
+  audit.close();
   return 0;
+}
+
+/** Opens the audit trail; a trail that cannot be continued stops the server (fail closed). */
+function openAudit(
+  open: typeof import('./policy/audit/index.js').openAuditLog,
+  path: string,
+): ReturnType<typeof import('./policy/audit/index.js').openAuditLog> {
+  try {
+    return open(path, { productVersion: VERSION });
+  } catch (error) {
+    throw new ConfigError(`audit log ${path} cannot be used: ${(error as Error).message}`);
+  }
+}
+
+async function runApprove(argv: string[]): Promise<number> {
+  const [{ createApprovalStore }, { runApproveCommand }] = await Promise.all([
+    import('./policy/approvals.js'),
+    import('./policy/approve-command.js'),
+  ]);
+  const store = createApprovalStore({ stateDir: stateDirFrom(process.env) });
+  return runApproveCommand(argv, store, process);
+}
+
+async function runAudit(argv: string[]): Promise<number> {
+  const { runAuditCli } = await import('./policy/audit/index.js');
+  return runAuditCli(argv, process);
 }
 
 /** The tenant side: a real tenant, or an embedded sandbox, set up after the handshake or on first use. */
@@ -125,7 +186,7 @@ function connectTenant(config: Config): { executor: DeferredExecutor; close(): P
   const executor = createDeferredExecutor(async () => {
     const { createExecutor } = await import('./executor/index.js');
     if (config.mode === 'tenant') {
-      return createExecutor({ domain: config.domain!, auth: config.auth!, version: VERSION });
+      return createExecutor({ domain: config.tenant.domain!, auth: config.tenant.auth!, version: VERSION });
     }
     const { startSandbox } = await import('./sandbox/index.js');
     const started = await startSandbox({ port: 0 });
@@ -136,7 +197,7 @@ function connectTenant(config: Config): { executor: DeferredExecutor; close(): P
       auth: { kind: 'client_credentials', clientId: started.clientId, clientSecret: started.clientSecret },
       version: VERSION,
     });
-  }, config.domain ?? 'embedded sandbox');
+  }, config.tenant.domain ?? 'embedded sandbox');
   return {
     executor,
     async close() {

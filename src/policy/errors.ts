@@ -9,6 +9,12 @@ export type CallErrorCode =
   | 'not_allowed' // the profile does not let this operation run
   | 'wrong_route' // a write sent through the read tool, or the reverse
   | 'invalid_arguments' // the arguments failed the operation's schema; nothing was sent
+  | 'constraint' // the arguments break one of the profile's argument constraints
+  | 'scope_missing' // the tenant token cannot perform the operation
+  | 'approval_required' // a person must approve; the message carries the approval id
+  | 'approval_invalid' // the approval id is unknown, pending, expired, used or for another call
+  | 'declined' // a person declined or cancelled the confirmation
+  | 'audit_unavailable' // the audit trail cannot be written, so nothing may run (fail closed)
   | 'tenant_error'; // the tenant refused or failed; carries its status and request id
 
 /** An error the agent can fix or report; never a bug of ours. */

@@ -1,24 +1,33 @@
 /**
- * The policy gate: the only door from an agent's request to the tenant. It decides what is listed, checks
- * every call again at call time whatever route it took, validates the arguments against the operation's
- * zod schema, and only then hands a request to the executor. It knows nothing of MCP.
+ * The policy gate: the only door from an agent's request to the tenant. In a fixed order it decides what
+ * is listed; at call time it checks the profile again whatever route the call took, validates the
+ * arguments against the operation's zod schema, applies argument constraints and the token's scopes,
+ * holds destructive calls for a person, records every decision in the audit trail before the call goes
+ * on, and only then hands a request to the executor. Results come back masked and sanitised. It knows
+ * nothing of MCP: it asks for confirmation through the {@link Confirmer} the server implements.
  */
+import { randomUUID } from 'node:crypto';
 import { TenantError } from '../executor/errors.js';
-import type { Executor, TenantResponse } from '../executor/types.js';
-import type { Catalog, OperationSpec } from '../tools/types.js';
+import type { Executor, TenantRequest, TenantResponse } from '../executor/types.js';
+import type { Catalog, OperationSpec, Risk } from '../tools/types.js';
+import { ApprovalError, type ApprovalStore } from './approvals.js';
+import type { AuditLog } from './audit/index.js';
 import { CallError } from './errors.js';
-import { allows, getProfile, type Profile, type ProfileName } from './profiles.js';
+import { describeRequest, diffFields, findReadCounterpart, type Preview, renderSummary } from './preview.js';
 import { toTenantRequest } from './request.js';
+import { sanitizeDeep, sanitizeText } from './sanitize.js';
+import { collectSecretValues, maskSecrets, maskString } from './secrets.js';
+import type { AuditDecision, AuditEvent, Confirmer, Profile } from './types.js';
 import { closest, describeIssues } from './validate.js';
 
 export { CallError, type CallErrorCode } from './errors.js';
-export { isProfileName, PROFILE_NAMES, type ProfileName } from './profiles.js';
+export type { Confirmer, Profile } from './types.js';
 
 /** Largest `arguments` object accepted, serialised as JSON; Auth0 bodies are far smaller. */
 export const MAX_ARGUMENT_BYTES = 256 * 1024;
 
 /** Which tool a call came through; a read route must never carry a write. */
-export type CallRoute = 'read' | 'write' | 'operation-tool';
+export type CallRoute = 'read' | 'write' | 'operation-tool' | 'task-tool';
 
 /** One request from an agent to run an operation. */
 export interface OperationCall {
@@ -26,30 +35,59 @@ export interface OperationCall {
   operation: string;
   /** The flat arguments object (parameters and body fields side by side). */
   arguments?: unknown;
-  /** The tool the call came through. */
+  /** The kind of tool the call came through. */
   route: CallRoute;
+  /** The tool's name, for the audit trail. */
+  tool: string;
   /** Fields the agent wants back; pushed down to the API where it supports `fields`. */
   fields?: readonly string[];
+  /** Return the preview of a write instead of running it. */
+  dryRun?: boolean;
+  /** An approval a person gave with `tenant-mcp approve`, for a call that needs one. */
+  approvalId?: string;
+  /** Asks a person, when the client can. */
+  confirmer?: Confirmer;
+  /** The MCP client, for the audit trail. */
+  client?: { name: string; version?: string };
   /** Aborts the upstream request. */
   signal?: AbortSignal;
 }
 
-/** The outcome of a call that reached the tenant and succeeded. */
-export interface CallOutcome {
-  /** The operation that ran. */
-  operation: OperationSpec;
-  /** The validated arguments that were sent. */
-  arguments: Record<string, unknown>;
-  /** The tenant's answer. */
-  response: TenantResponse;
-}
+/** What a call produced. */
+export type CallOutcome =
+  | {
+      /** The tenant answered. */
+      kind: 'response';
+      /** The operation that ran. */
+      operation: OperationSpec;
+      /** The validated arguments that were sent. */
+      arguments: Record<string, unknown>;
+      /** The answer, its body masked and sanitised. */
+      response: TenantResponse;
+    }
+  | {
+      /** A dry run: nothing was sent. */
+      kind: 'preview';
+      /** The operation previewed. */
+      operation: OperationSpec;
+      /** The validated arguments. */
+      arguments: Record<string, unknown>;
+      /** What would happen. */
+      preview: Preview;
+      /** The risk the call would run at. */
+      risk: Risk;
+    };
 
 /** The gate's interface, as the server sees it. */
 export interface Gate {
   /** Name of the active profile. */
-  readonly profile: ProfileName;
+  readonly profile: string;
+  /** Name of the tenant. */
+  readonly tenant: string;
   /** Operations the profile lets the agent see (and so run), in catalog order. */
   visibleOperations(): readonly OperationSpec[];
+  /** Whether a (non-operation) tool may be listed, e.g. `invoke_write_operation` or `block_user`. */
+  allowsTool(name: string): boolean;
   /** A visible operation by id; throws a CallError naming close matches when unknown or hidden. */
   lookup(operationId: string): OperationSpec;
   /** Checks and runs one call; throws CallError for anything the agent can act on. */
@@ -60,17 +98,26 @@ export interface Gate {
 export interface GateOptions {
   /** The provider's catalog. */
   catalog: Catalog;
-  /** The built-in profile to enforce. */
-  profile: ProfileName;
+  /** The resolved profile to enforce. */
+  profile: Profile;
   /** Where validated requests go. */
   executor: Executor;
+  /** The tenant's name (for approvals and audit) and domain. */
+  tenant: { name: string; domain: string };
+  /** The audit trail; every decision is appended before the call goes on. */
+  audit?: AuditLog;
+  /** Where approvals for destructive calls are kept. */
+  approvals?: ApprovalStore;
+  /** Diagnostics (stderr). */
+  log?: (line: string) => void;
 }
 
 /** Creates the policy gate. */
 export function createGate(options: GateOptions): Gate {
-  const profile: Profile = getProfile(options.profile);
-  const byId = new Map(options.catalog.operations.map((op) => [op.id, op]));
-  const visible = options.catalog.operations.filter((op) => allows(profile, op));
+  const { profile, catalog, executor, tenant } = options;
+  const byId = new Map(catalog.operations.map((op) => [op.id, op]));
+  const visible = catalog.operations.filter((op) => !profile.denies(op));
+  const log = options.log ?? (() => {});
 
   function lookup(operationId: string): OperationSpec {
     const op = byId.get(operationId);
@@ -86,10 +133,11 @@ export function createGate(options: GateOptions): Gate {
         { operation: operationId },
       );
     }
-    if (!allows(profile, op)) {
+    const denied = profile.denies(op);
+    if (denied) {
       throw new CallError(
         'not_allowed',
-        `Operation ${op.id} (${op.risk}) is not allowed by the "${profile.name}" profile; nothing was sent. ` +
+        `Operation ${op.id} (${op.risk}) is not allowed by the "${profile.name}" profile (${denied}); nothing was sent. ` +
           'Only a person who starts the server with another profile can change that.',
         { operation: op.id, profile: profile.name, risk: op.risk },
       );
@@ -98,30 +146,145 @@ export function createGate(options: GateOptions): Gate {
   }
 
   async function invoke(call: OperationCall): Promise<CallOutcome> {
-    const op = lookup(call.operation);
+    const correlationId = randomUUID();
+    let op: OperationSpec | undefined;
+    let maskedArgs: unknown;
+    const audit = (decision: AuditDecision, reason: string, extra: Partial<AuditEvent> = {}) => {
+      if (!options.audit) return;
+      const event: AuditEvent = {
+        time: Date.now(),
+        decision,
+        reason,
+        tenant,
+        profile: profile.name,
+        tool: call.tool,
+        correlationId,
+        ...(call.client ? { client: call.client } : {}),
+        ...(op ? { operation: { id: op.id, method: op.method, path: op.path, risk: op.risk } } : {}),
+        ...(maskedArgs !== undefined ? { arguments: maskedArgs } : {}),
+        ...extra,
+      };
+      try {
+        options.audit.append(event);
+      } catch (error) {
+        log(`tenant-mcp: audit trail write failed: ${(error as Error).message}`);
+        // Fail closed: a decision that cannot be recorded does not go ahead.
+        throw new CallError(
+          'audit_unavailable',
+          'The audit trail cannot be written, so no call can proceed; nothing was sent. A person must fix the audit log.',
+        );
+      }
+    };
+    const refuse = (error: CallError): never => {
+      audit('refused', error.message);
+      throw error;
+    };
+
+    try {
+      op = lookup(call.operation);
+    } catch (error) {
+      if (error instanceof CallError) refuse(error);
+      throw error;
+    }
+    const rawArgs = call.arguments ?? {};
+    maskedArgs = maskSecrets(rawArgs);
     if (call.route === 'read' && op.risk !== 'read') {
-      throw new CallError(
-        'wrong_route',
-        `${op.id} is a ${op.risk} operation; invoke_read_operation only runs reads. Nothing was sent.`,
-        { operation: op.id },
+      refuse(
+        new CallError(
+          'wrong_route',
+          `${op.id} is a ${op.risk} operation; invoke_read_operation only runs reads. Nothing was sent.`,
+          {
+            operation: op.id,
+          },
+        ),
       );
     }
     if (call.route === 'write' && op.risk === 'read') {
-      throw new CallError(
-        'wrong_route',
-        `${op.id} only reads; call it with invoke_read_operation. Nothing was sent.`,
-        { operation: op.id },
+      refuse(
+        new CallError(
+          'wrong_route',
+          `${op.id} only reads; call it with invoke_read_operation. Nothing was sent.`,
+          { operation: op.id },
+        ),
       );
     }
-    const args = call.arguments ?? {};
-    if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+    const args = await validate(op, rawArgs).catch((error: unknown) =>
+      error instanceof CallError ? refuse(error) : Promise.reject(error),
+    );
+    const constraint = profile.checkArguments(op, args);
+    if (constraint) {
+      refuse(new CallError('constraint', `${constraint}; nothing was sent.`, { operation: op.id }));
+    }
+    const risk = effectiveRisk(op, args);
+    await checkScopes(op, call.signal).catch((error: unknown) =>
+      error instanceof CallError ? refuse(error) : Promise.reject(error),
+    );
+    const request = toTenantRequest(op, args, { fields: call.fields });
+    if (call.signal) request.signal = call.signal;
+
+    if (call.dryRun && op.risk !== 'read') {
+      const preview = await buildPreview(op, args, request, call.signal);
+      audit('previewed', 'dry run: nothing was sent');
+      return { kind: 'preview', operation: op, arguments: args, preview, risk };
+    }
+
+    const mode = profile.confirmFor(op);
+    const needsPerson = mode === 'always' || (mode !== 'never' && risk === 'destructive');
+    const confirmSkipped = mode === 'never' && risk === 'destructive';
+    if (confirmSkipped) {
+      log(`tenant-mcp: ${op.id} runs without confirmation: profile "${profile.name}" sets confirm: never`);
+    }
+    let approvalId: string | undefined;
+    if (needsPerson) {
+      approvalId = await confirm(op, args, risk, request, call, audit);
+    }
+    audit(
+      'approved',
+      approvalId
+        ? `approved by a person (${approvalId})`
+        : needsPerson
+          ? 'confirmed by a person'
+          : 'allowed by policy',
+      {
+        ...(approvalId ? { approvalId } : {}),
+        ...(confirmSkipped ? { confirmSkipped: true } : {}),
+      },
+    );
+
+    const started = Date.now();
+    let response: TenantResponse;
+    try {
+      response = await executor.send(request);
+    } catch (error) {
+      if (error instanceof TenantError) {
+        const message = sanitizeText(maskString(error.message, collectSecretValues(args)));
+        audit('failed', message, {
+          ...(error.details.status !== undefined ? { status: error.details.status } : {}),
+          ...(error.details.requestId ? { requestId: error.details.requestId } : {}),
+          latencyMs: Date.now() - started,
+        });
+        throw new CallError('tenant_error', message, { operation: op.id, ...error.details });
+      }
+      throw error;
+    }
+    audit('sent', `HTTP ${response.status}`, {
+      status: response.status,
+      latencyMs: response.durationMs,
+      ...(response.requestId ? { requestId: response.requestId } : {}),
+    });
+    const body = sanitizeDeep(profile.revealSecrets ? response.body : maskSecrets(response.body));
+    return { kind: 'response', operation: op, arguments: args, response: { ...response, body } };
+  }
+
+  async function validate(op: OperationSpec, rawArgs: unknown): Promise<Record<string, unknown>> {
+    if (typeof rawArgs !== 'object' || rawArgs === null || Array.isArray(rawArgs)) {
       throw new CallError(
         'invalid_arguments',
         `arguments must be an object of parameter and body field names for ${op.id}; nothing was sent.`,
         { operation: op.id },
       );
     }
-    const size = Buffer.byteLength(JSON.stringify(args));
+    const size = Buffer.byteLength(JSON.stringify(rawArgs));
     if (size > MAX_ARGUMENT_BYTES) {
       throw new CallError(
         'invalid_arguments',
@@ -129,8 +292,7 @@ export function createGate(options: GateOptions): Gate {
         { operation: op.id },
       );
     }
-    const schema = await options.catalog.inputSchema(op.id);
-    const parsed = schema.safeParse(args);
+    const parsed = (await catalog.inputSchema(op.id)).safeParse(rawArgs);
     if (!parsed.success) {
       const known = [...op.params.map((p) => p.name), ...(op.body?.fields ?? [])];
       if (op.body?.mode === 'wrapped') known.push('body');
@@ -138,19 +300,140 @@ export function createGate(options: GateOptions): Gate {
         operation: op.id,
       });
     }
-    const validated = parsed.data as Record<string, unknown>;
-    const request = toTenantRequest(op, validated, { fields: call.fields });
-    if (call.signal) request.signal = call.signal;
+    return parsed.data as Record<string, unknown>;
+  }
+
+  async function checkScopes(op: OperationSpec, signal?: AbortSignal): Promise<void> {
+    if (!op.scopes.length || !executor.grantedScopes) return;
+    let granted: ReadonlySet<string> | undefined;
     try {
-      const response = await options.executor.send(request);
-      return { operation: op, arguments: validated, response };
+      granted = await executor.grantedScopes(signal);
     } catch (error) {
-      if (error instanceof TenantError) {
+      if (error instanceof TenantError)
         throw new CallError('tenant_error', error.message, { operation: op.id, ...error.details });
-      }
       throw error;
+    }
+    if (granted && !op.scopes.some((scope) => granted.has(scope))) {
+      throw new CallError(
+        'scope_missing',
+        `The tenant token lacks the scope ${op.id} needs (any of: ${op.scopes.join(', ')}); nothing was sent. ` +
+          "A person must grant it to the server's application.",
+        { operation: op.id, scopes: op.scopes },
+      );
     }
   }
 
-  return { profile: profile.name, visibleOperations: () => visible, lookup, invoke };
+  /** Holds the call for a person; resolves with the approval id used, or throws why it cannot run. */
+  async function confirm(
+    op: OperationSpec,
+    args: Record<string, unknown>,
+    risk: Risk,
+    request: TenantRequest,
+    call: OperationCall,
+    audit: (decision: AuditDecision, reason: string, extra?: Partial<AuditEvent>) => void,
+  ): Promise<string | undefined> {
+    const bound = { tenant: tenant.name, operation: op.id, arguments: args };
+    if (call.approvalId) {
+      if (!options.approvals)
+        throw new CallError('approval_invalid', 'This server keeps no approvals; nothing was sent.');
+      try {
+        options.approvals.consume(call.approvalId, bound);
+        return call.approvalId;
+      } catch (error) {
+        if (error instanceof ApprovalError) {
+          audit('refused', error.message, { approvalId: call.approvalId });
+          throw new CallError('approval_invalid', `${error.message}`, {
+            operation: op.id,
+            approval: error.code,
+          });
+        }
+        throw error;
+      }
+    }
+    const preview = await buildPreview(op, args, request, call.signal);
+    const summary = renderSummary({ op, risk, tenant: tenant.name, preview });
+    if (call.confirmer?.canAsk()) {
+      const answer = await call.confirmer.ask({ operation: op.id, risk, tenant: tenant.name, summary });
+      if (answer === 'accept') return undefined;
+      audit('declined', `the person answered ${answer} to the confirmation`);
+      throw new CallError(
+        'declined',
+        `A person ${answer === 'decline' ? 'declined' : 'cancelled'} ${op.id}; nothing was sent.`,
+        { operation: op.id },
+      );
+    }
+    if (!options.approvals) {
+      throw new CallError(
+        'approval_required',
+        `${op.id} needs a person's confirmation and this client cannot ask; nothing was sent.`,
+      );
+    }
+    const record = options.approvals.create({ ...bound, risk, summary });
+    audit('held', 'waiting for a person to approve', { approvalId: record.id });
+    throw new CallError(
+      'approval_required',
+      `${op.id} is ${risk} and needs a person's approval; nothing was sent. Ask a person to run:\n` +
+        `  tenant-mcp approve ${record.id}\n` +
+        `then repeat the same call with approval_id: "${record.id}" (beside operation, not inside arguments). ` +
+        `It expires at ${new Date(record.expiresAt).toISOString()} and works once, for these exact arguments.\n${summary}`,
+      { operation: op.id, approvalId: record.id },
+    );
+  }
+
+  async function buildPreview(
+    op: OperationSpec,
+    args: Record<string, unknown>,
+    request: TenantRequest,
+    signal?: AbortSignal,
+  ): Promise<Preview> {
+    const described = describeRequest(request);
+    const preview: Preview = {
+      request: {
+        ...described,
+        ...(described.body !== undefined ? { body: maskSecrets(described.body) } : {}),
+      },
+    };
+    const reader = findReadCounterpart(op, catalog.operations);
+    if (!reader) return preview;
+    preview.readWith = reader.id;
+    if (profile.denies(reader)) {
+      preview.currentUnavailable = `${reader.id} is not allowed by the profile`;
+      return preview;
+    }
+    const pathParams: Record<string, unknown> = {};
+    for (const param of reader.params) if (param.in === 'path') pathParams[param.name] = args[param.name];
+    try {
+      const current = await executor.send({
+        method: 'GET',
+        path: reader.path,
+        pathParams: pathParams as Record<string, string>,
+        label: reader.id,
+        ...(signal ? { signal } : {}),
+      });
+      const shown = sanitizeDeep(profile.revealSecrets ? current.body : maskSecrets(current.body));
+      preview.current = shown;
+      if (op.method === 'DELETE') preview.removes = true;
+      else if (request.body !== undefined) preview.changes = diffFields(shown, maskSecrets(request.body));
+    } catch (error) {
+      if (!(error instanceof TenantError)) throw error;
+      preview.currentUnavailable = sanitizeText(error.message);
+    }
+    return preview;
+  }
+
+  return {
+    profile: profile.name,
+    tenant: tenant.name,
+    visibleOperations: () => visible,
+    allowsTool: (name) => profile.allowsTool(name),
+    lookup,
+    invoke,
+  };
+}
+
+/** The risk a call runs at: a write becomes destructive when it carries a destructive field. */
+export function effectiveRisk(op: OperationSpec, args: Readonly<Record<string, unknown>>): Risk {
+  if (op.risk === 'write' && op.destructiveFields?.some((field) => args[field] !== undefined))
+    return 'destructive';
+  return op.risk;
 }

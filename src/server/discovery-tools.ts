@@ -33,6 +33,15 @@ export const invokeReadInput = z.strictObject({
   max_items: z.int().min(1).max(100).optional().describe('Cap on list items (default 25)'),
 });
 
+/** An approval id a person gave with `tenant-mcp approve`. */
+export const approvalId = z.string().max(40).describe('From a held call, once a person approved it');
+
+/** Ask for a preview instead of running the write. */
+export const dryRun = z
+  .boolean()
+  .optional()
+  .describe('Preview the exact request and the changes; send nothing');
+
 /** Input of invoke_write_operation. */
 export const invokeWriteInput = z.strictObject({
   operation: operationId,
@@ -40,6 +49,8 @@ export const invokeWriteInput = z.strictObject({
     .record(z.string(), z.unknown())
     .optional()
     .describe('Path, query and header parameters and body fields, side by side, as describe_operation shows'),
+  dry_run: dryRun,
+  approval_id: approvalId.optional(),
 });
 
 /** A generic tool's static declaration. */
@@ -93,8 +104,8 @@ export const DISCOVERY_TOOLS: readonly DiscoveryTool[] = [
     name: 'invoke_write_operation',
     title: 'Run a write operation',
     description:
-      'Run an operation that changes the tenant (create, update, delete). ' +
-      'Arguments are validated before anything is sent; read the current state first.',
+      'Run an operation that changes the tenant (create, update, delete). Arguments are validated first; ' +
+      'dry_run previews the request and changes. Destructive calls wait for a person.',
     input: invokeWriteInput,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     writes: true,

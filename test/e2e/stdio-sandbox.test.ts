@@ -1,7 +1,7 @@
 // Drives the built CLI over stdio with the SDK Client against its embedded sandbox, as a host would.
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, type Connected, connectCli } from '../helpers/mcp-client.js';
+import { CLI, type Connected, connectCli, tenantData } from '../helpers/mcp-client.js';
 
 describe('stdio server on the embedded sandbox (read-only default)', () => {
   let server: Connected;
@@ -60,10 +60,10 @@ describe('stdio server on the embedded sandbox (read-only default)', () => {
       max_items: 2,
     });
     expect(isError).toBe(false);
-    const [json, note] = text.split('\n');
-    const users = JSON.parse(json!);
+    const note = text.split('\n')[1];
+    const users = tenantData(text) as Array<Record<string, unknown>>;
     expect(users).toHaveLength(2);
-    expect(Object.keys(users[0]).sort()).toEqual(['email', 'user_id']);
+    expect(Object.keys(users[0]!).sort()).toEqual(['email', 'user_id']);
     expect(note).toMatch(/Showing 2 of the 5 items/);
   });
 
@@ -134,16 +134,16 @@ describe('stdio server on the sandbox as admin with per-operation tools', () => 
       arguments: { name: 'e2e-auditor', description: 'made by the e2e test' },
     });
     expect(created.isError).toBe(false);
-    const role = JSON.parse(created.text.split('\n')[0]!);
+    const role = tenantData(created.text) as { id: string; name: string };
     expect(role.name).toBe('e2e-auditor');
     const read = await server.call('get_roles_by_id', { id: role.id });
-    expect(JSON.parse(read.text.split('\n')[0]!).name).toBe('e2e-auditor');
+    expect((tenantData(read.text) as { name: string }).name).toBe('e2e-auditor');
   });
 });
 
 describe('command line', () => {
   it.each([
-    [['--profile', 'root'], {}, /Unknown profile "root"/],
+    [['--profile', 'root'], {}, /unknown profile "root"/],
     [[], { AUTH0_DOMAIN: 'acme.auth0.com' }, /AUTH0_CLIENT_ID is missing/],
     [['--bogus'], {}, /bogus/],
   ])('exits 2 with one line for %j %j', (args, env, message) => {

@@ -2,8 +2,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { Executor, TenantRequest, TenantResponse } from '../../src/executor/types.js';
+import type { AuditLog } from '../../src/policy/audit/index.js';
 import { createGate } from '../../src/policy/index.js';
-import type { ProfileName } from '../../src/policy/profiles.js';
+import { getProfile, type ProfileName } from '../../src/policy/profiles.js';
 import { createServer } from '../../src/server/create-server.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
 
@@ -28,9 +29,16 @@ export async function connectInProcess(options: {
   profile?: ProfileName;
   toolsets?: string[];
   executor?: Executor;
+  audit?: AuditLog;
 }): Promise<Client> {
   const executor = options.executor ?? createStubExecutor();
-  const gate = createGate({ catalog: auth0Catalog, profile: options.profile ?? 'read-only', executor });
+  const gate = createGate({
+    catalog: auth0Catalog,
+    profile: getProfile(options.profile ?? 'read-only'),
+    executor,
+    tenant: { name: 'test', domain: 'stub.invalid' },
+    ...(options.audit ? { audit: options.audit } : {}),
+  });
   const server = createServer({
     gate,
     catalog: auth0Catalog,

@@ -1,11 +1,24 @@
 /** Starts the built CLI over stdio and connects the SDK's Client to it, as a real MCP host would. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolResult,
+  ElicitRequestSchema,
+  type ElicitResult,
+} from '@modelcontextprotocol/sdk/types.js';
 
 /** Path of the built CLI the end-to-end tests drive. */
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+
+/** The tenant data of a result's first text block (tenant answers come inside `untrusted_tenant_data`). */
+export function tenantData(text: string): unknown {
+  const first = JSON.parse(text.split('\n')[0]!) as Record<string, unknown>;
+  if (!('untrusted_tenant_data' in first)) throw new Error(`not tenant data: ${text.slice(0, 200)}`);
+  return first.untrusted_tenant_data;
+}
 
 /** A connected client plus what the server printed on stderr. */
 export interface Connected {
@@ -22,19 +35,41 @@ export interface Connected {
   ): Promise<{ text: string; isError: boolean; result: CallToolResult }>;
 }
 
+/** How the test client presents itself. */
+export interface ClientOptions {
+  /** Answers `elicitation/create`; when given, the client declares form elicitation. */
+  onElicit?: (message: string) => ElicitResult | Promise<ElicitResult>;
+}
+
 /** Spawns `node dist/cli.js ...args` with only the given environment (plus PATH). */
-export async function connectCli(args: string[] = [], env: Record<string, string> = {}): Promise<Connected> {
+export async function connectCli(
+  args: string[] = [],
+  env: Record<string, string> = {},
+  options: ClientOptions = {},
+): Promise<Connected> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, ...args],
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // A fresh state directory per server, so tests never write approvals or audit logs under $HOME.
+    env: {
+      PATH: process.env.PATH ?? '',
+      TENANT_MCP_STATE_DIR: mkdtempSync(join(tmpdir(), 'tenant-mcp-state-')),
+      ...env,
+    },
     stderr: 'pipe',
   });
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const client = new Client({ name: 'tenant-mcp-tests', version: '1.0.0' });
+  const client = new Client(
+    { name: 'tenant-mcp-tests', version: '1.0.0' },
+    { capabilities: options.onElicit ? { elicitation: { form: {} } } : {} },
+  );
+  if (options.onElicit) {
+    const answer = options.onElicit;
+    client.setRequestHandler(ElicitRequestSchema, async (request) => answer(request.params.message));
+  }
   await client.connect(transport);
   return {
     client,

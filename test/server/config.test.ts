@@ -1,17 +1,50 @@
-// Pins the one-line configuration errors (exit code 2) and the sandbox fallback the README promises.
+// Pins the one-line configuration errors (exit code 2), the sandbox fallback, and how a policy file's
+// named tenants and pinned profiles combine with flags and AUTH0_* variables.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/server/config.js';
 
 const TOOLSETS = ['users', 'logs', 'roles'];
+const STATE = { TENANT_MCP_STATE_DIR: '/tmp/tenant-mcp-state-test' };
+
+function policyFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'tenant-mcp-config-')), 'policy.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+const TWO_TENANTS = `version: 1
+tenants:
+  prod:
+    domain: acme.eu.auth0.com
+    client_id: { env: PROD_ID }
+    client_secret: { env: PROD_SECRET }
+    profile: read-only
+  dev:
+    domain: http://127.0.0.1:4010
+    token: { env: DEV_TOKEN }
+default_tenant: dev
+`;
 
 describe('loadConfig', () => {
   it('falls back to the sandbox when no AUTH0_* variable is set', () => {
-    expect(loadConfig({}, {}, TOOLSETS)).toEqual({ mode: 'sandbox', profile: 'read-only', toolsets: [] });
+    const config = loadConfig({}, STATE, TOOLSETS);
+    expect(config).toMatchObject({
+      mode: 'sandbox',
+      tenant: { name: 'sandbox' },
+      toolsets: [],
+      stateDir: '/tmp/tenant-mcp-state-test',
+      auditLog: '/tmp/tenant-mcp-state-test/audit.jsonl',
+      approvalTtlMs: 600_000,
+    });
+    expect(config.profile.name).toBe('read-only');
   });
 
   it('reads client credentials, audience and a scheme-bearing domain as is', () => {
     const config = loadConfig(
-      { profile: 'admin', toolsets: 'users, logs' },
+      { profile: 'admin', toolsets: 'users, logs', auditLog: '/var/log/tm.jsonl' },
       {
         AUTH0_DOMAIN: 'http://127.0.0.1:4010',
         AUTH0_CLIENT_ID: 'id',
@@ -20,23 +53,27 @@ describe('loadConfig', () => {
       },
       TOOLSETS,
     );
-    expect(config).toEqual({
+    expect(config).toMatchObject({
       mode: 'tenant',
-      domain: 'http://127.0.0.1:4010',
-      auth: {
-        kind: 'client_credentials',
-        clientId: 'id',
-        clientSecret: 's3cret',
-        audience: 'https://api.example.com/',
+      tenant: {
+        name: 'default',
+        domain: 'http://127.0.0.1:4010',
+        auth: {
+          kind: 'client_credentials',
+          clientId: 'id',
+          clientSecret: 's3cret',
+          audience: 'https://api.example.com/',
+        },
       },
-      profile: 'admin',
       toolsets: ['users', 'logs'],
+      auditLog: '/var/log/tm.jsonl',
     });
+    expect(config.profile.name).toBe('admin');
   });
 
   it('accepts a static token', () => {
     const config = loadConfig({}, { AUTH0_DOMAIN: 'acme.eu.auth0.com', AUTH0_TOKEN: 'tok' }, TOOLSETS);
-    expect(config.auth).toEqual({ kind: 'token', token: 'tok' });
+    expect(config.tenant.auth).toEqual({ kind: 'token', token: 'tok' });
   });
 
   it.each([
@@ -51,6 +88,7 @@ describe('loadConfig', () => {
     [{ AUTH0_DOMAIN: 'not a host', AUTH0_TOKEN: 't' }, /not a host name/],
     [{ AUTH0_DOMAIN: 'ftp://acme.auth0.com', AUTH0_TOKEN: 't' }, /must use https/],
     [{ AUTH0_DOMAIN: 'http://tenant.example.com', AUTH0_TOKEN: 't' }, /plain http/],
+    [{ TENANT_MCP_APPROVAL_TTL_SECONDS: 'soon' }, /TENANT_MCP_APPROVAL_TTL_SECONDS/],
   ])('refuses %o with a message naming the setting', (env, message) => {
     expect(() => loadConfig({}, env, TOOLSETS)).toThrow(ConfigError);
     expect(() => loadConfig({}, env, TOOLSETS)).toThrow(message);
@@ -58,7 +96,7 @@ describe('loadConfig', () => {
 
   it('names an unknown profile and an unknown toolset', () => {
     expect(() => loadConfig({ profile: 'root' }, {}, TOOLSETS)).toThrow(
-      /Unknown profile "root".*read-only, admin/,
+      /unknown profile "root".*read-only, admin, helpdesk/,
     );
     expect(() => loadConfig({ toolsets: 'users,userz' }, {}, TOOLSETS)).toThrow(/Unknown toolset "userz"/);
   });
@@ -74,5 +112,42 @@ describe('loadConfig', () => {
       TENANT_MCP_ALLOW_INSECURE_HTTP: '1',
     };
     expect(loadConfig({}, env, TOOLSETS).mode).toBe('tenant');
+  });
+});
+
+describe('loadConfig with a policy file', () => {
+  const file = policyFile(TWO_TENANTS);
+
+  it('connects to the default tenant with its env-referenced token', () => {
+    const config = loadConfig({ policy: file }, { DEV_TOKEN: 'dev-token' }, TOOLSETS);
+    expect(config.tenant).toEqual({
+      name: 'dev',
+      domain: 'http://127.0.0.1:4010',
+      auth: { kind: 'token', token: 'dev-token' },
+    });
+    expect(config.profile.name).toBe('read-only');
+  });
+
+  it('takes the tenant pinned profile, and refuses a flag that contradicts it', () => {
+    const env = { TENANT_MCP_POLICY: file, PROD_ID: 'id', PROD_SECRET: 'secret' };
+    expect(loadConfig({ tenant: 'prod' }, env, TOOLSETS).profile.name).toBe('read-only');
+    expect(() => loadConfig({ tenant: 'prod', profile: 'admin' }, env, TOOLSETS)).toThrow(
+      /--profile admin contradicts tenant "prod", which pins profile "read-only"/,
+    );
+  });
+
+  it('names a missing environment variable and refuses AUTH0_* beside a named tenant', () => {
+    expect(() => loadConfig({ policy: file, tenant: 'prod' }, { PROD_ID: 'id' }, TOOLSETS)).toThrow(
+      /PROD_SECRET is not set/,
+    );
+    expect(() =>
+      loadConfig({ policy: file }, { DEV_TOKEN: 't', AUTH0_DOMAIN: 'x.auth0.com' }, TOOLSETS),
+    ).toThrow(/AUTH0_DOMAIN is set but tenant "dev" comes from the policy file/);
+  });
+
+  it('reports a policy file mistake as one line with its line number', () => {
+    const broken = policyFile('version: 1\nprofiles:\n  support:\n    alow: [get_users]\n');
+    expect(() => loadConfig({ policy: broken }, {}, TOOLSETS)).toThrow(ConfigError);
+    expect(() => loadConfig({ policy: broken }, {}, TOOLSETS)).toThrow(/policy\.yaml:4: .*alow/);
   });
 });

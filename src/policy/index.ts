@@ -51,6 +51,43 @@ export interface OperationCall {
   client?: { name: string; version?: string };
   /** Aborts the upstream request. */
   signal?: AbortSignal;
+  /** A task confirmation from {@link Gate.confirmTask} covering this operation. */
+  grant?: TaskGrant;
+}
+
+/** Writes one audit record for the current call. */
+type Auditor = (decision: AuditDecision, reason: string, extra?: Partial<AuditEvent>) => void;
+
+/** A person's confirmation of a whole task (e.g. `block_user`), covering the operations it runs. */
+export interface TaskGrant {
+  /** The task tool confirmed. */
+  readonly tool: string;
+  /** Operations the confirmation covers. */
+  readonly operations: ReadonlySet<string>;
+}
+
+/** What a task tool asks a person to confirm. */
+export interface TaskConfirmation {
+  /** Operations the task will run (each is still checked against the profile). */
+  operations: string[];
+  /** The task's own arguments (the approval is bound to them). */
+  arguments: Record<string, unknown>;
+  /** Risk of the task as a whole. */
+  risk: Risk;
+  /** What will happen, for the person. */
+  summary: string;
+}
+
+/** Who is asking, for a task confirmation. */
+export interface TaskCallContext {
+  /** The task tool's name. */
+  tool: string;
+  /** Approval id from a held task, once a person approved it. */
+  approvalId?: string;
+  /** Asks a person, when the client can. */
+  confirmer?: Confirmer;
+  /** The MCP client, for the audit trail. */
+  client?: { name: string; version?: string };
 }
 
 /** What a call produced. */
@@ -92,6 +129,12 @@ export interface Gate {
   lookup(operationId: string): OperationSpec;
   /** Checks and runs one call; throws CallError for anything the agent can act on. */
   invoke(call: OperationCall): Promise<CallOutcome>;
+  /**
+   * Asks a person once for a whole task (block_user runs a PATCH and maybe a DELETE): the same
+   * elicitation / approval-id rules as a single call, bound to the task's name and arguments. The grant
+   * lets the listed operations skip their own confirmation; every other check still applies to each.
+   */
+  confirmTask(task: TaskConfirmation, call: TaskCallContext): Promise<TaskGrant>;
 }
 
 /** What the gate is built from. */
@@ -118,6 +161,48 @@ export function createGate(options: GateOptions): Gate {
   const byId = new Map(catalog.operations.map((op) => [op.id, op]));
   const visible = catalog.operations.filter((op) => !profile.denies(op));
   const log = options.log ?? (() => {});
+
+  /** Issued task grants; a grant the gate did not issue confers nothing. */
+  const grants = new WeakSet<TaskGrant>();
+
+  /** An audit writer for one tool call; a write failure refuses the call (fail closed). */
+  function auditorFor(
+    tool: string,
+    correlationId: string,
+    client: OperationCall['client'],
+    currentOp: () => OperationSpec | undefined,
+    fixedArgs?: unknown,
+    currentArgs?: () => unknown,
+  ): Auditor {
+    return (decision, reason, extra = {}) => {
+      if (!options.audit) return;
+      const op = currentOp();
+      const args = fixedArgs ?? currentArgs?.();
+      const event: AuditEvent = {
+        time: Date.now(),
+        decision,
+        reason,
+        tenant,
+        profile: profile.name,
+        tool,
+        correlationId,
+        ...(client ? { client } : {}),
+        ...(op ? { operation: { id: op.id, method: op.method, path: op.path, risk: op.risk } } : {}),
+        ...(args !== undefined ? { arguments: args } : {}),
+        ...extra,
+      };
+      try {
+        options.audit.append(event);
+      } catch (error) {
+        log(`tenant-mcp: audit trail write failed: ${(error as Error).message}`);
+        // Fail closed: a decision that cannot be recorded does not go ahead.
+        throw new CallError(
+          'audit_unavailable',
+          'The audit trail cannot be written, so no call can proceed; nothing was sent. A person must fix the audit log.',
+        );
+      }
+    };
+  }
 
   function lookup(operationId: string): OperationSpec {
     const op = byId.get(operationId);
@@ -149,32 +234,14 @@ export function createGate(options: GateOptions): Gate {
     const correlationId = randomUUID();
     let op: OperationSpec | undefined;
     let maskedArgs: unknown;
-    const audit = (decision: AuditDecision, reason: string, extra: Partial<AuditEvent> = {}) => {
-      if (!options.audit) return;
-      const event: AuditEvent = {
-        time: Date.now(),
-        decision,
-        reason,
-        tenant,
-        profile: profile.name,
-        tool: call.tool,
-        correlationId,
-        ...(call.client ? { client: call.client } : {}),
-        ...(op ? { operation: { id: op.id, method: op.method, path: op.path, risk: op.risk } } : {}),
-        ...(maskedArgs !== undefined ? { arguments: maskedArgs } : {}),
-        ...extra,
-      };
-      try {
-        options.audit.append(event);
-      } catch (error) {
-        log(`tenant-mcp: audit trail write failed: ${(error as Error).message}`);
-        // Fail closed: a decision that cannot be recorded does not go ahead.
-        throw new CallError(
-          'audit_unavailable',
-          'The audit trail cannot be written, so no call can proceed; nothing was sent. A person must fix the audit log.',
-        );
-      }
-    };
+    const audit = auditorFor(
+      call.tool,
+      correlationId,
+      call.client,
+      () => op,
+      undefined,
+      () => maskedArgs,
+    );
     const refuse = (error: CallError): never => {
       audit('refused', error.message);
       throw error;
@@ -235,16 +302,20 @@ export function createGate(options: GateOptions): Gate {
       log(`tenant-mcp: ${op.id} runs without confirmation: profile "${profile.name}" sets confirm: never`);
     }
     let approvalId: string | undefined;
-    if (needsPerson) {
+    const granted =
+      needsPerson && call.grant !== undefined && grants.has(call.grant) && call.grant.operations.has(op.id);
+    if (needsPerson && !granted) {
       approvalId = await confirm(op, args, risk, request, call, audit);
     }
     audit(
       'approved',
       approvalId
         ? `approved by a person (${approvalId})`
-        : needsPerson
-          ? 'confirmed by a person'
-          : 'allowed by policy',
+        : granted
+          ? `confirmed by a person for task ${call.grant!.tool}`
+          : needsPerson
+            ? 'confirmed by a person'
+            : 'allowed by policy',
       {
         ...(approvalId ? { approvalId } : {}),
         ...(confirmSkipped ? { confirmSkipped: true } : {}),
@@ -330,9 +401,39 @@ export function createGate(options: GateOptions): Gate {
     risk: Risk,
     request: TenantRequest,
     call: OperationCall,
-    audit: (decision: AuditDecision, reason: string, extra?: Partial<AuditEvent>) => void,
+    audit: Auditor,
   ): Promise<string | undefined> {
-    const bound = { tenant: tenant.name, operation: op.id, arguments: args };
+    return askPerson({
+      subject: op.id,
+      risk,
+      args,
+      call,
+      audit,
+      summary: async () =>
+        renderSummary({
+          op,
+          risk,
+          tenant: tenant.name,
+          preview: await buildPreview(op, args, request, call.signal),
+        }),
+    });
+  }
+
+  /**
+   * Asks a person about one call or task (`subject` is the operation id or the task tool's name): uses
+   * an approval id when given, else elicitation when the client can ask, else holds it for
+   * `tenant-mcp approve`. Resolves with the approval id used; throws why it cannot run.
+   */
+  async function askPerson(input: {
+    subject: string;
+    risk: Risk;
+    args: Record<string, unknown>;
+    call: Pick<OperationCall, 'approvalId' | 'confirmer'>;
+    audit: Auditor;
+    summary: () => Promise<string>;
+  }): Promise<string | undefined> {
+    const { subject, risk, call, audit } = input;
+    const bound = { tenant: tenant.name, operation: subject, arguments: input.args };
     if (call.approvalId) {
       if (!options.approvals)
         throw new CallError('approval_invalid', 'This server keeps no approvals; nothing was sent.');
@@ -342,42 +443,80 @@ export function createGate(options: GateOptions): Gate {
       } catch (error) {
         if (error instanceof ApprovalError) {
           audit('refused', error.message, { approvalId: call.approvalId });
-          throw new CallError('approval_invalid', `${error.message}`, {
-            operation: op.id,
-            approval: error.code,
-          });
+          throw new CallError('approval_invalid', error.message, { subject, approval: error.code });
         }
         throw error;
       }
     }
-    const preview = await buildPreview(op, args, request, call.signal);
-    const summary = renderSummary({ op, risk, tenant: tenant.name, preview });
+    const summary = await input.summary();
     if (call.confirmer?.canAsk()) {
-      const answer = await call.confirmer.ask({ operation: op.id, risk, tenant: tenant.name, summary });
+      const answer = await call.confirmer.ask({ operation: subject, risk, tenant: tenant.name, summary });
       if (answer === 'accept') return undefined;
       audit('declined', `the person answered ${answer} to the confirmation`);
       throw new CallError(
         'declined',
-        `A person ${answer === 'decline' ? 'declined' : 'cancelled'} ${op.id}; nothing was sent.`,
-        { operation: op.id },
+        `A person ${answer === 'decline' ? 'declined' : 'cancelled'} ${subject}; nothing was sent.`,
+        { subject },
       );
     }
     if (!options.approvals) {
       throw new CallError(
         'approval_required',
-        `${op.id} needs a person's confirmation and this client cannot ask; nothing was sent.`,
+        `${subject} needs a person's confirmation and this client cannot ask; nothing was sent.`,
       );
     }
     const record = options.approvals.create({ ...bound, risk, summary });
     audit('held', 'waiting for a person to approve', { approvalId: record.id });
     throw new CallError(
       'approval_required',
-      `${op.id} is ${risk} and needs a person's approval; nothing was sent. Ask a person to run:\n` +
+      `${subject} is ${risk} and needs a person's approval; nothing was sent. Ask a person to run:\n` +
         `  tenant-mcp approve ${record.id}\n` +
-        `then repeat the same call with approval_id: "${record.id}" (beside operation, not inside arguments). ` +
+        `then repeat the same call with approval_id: "${record.id}" (beside the other arguments of the tool, not inside arguments). ` +
         `It expires at ${new Date(record.expiresAt).toISOString()} and works once, for these exact arguments.\n${summary}`,
-      { operation: op.id, approvalId: record.id },
+      { subject, approvalId: record.id },
     );
+  }
+
+  async function confirmTask(task: TaskConfirmation, call: TaskCallContext): Promise<TaskGrant> {
+    const correlationId = randomUUID();
+    const audit = auditorFor(
+      call.tool,
+      correlationId,
+      call.client,
+      () => undefined,
+      maskSecrets(task.arguments),
+    );
+    for (const id of task.operations) {
+      const op = byId.get(id);
+      const denied = op ? profile.denies(op) : 'unknown operation';
+      if (denied) {
+        const error = new CallError(
+          'not_allowed',
+          `${call.tool} needs ${id}, which the "${profile.name}" profile does not allow (${denied}); nothing was sent.`,
+        );
+        audit('refused', error.message);
+        throw error;
+      }
+    }
+    const approvalId = await askPerson({
+      subject: call.tool,
+      risk: task.risk,
+      args: task.arguments,
+      call,
+      audit,
+      summary: async () =>
+        `${task.summary}\nTask ${call.tool} (${task.risk}) on tenant "${tenant.name}"; it runs: ${task.operations.join(', ')}.`,
+    });
+    audit(
+      'approved',
+      approvalId ? `task approved by a person (${approvalId})` : 'task confirmed by a person',
+      {
+        ...(approvalId ? { approvalId } : {}),
+      },
+    );
+    const grant: TaskGrant = { tool: call.tool, operations: new Set(task.operations) };
+    grants.add(grant);
+    return grant;
   }
 
   async function buildPreview(
@@ -428,6 +567,7 @@ export function createGate(options: GateOptions): Gate {
     allowsTool: (name) => profile.allowsTool(name),
     lookup,
     invoke,
+    confirmTask,
   };
 }
 

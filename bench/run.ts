@@ -3,14 +3,20 @@
  * ran on. Figures, not pass/fail: timing belongs here, never in tests.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { request } from 'undici';
+import type { Executor } from '../src/executor/types.js';
+import { openAuditLog } from '../src/policy/audit/index.js';
+import { createGate } from '../src/policy/index.js';
+import { getProfile } from '../src/policy/profiles.js';
 import { startSandbox } from '../src/sandbox/index.js';
+import { auth0Catalog } from '../src/tools/auth0/index.js';
 
 const CLI = 'dist/cli.js';
 const INIT = `${JSON.stringify({
@@ -150,9 +156,62 @@ async function overhead(): Promise<void> {
   await sandbox.close();
 }
 
+/** The gate's own cost per call (validation, profile, masking, sanitising) and the audit write's. */
+async function policyOverhead(): Promise<void> {
+  const body = { user_id: 'auth0|1', email: 'a@example.com', name: 'Alice', app_metadata: { plan: 'pro' } };
+  const instant: Executor = {
+    baseUrl: 'http://bench.invalid/api/v2',
+    send: async () => ({ status: 200, headers: {}, body, attempts: 1, durationMs: 0 }),
+    close: async () => {},
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'tenant-mcp-bench-'));
+  const audit = openAuditLog(join(dir, 'audit.jsonl'), { productVersion: 'bench' });
+  const base = {
+    catalog: auth0Catalog,
+    profile: getProfile('admin'),
+    executor: instant,
+    tenant: { name: 'bench', domain: 'bench.invalid' },
+  };
+  const withoutAudit = createGate(base);
+  const withAudit = createGate({ ...base, audit });
+  const call = {
+    operation: 'get_users_by_id',
+    arguments: { id: 'auth0|1' },
+    route: 'read' as const,
+    tool: 'invoke_read_operation',
+  };
+  const measure = async (gate: typeof withAudit, n: number) => {
+    for (let i = 0; i < 200; i++) await gate.invoke(call);
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      await gate.invoke(call);
+      times.push(performance.now() - t);
+    }
+    return [quantile(times, 0.5), quantile(times, 0.99)] as const;
+  };
+  const direct: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const t = performance.now();
+    await instant.send({ method: 'GET', path: '/users/{id}', pathParams: { id: 'auth0|1' } });
+    direct.push(performance.now() - t);
+  }
+  const [g50, g99] = await measure(withoutAudit, 2000);
+  const [a50, a99] = await measure(withAudit, 1000);
+  const d50 = quantile(direct, 0.5);
+  console.log(
+    `policy gate per call (validation, profile, masking, sanitising; executor answers at once): p50 ${fmt(g50 - d50, 3)} ms, p99 ${fmt(g99, 3)} ms`,
+  );
+  console.log(
+    `policy gate + audit trail (2 fsync'd OCSF records per call): p50 ${fmt(a50 - d50, 3)} ms, p99 ${fmt(a99, 3)} ms (target ≤ 0.5 ms p50)`,
+  );
+  audit.close();
+}
+
 console.log(
   `tenant-mcp bench on ${os.cpus()[0]?.model ?? 'unknown cpu'} ×${os.cpus().length}, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
 );
 await coldStart();
 await listings();
 await overhead();
+await policyOverhead();

@@ -99,7 +99,7 @@ async function runSandbox(portText: string | undefined, host: string | undefined
 async function serve(flags: ConfigFlags): Promise<number> {
   const { auth0Catalog } = await import('./tools/auth0/index.js');
   const toolsets = [...new Set(auth0Catalog.operations.map((op) => op.toolset))];
-  const config = loadConfig(flags, process.env, toolsets);
+  const config = await loadConfig(flags, process.env, toolsets);
   const [
     { createGate },
     { createServer },

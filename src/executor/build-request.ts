@@ -1,137 +1,20 @@
 /**
- * Pure functions that turn a {@link TenantRequest} in parts into bytes on the wire: the tenant's URLs, the
- * encoded path and query, the headers and the body. Kept free of I/O so every encoding rule is testable
- * on its own.
+ * Pure functions that turn a {@link TenantRequest} in parts into bytes on the wire: the headers and the
+ * body (URLs, path and query live in `url.ts`). Kept free of I/O so every encoding rule is testable on
+ * its own.
  */
 import { FormData } from 'undici';
 import { TenantError } from './errors.js';
 import type { MultipartFile, TenantRequest } from './types.js';
+import { appendScalars, formEncode, type Scalar } from './url.js';
 
-/** The URLs of one tenant. */
-export interface TenantUrls {
-  /** Scheme, host and any path prefix, no trailing slash: `https://acme.eu.auth0.com`. */
-  origin: string;
-  /** Management API base: `{origin}/api/v2`. */
-  apiBase: string;
-  /** Token endpoint: `{origin}/oauth/token`. */
-  tokenUrl: string;
-  /** Token audience: the given one, else `{origin}/api/v2/` (the Management API's identifier). */
-  audience: string;
-}
-
-const BARE_DOMAIN = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?$/i;
-
-/**
- * The URLs of a tenant from its domain. A bare domain means HTTPS; a value with a scheme (a local mock, a
- * sandbox) is used as is so tests and the embedded sandbox can speak plain HTTP on loopback.
- * @throws TypeError when the domain is not a host name or an http(s) URL without query, fragment or user.
- */
-export function resolveTenantUrls(domain: string, audience?: string): TenantUrls {
-  const trimmed = domain.trim().replace(/\/+$/, '');
-  let origin: string;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
-    let url: URL;
-    try {
-      url = new URL(trimmed);
-    } catch {
-      throw new TypeError(`Tenant domain "${domain}" is not a valid URL.`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new TypeError(`Tenant domain "${domain}" must use http or https.`);
-    }
-    if (url.search || url.hash || url.username || url.password) {
-      throw new TypeError(`Tenant domain "${domain}" must not carry a query, a fragment or credentials.`);
-    }
-    origin = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-  } else {
-    if (!BARE_DOMAIN.test(trimmed)) {
-      throw new TypeError(`Tenant domain "${domain}" is not a host name such as acme.eu.auth0.com.`);
-    }
-    origin = `https://${trimmed.toLowerCase()}`;
-  }
-  return {
-    origin,
-    apiBase: `${origin}/api/v2`,
-    tokenUrl: `${origin}/oauth/token`,
-    audience: audience ?? `${origin}/api/v2/`,
-  };
-}
-
-/**
- * Percent-encodes one path segment. `encodeURIComponent` keeps `/`, `?` and `#` from escaping the segment
- * but leaves `.` alone, and a segment that is exactly `.` or `..` would be collapsed by URL normalisation
- * (`/users/../clients` is `/clients`), so those are spelled `%2E`. The WHATWG URL parser collapses even
- * `%2E%2E`, which is why the executor hands undici the raw path and never a parsed URL.
- */
-export function encodePathSegment(value: string | number | boolean): string {
-  const encoded = encodeURIComponent(String(value));
-  if (encoded === '.') return '%2E';
-  if (encoded === '..') return '%2E%2E';
-  return encoded;
-}
-
-/**
- * Fills a path template's `{name}` segments, each value becoming exactly one encoded segment.
- * @throws Error when a template names a parameter that `params` lacks: the caller's validation should
- *   have caught it, so it is a bug, not something the agent can fix.
- * @throws TenantError `invalid_request` for an empty value or one that cannot be encoded.
- */
-export function buildPath(template: string, params: TenantRequest['pathParams'] = {}): string {
-  return template.replace(/\{([^{}]+)\}/g, (_whole, name: string) => {
-    if (!Object.hasOwn(params, name) || params[name] === undefined || params[name] === null) {
-      throw new Error(`Path parameter "${name}" of ${template} has no value.`);
-    }
-    const value = params[name];
-    if (String(value) === '') {
-      // `/users/{id}` with an empty id is `/users/`, another operation altogether.
-      throw new TenantError(`Path parameter "${name}" must not be empty.`, { code: 'invalid_request' });
-    }
-    try {
-      return encodePathSegment(value);
-    } catch (cause) {
-      throw new TenantError(
-        `Path parameter "${name}" is not valid text (a lone surrogate?).`,
-        {
-          code: 'invalid_request',
-        },
-        { cause },
-      );
-    }
-  });
-}
-
-type Scalar = string | number | boolean;
-
-function appendScalars(params: URLSearchParams, name: string, value: unknown, where: string): void {
-  if (value === undefined) return;
-  for (const item of Array.isArray(value) ? value : [value]) {
-    if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') {
-      throw new TenantError(`${where} "${name}" must be a string, number, boolean or an array of those.`, {
-        code: 'invalid_request',
-      });
-    }
-    params.append(name, String(item));
-  }
-}
-
-/**
- * `URLSearchParams` with `%20` for spaces: form encoding writes `+`, which only form decoders read as a
- * space, and in Auth0's Lucene `q` a `+` means "must match". `%20` means a space to every decoder.
- */
-function formEncode(params: URLSearchParams): string {
-  return params.toString().replace(/\+/g, '%20');
-}
-
-/**
- * The query string, `?` included, or `''` when there is nothing to send. Arrays repeat the name
- * (`fields=a&fields=b`, Auth0's form/explode style); undefined is dropped.
- */
-export function buildQuery(query: TenantRequest['query'] = {}): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) appendScalars(params, name, value, 'Query parameter');
-  const text = formEncode(params);
-  return text ? `?${text}` : '';
-}
+export {
+  buildPath,
+  buildQuery,
+  encodePathSegment,
+  resolveTenantUrls,
+  type TenantUrls,
+} from './url.js';
 
 /** Headers a caller may not set: the executor owns authentication, the target host and message framing. */
 export const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set([

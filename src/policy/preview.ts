@@ -2,8 +2,9 @@
  * What a write would do, before it is done: the exact request, the current state where a read
  * counterpart exists, and a field-level diff. Dry runs return it; confirmations show it to the person.
  */
-import { buildPath, buildQuery } from '../executor/build-request.js';
+
 import type { TenantRequest } from '../executor/types.js';
+import { buildPath, buildQuery } from '../executor/url.js';
 import type { OperationSpec } from '../tools/types.js';
 import { canonicalJson } from './approvals.js';
 

@@ -6,7 +6,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { PolicyFileError } from '../policy/policy-error.js';
-import { loadPolicyFile, type PolicyFile, resolveTenant } from '../policy/policy-file.js';
+import type { PolicyFile } from '../policy/policy-file.js';
 import { resolveProfile } from '../policy/profiles.js';
 import type { Profile } from '../policy/types.js';
 
@@ -59,12 +59,16 @@ export function stateDirFrom(env: NodeJS.ProcessEnv): string {
   return join(homedir(), '.tenant-mcp');
 }
 
-/** Builds the configuration from flags and environment; `knownToolsets` checks `--toolsets`. */
-export function loadConfig(
+/**
+ * Builds the configuration from flags and environment; `knownToolsets` checks `--toolsets`. The policy
+ * file's parser (YAML) is loaded only when a policy file or a named tenant is asked for, to keep it off
+ * the cold-start path.
+ */
+export async function loadConfig(
   flags: ConfigFlags,
   env: NodeJS.ProcessEnv,
   knownToolsets: readonly string[],
-): Config {
+): Promise<Config> {
   const toolsets = parseToolsets(flags.toolsets, knownToolsets);
   const stateDir = stateDirFrom(env);
   const auditLog = flags.auditLog ?? env.TENANT_MCP_AUDIT_LOG?.trim() ?? join(stateDir, 'audit.jsonl');
@@ -72,8 +76,9 @@ export function loadConfig(
   const common = { toolsets, stateDir, auditLog: auditLog || join(stateDir, 'audit.jsonl'), approvalTtlMs };
 
   const policyPath = flags.policy ?? env.TENANT_MCP_POLICY?.trim();
-  const policy = policyPath ? guard(() => loadPolicyFile(policyPath)) : undefined;
-  const named = guard(() => resolveTenant(policy, flags.tenant, env));
+  const policyFile = policyPath || flags.tenant ? await import('../policy/policy-file.js') : undefined;
+  const policy = policyPath ? guard(() => policyFile!.loadPolicyFile(policyPath)) : undefined;
+  const named = policyFile ? guard(() => policyFile.resolveTenant(policy, flags.tenant, env)) : undefined;
   const get = (name: string) => env[name]?.trim() || undefined;
   const envNames = [
     'AUTH0_DOMAIN',

@@ -28,9 +28,9 @@ tenants:
 default_tenant: dev
 `;
 
-describe('loadConfig', () => {
-  it('falls back to the sandbox when no AUTH0_* variable is set', () => {
-    const config = loadConfig({}, STATE, TOOLSETS);
+describe('loadConfig', async () => {
+  it('falls back to the sandbox when no AUTH0_* variable is set', async () => {
+    const config = await loadConfig({}, STATE, TOOLSETS);
     expect(config).toMatchObject({
       mode: 'sandbox',
       tenant: { name: 'sandbox' },
@@ -42,8 +42,8 @@ describe('loadConfig', () => {
     expect(config.profile.name).toBe('read-only');
   });
 
-  it('reads client credentials, audience and a scheme-bearing domain as is', () => {
-    const config = loadConfig(
+  it('reads client credentials, audience and a scheme-bearing domain as is', async () => {
+    const config = await loadConfig(
       { profile: 'admin', toolsets: 'users, logs', auditLog: '/var/log/tm.jsonl' },
       {
         AUTH0_DOMAIN: 'http://127.0.0.1:4010',
@@ -71,8 +71,8 @@ describe('loadConfig', () => {
     expect(config.profile.name).toBe('admin');
   });
 
-  it('accepts a static token', () => {
-    const config = loadConfig({}, { AUTH0_DOMAIN: 'acme.eu.auth0.com', AUTH0_TOKEN: 'tok' }, TOOLSETS);
+  it('accepts a static token', async () => {
+    const config = await loadConfig({}, { AUTH0_DOMAIN: 'acme.eu.auth0.com', AUTH0_TOKEN: 'tok' }, TOOLSETS);
     expect(config.tenant.auth).toEqual({ kind: 'token', token: 'tok' });
   });
 
@@ -89,37 +89,39 @@ describe('loadConfig', () => {
     [{ AUTH0_DOMAIN: 'ftp://acme.auth0.com', AUTH0_TOKEN: 't' }, /must use https/],
     [{ AUTH0_DOMAIN: 'http://tenant.example.com', AUTH0_TOKEN: 't' }, /plain http/],
     [{ TENANT_MCP_APPROVAL_TTL_SECONDS: 'soon' }, /TENANT_MCP_APPROVAL_TTL_SECONDS/],
-  ])('refuses %o with a message naming the setting', (env, message) => {
-    expect(() => loadConfig({}, env, TOOLSETS)).toThrow(ConfigError);
-    expect(() => loadConfig({}, env, TOOLSETS)).toThrow(message);
+  ])('refuses %o with a message naming the setting', async (env, message) => {
+    await expect(loadConfig({}, env, TOOLSETS)).rejects.toThrow(ConfigError);
+    await expect(loadConfig({}, env, TOOLSETS)).rejects.toThrow(message);
   });
 
-  it('names an unknown profile and an unknown toolset', () => {
-    expect(() => loadConfig({ profile: 'root' }, {}, TOOLSETS)).toThrow(
+  it('names an unknown profile and an unknown toolset', async () => {
+    await expect(loadConfig({ profile: 'root' }, {}, TOOLSETS)).rejects.toThrow(
       /unknown profile "root".*read-only, admin, helpdesk/,
     );
-    expect(() => loadConfig({ toolsets: 'users,userz' }, {}, TOOLSETS)).toThrow(/Unknown toolset "userz"/);
+    await expect(loadConfig({ toolsets: 'users,userz' }, {}, TOOLSETS)).rejects.toThrow(
+      /Unknown toolset "userz"/,
+    );
   });
 
-  it('expands --toolsets all', () => {
-    expect(loadConfig({ toolsets: 'all' }, {}, TOOLSETS).toolsets).toEqual(TOOLSETS);
+  it('expands --toolsets all', async () => {
+    expect((await loadConfig({ toolsets: 'all' }, {}, TOOLSETS)).toolsets).toEqual(TOOLSETS);
   });
 
-  it('allows plain http to a non-loopback host only when explicitly told to', () => {
+  it('allows plain http to a non-loopback host only when explicitly told to', async () => {
     const env = {
       AUTH0_DOMAIN: 'http://proxy.internal:8080',
       AUTH0_TOKEN: 't',
       TENANT_MCP_ALLOW_INSECURE_HTTP: '1',
     };
-    expect(loadConfig({}, env, TOOLSETS).mode).toBe('tenant');
+    expect((await loadConfig({}, env, TOOLSETS)).mode).toBe('tenant');
   });
 });
 
-describe('loadConfig with a policy file', () => {
+describe('loadConfig with a policy file', async () => {
   const file = policyFile(TWO_TENANTS);
 
-  it('connects to the default tenant with its env-referenced token', () => {
-    const config = loadConfig({ policy: file }, { DEV_TOKEN: 'dev-token' }, TOOLSETS);
+  it('connects to the default tenant with its env-referenced token', async () => {
+    const config = await loadConfig({ policy: file }, { DEV_TOKEN: 'dev-token' }, TOOLSETS);
     expect(config.tenant).toEqual({
       name: 'dev',
       domain: 'http://127.0.0.1:4010',
@@ -128,26 +130,26 @@ describe('loadConfig with a policy file', () => {
     expect(config.profile.name).toBe('read-only');
   });
 
-  it('takes the tenant pinned profile, and refuses a flag that contradicts it', () => {
+  it('takes the tenant pinned profile, and refuses a flag that contradicts it', async () => {
     const env = { TENANT_MCP_POLICY: file, PROD_ID: 'id', PROD_SECRET: 'secret' };
-    expect(loadConfig({ tenant: 'prod' }, env, TOOLSETS).profile.name).toBe('read-only');
-    expect(() => loadConfig({ tenant: 'prod', profile: 'admin' }, env, TOOLSETS)).toThrow(
+    expect((await loadConfig({ tenant: 'prod' }, env, TOOLSETS)).profile.name).toBe('read-only');
+    await expect(loadConfig({ tenant: 'prod', profile: 'admin' }, env, TOOLSETS)).rejects.toThrow(
       /--profile admin contradicts tenant "prod", which pins profile "read-only"/,
     );
   });
 
-  it('names a missing environment variable and refuses AUTH0_* beside a named tenant', () => {
-    expect(() => loadConfig({ policy: file, tenant: 'prod' }, { PROD_ID: 'id' }, TOOLSETS)).toThrow(
+  it('names a missing environment variable and refuses AUTH0_* beside a named tenant', async () => {
+    await expect(loadConfig({ policy: file, tenant: 'prod' }, { PROD_ID: 'id' }, TOOLSETS)).rejects.toThrow(
       /PROD_SECRET is not set/,
     );
-    expect(() =>
+    await expect(
       loadConfig({ policy: file }, { DEV_TOKEN: 't', AUTH0_DOMAIN: 'x.auth0.com' }, TOOLSETS),
-    ).toThrow(/AUTH0_DOMAIN is set but tenant "dev" comes from the policy file/);
+    ).rejects.toThrow(/AUTH0_DOMAIN is set but tenant "dev" comes from the policy file/);
   });
 
-  it('reports a policy file mistake as one line with its line number', () => {
+  it('reports a policy file mistake as one line with its line number', async () => {
     const broken = policyFile('version: 1\nprofiles:\n  support:\n    alow: [get_users]\n');
-    expect(() => loadConfig({ policy: broken }, {}, TOOLSETS)).toThrow(ConfigError);
-    expect(() => loadConfig({ policy: broken }, {}, TOOLSETS)).toThrow(/policy\.yaml:4: .*alow/);
+    await expect(loadConfig({ policy: broken }, {}, TOOLSETS)).rejects.toThrow(ConfigError);
+    await expect(loadConfig({ policy: broken }, {}, TOOLSETS)).rejects.toThrow(/policy\.yaml:4: .*alow/);
   });
 });

@@ -368,6 +368,39 @@ describe('the audit trail', () => {
   });
 });
 
+describe('bad input around the guard rails', () => {
+  it('refuses to start on an audit trail with a torn or corrupt tail, naming the repair', () => {
+    const { stateDir } = tenantEnv();
+    writeFileSync(join(stateDir, 'audit.jsonl'), '{"class_uid":6003,"unmapped":{"seq":0');
+    const run = spawnSync(process.execPath, [CLI], {
+      env: { PATH: process.env.PATH, TENANT_MCP_STATE_DIR: stateDir },
+      encoding: 'utf8',
+      input: '',
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/audit log .*audit\.jsonl cannot be used/);
+    expect(run.stderr).toMatch(/audit repair/);
+  });
+
+  it('previews through a per-operation tool too, taking dry_run beside the operation arguments', async () => {
+    const server = await connectCli(['--profile', 'admin', '--toolsets', 'roles'], tenantEnv().env);
+    upstream.script({ status: 200, body: { id: 'rol_Z', name: 'old', description: 'd' } });
+    const { text, isError } = await server.call('patch_roles_by_id', {
+      id: 'rol_Z',
+      name: 'new',
+      dry_run: true,
+    });
+    expect(isError).toBe(false);
+    expect(JSON.parse(text)).toMatchObject({
+      dry_run: true,
+      would_send: { method: 'PATCH', path: '/api/v2/roles/rol_Z', body: { name: 'new' } },
+      untrusted_tenant_data: { changes: [{ field: 'name', from: 'old', to: 'new' }] },
+    });
+    expect(upstream.requests.map((r) => r.method)).toEqual(['GET']);
+    await server.close();
+  });
+});
+
 describe('a policy file', () => {
   it('enforces a custom profile: listing, an argument constraint, and confirm: never (logged)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tenant-mcp-policyfile-'));

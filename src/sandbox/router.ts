@@ -6,16 +6,24 @@
 import { ApiError } from './http.js';
 import type { SampleOperation } from './sample-operation.js';
 
+/** What the router needs of an operation: its method and its path template. */
+export interface RoutableOperation {
+  /** HTTP method, upper case. */
+  method: string;
+  /** Path template below the API prefix; each `{name}` is one segment. */
+  path: string;
+}
+
 /** A matched operation and its decoded path parameters. */
-export interface RouteMatch {
+export interface RouteMatch<T extends RoutableOperation = SampleOperation> {
   /** The operation the request addresses. */
-  op: SampleOperation;
+  op: T;
   /** Path parameters by template name, percent-decoded. */
   params: Record<string, string>;
 }
 
-interface CompiledRoute {
-  op: SampleOperation;
+interface CompiledRoute<T> {
+  op: T;
   /** Per segment: the literal text, or null for a parameter. */
   literals: Array<string | null>;
   names: string[];
@@ -24,14 +32,14 @@ interface CompiledRoute {
 }
 
 /** A reusable matcher over a fixed list of operations. */
-export interface Router {
-  /** The operation for `method` and `path` (below `/api/v2`), or undefined. */
-  match(method: string, path: string): RouteMatch | undefined;
+export interface Router<T extends RoutableOperation = SampleOperation> {
+  /** The operation for `method` and `path` (below the API prefix, e.g. `/api/v2`), or undefined. */
+  match(method: string, path: string): RouteMatch<T> | undefined;
 }
 
 /** Builds a router; later entries with the same method and template are ignored. */
-export function createRouter(ops: readonly SampleOperation[]): Router {
-  const buckets = new Map<string, CompiledRoute[]>();
+export function createRouter<T extends RoutableOperation = SampleOperation>(ops: readonly T[]): Router<T> {
+  const buckets = new Map<string, CompiledRoute<T>[]>();
   for (const op of ops) {
     const segments = op.path.split('/').slice(1);
     const literals = segments.map((s) => (/^\{[^}]+\}$/.test(s) ? null : s));

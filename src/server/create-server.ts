@@ -30,6 +30,7 @@ import { type JsonSchema, toClientJsonSchema } from './json-schema.js';
 import { createSearchIndex, type SearchIndex } from './search.js';
 import { shapeResult } from './shape.js';
 
+import { callTaskTool, findTaskTool, listTaskTools } from './task-tools.js'; // task tools
 /** What the server is built from. */
 export interface ServerOptions {
   /** The policy gate every call goes through. */
@@ -96,16 +97,27 @@ export function createServer(options: ServerOptions): Server {
       });
     }
     return { tools };
+    tools.push(...listTaskTools(gate)); // task tools
   });
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
     const isGeneric = genericTools.some((tool) => tool.name === name);
     const op = operationTools.get(name);
-    if (!isGeneric && !op) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    const taskTool = isGeneric || op ? undefined : findTaskTool(name); // task tools
+    if (!isGeneric && !op && !taskTool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     const context = { signal: extra.signal, tool: name };
     try {
       if (op) {
+      // task tools
+      if (taskTool) {
+        const client = server.getClientVersion();
+        return await callTaskTool(gate, taskTool, args, {
+          signal: extra.signal,
+          confirmer,
+          ...(client ? { client: { name: client.name, version: client.version } } : {}),
+        });
+      }
         const { dry_run, approval_id, ...rest } = (args ?? {}) as Record<string, unknown>;
         const controls =
           op.risk === 'read' ? {} : parseToolInput(writeControls, name, { dry_run, approval_id });

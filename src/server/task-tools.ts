@@ -1,0 +1,197 @@
+/**
+ * Lists and runs the task tools. Each task reaches the tenant only through a {@link TaskContext} built here
+ * on the policy gate: every read and write is a `gate.invoke` on the `task-tool` route under the task's
+ * name, and a write that needs a person is covered by one `gate.confirmTask` for the whole task. The
+ * answer keeps our words apart from the tenant's, which go inside the untrusted container.
+ */
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallError, type Confirmer, type Gate, type OperationCall } from '../policy/index.js';
+import {
+  type PlannedRequest,
+  TASK_TOOL_DEFINITIONS,
+  type TaskContext,
+  TaskError,
+  type TaskToolDefinition,
+} from '../tools/tasks/index.js';
+import { type JsonSchema, toClientJsonSchema } from './json-schema.js';
+
+/** The key tenant data goes under; the same as the server's `UNTRUSTED` (a test keeps them equal). */
+export const TASK_UNTRUSTED_KEY = 'untrusted_tenant_data';
+
+const BY_NAME = new Map(TASK_TOOL_DEFINITIONS.map((tool) => [tool.name, tool]));
+const SCHEMAS = new Map<string, JsonSchema>();
+
+/** The task tool of that name, whether or not the profile lists it. */
+export function findTaskTool(name: string): TaskToolDefinition | undefined {
+  return BY_NAME.get(name);
+}
+
+/** The task tools the gate's profile allows, as MCP tools. */
+export function listTaskTools(gate: Gate): Tool[] {
+  return TASK_TOOL_DEFINITIONS.filter((tool) => gate.allowsTool(tool.name)).map((tool) => {
+    let schema = SCHEMAS.get(tool.name);
+    if (!schema) {
+      schema = toClientJsonSchema(tool.input);
+      SCHEMAS.set(tool.name, schema);
+    }
+    return {
+      name: tool.name,
+      title: tool.title,
+      description: tool.description,
+      inputSchema: schema as Tool['inputSchema'],
+      // The title is said once, at the top: every token of a listing is paid on every request.
+      annotations: tool.annotations,
+    };
+  });
+}
+
+/** Who is calling and how to reach a person, for one task call. */
+export interface TaskCallOptions {
+  /** Aborts the tenant requests. */
+  signal?: AbortSignal;
+  /** Asks a person, when the client can. */
+  confirmer?: Confirmer;
+  /** The MCP client, for the audit trail. */
+  client?: { name: string; version?: string };
+  /** The clock (tests move it). */
+  now?: () => number;
+}
+
+/**
+ * Runs a task tool. Errors the agent can act on (bad input, a refusal, a person declining) come back as
+ * `isError` results; anything else is thrown to the server's error boundary.
+ */
+export async function callTaskTool(
+  gate: Gate,
+  tool: TaskToolDefinition,
+  args: unknown,
+  options: TaskCallOptions = {},
+): Promise<CallToolResult> {
+  // Checked again at call time: a client can call a name it was never shown.
+  if (!gate.allowsTool(tool.name)) {
+    return errorResult(
+      `${tool.name} is not allowed by the "${gate.profile}" profile; nothing was sent. Only a person who starts the server with another profile can change that.`,
+    );
+  }
+  const parsed = tool.input.safeParse(args ?? {});
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `- ${issue.keys.join(', ')}: not an argument of ${tool.name}`
+        : `- ${issue.path.length ? issue.path.join('.') : '(arguments)'}: ${issue.message}`,
+    );
+    return errorResult(`Invalid arguments for ${tool.name}; nothing was sent.\n${lines.join('\n')}`);
+  }
+  const input = parsed.data as Record<string, unknown>;
+  const approvalId = typeof input.approval_id === 'string' ? input.approval_id : undefined;
+  const ctx = createTaskContext(gate, tool.name, { ...options, ...(approvalId ? { approvalId } : {}) });
+  try {
+    const { answer, tenant, isError } = await tool.handle(ctx, input);
+    const text = JSON.stringify({
+      ...answer,
+      ...(tenant !== undefined ? { [TASK_UNTRUSTED_KEY]: tenant } : {}),
+    });
+    return { content: [{ type: 'text', text }], ...(isError ? { isError: true } : {}) };
+  } catch (error) {
+    if (error instanceof TaskError) return errorResult(error.message);
+    throw error;
+  }
+}
+
+/** The {@link TaskContext} of one task call: every request goes through the gate under the task's name. */
+export function createTaskContext(
+  gate: Gate,
+  tool: string,
+  options: TaskCallOptions & { approvalId?: string },
+): TaskContext {
+  const base = (operation: string, args: Record<string, unknown>): OperationCall => ({
+    operation,
+    arguments: args,
+    route: 'task-tool',
+    tool,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.confirmer ? { confirmer: options.confirmer } : {}),
+    ...(options.client ? { client: options.client } : {}),
+  });
+  return {
+    async read(operation, args, readOptions) {
+      const outcome = await guard(
+        gate.invoke({
+          ...base(operation, args),
+          ...(readOptions?.fields ? { fields: readOptions.fields } : {}),
+        }),
+      );
+      return outcome.kind === 'response' ? outcome.response.body : undefined;
+    },
+    async write(operation, args, grant) {
+      const outcome = await guard(gate.invoke({ ...base(operation, args), ...(grant ? { grant } : {}) }));
+      return outcome.kind === 'response' ? outcome.response.body : undefined;
+    },
+    async preview(operation, args): Promise<PlannedRequest> {
+      const outcome = await guard(gate.invoke({ ...base(operation, args), dryRun: true }));
+      if (outcome.kind !== 'preview') {
+        // A read has nothing to preview; say what it would request in the same shape.
+        return { operation, method: outcome.operation.method, path: outcome.operation.path };
+      }
+      const { request } = outcome.preview;
+      return {
+        operation,
+        method: request.method,
+        path: request.path,
+        ...(request.body !== undefined ? { body: request.body } : {}),
+      };
+    },
+    async confirm(task) {
+      return guard(
+        gate.confirmTask(task, {
+          tool,
+          ...(options.approvalId ? { approvalId: options.approvalId } : {}),
+          ...(options.confirmer ? { confirmer: options.confirmer } : {}),
+          ...(options.client ? { client: options.client } : {}),
+        }),
+      );
+    },
+    now: options.now ?? Date.now,
+  };
+}
+
+/** The gate's refusals and the tenant's errors, as {@link TaskError}s the tasks can tell apart. */
+async function guard<T>(pending: Promise<T>): Promise<T> {
+  try {
+    return await pending;
+  } catch (error) {
+    // A trail that cannot be written stops the whole task, not just one lookup (fail closed).
+    if (!(error instanceof CallError) || error.code === 'audit_unavailable') throw error;
+    throw toTaskError(error);
+  }
+}
+
+/** Maps a gate error onto the codes a task reads. */
+export function toTaskError(error: CallError): TaskError {
+  const status = typeof error.details.status === 'number' ? error.details.status : undefined;
+  const upstream = error.details.upstreamCode;
+  const details = {
+    ...(status !== undefined ? { status } : {}),
+    ...(typeof upstream === 'string' ? { errorCode: upstream } : {}),
+  };
+  switch (error.code) {
+    case 'tenant_error':
+      return new TaskError(
+        status === 404 ? 'not_found' : status === 403 ? 'forbidden' : 'tenant_error',
+        error.message,
+        details,
+      );
+    case 'scope_missing':
+      return new TaskError('forbidden', error.message, details);
+    case 'approval_required':
+    case 'approval_invalid':
+    case 'declined':
+      return new TaskError('needs_person', error.message, details);
+    default:
+      return new TaskError('refused', error.message, details);
+  }
+}
+
+function errorResult(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}

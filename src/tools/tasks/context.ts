@@ -1,0 +1,117 @@
+/**
+ * What a task tool may do, and nothing more: read and write operations by id, ask a person once for the
+ * whole task, and tell the time. The server implements this on top of the policy gate, so every request a
+ * task makes is checked, confirmed where needed and audited like any other call; the tools themselves know
+ * nothing of the gate, MCP or HTTP.
+ */
+import type { Risk } from '../types.js';
+
+/** A person's confirmation of a whole task, as the gate issued it; only passed back to {@link TaskContext.write}. */
+export interface TaskGrant {
+  /** The task tool confirmed. */
+  readonly tool: string;
+  /** Operations the confirmation covers. */
+  readonly operations: ReadonlySet<string>;
+}
+
+/** What a task asks a person to confirm. */
+export interface TaskConfirmation {
+  /** Operations the task will run; each is still checked against the profile. */
+  operations: string[];
+  /** The task's resolved arguments; an approval id is bound to exactly these. */
+  arguments: Record<string, unknown>;
+  /** Risk of the task as a whole. */
+  risk: Risk;
+  /** What will happen, in a sentence or two, for the person. */
+  summary: string;
+}
+
+/** A request a write would send, as a dry run shows it; nothing was sent. */
+export interface PlannedRequest {
+  /** The operation id. */
+  operation: string;
+  /** HTTP method. */
+  method: string;
+  /** Path with the base and the encoded query, exactly as it would be requested. */
+  path: string;
+  /** The body, secrets masked. */
+  body?: unknown;
+}
+
+/** The only door a task tool has to the tenant. */
+export interface TaskContext {
+  /**
+   * Runs a read operation; resolves with the tenant's answer (secrets masked, invisible characters
+   * stripped). Rejects with a {@link TaskError}.
+   */
+  read(
+    operation: string,
+    args: Record<string, unknown>,
+    options?: { fields?: readonly string[] },
+  ): Promise<unknown>;
+  /** Runs a write, under `grant` when the task was confirmed. Rejects with a {@link TaskError}. */
+  write(operation: string, args: Record<string, unknown>, grant?: TaskGrant): Promise<unknown>;
+  /** Validates a write and returns the request it would send; sends nothing and asks no one. */
+  preview(operation: string, args: Record<string, unknown>): Promise<PlannedRequest>;
+  /**
+   * Asks a person once for the whole task (elicitation, or an approval id the agent repeats the call
+   * with). Rejects with a {@link TaskError} when declined or held for approval: nothing was sent.
+   */
+  confirm(task: TaskConfirmation): Promise<TaskGrant>;
+  /** The current time, epoch milliseconds. */
+  now(): number;
+}
+
+/** Stable codes of {@link TaskError}. */
+export type TaskErrorCode =
+  /** The tenant answered 404. */
+  | 'not_found'
+  /** The tenant answered 403, or the tenant token lacks the scope. */
+  | 'forbidden'
+  /** The tenant failed or refused otherwise; `status` says how. */
+  | 'tenant_error'
+  /** The policy refused the call (profile, constraint, arguments); nothing was sent. */
+  | 'refused'
+  /** A person must approve, declined, or the approval did not fit; nothing was sent. */
+  | 'needs_person'
+  /** The task's own input breaks a rule; nothing was sent. */
+  | 'invalid_input';
+
+/** A failure a task can act on (a lookup that was refused) or report; the message is for the agent. */
+export class TaskError extends Error {
+  override readonly name = 'TaskError';
+
+  /**
+   * @param code stable code
+   * @param message what went wrong and what to do, for the agent
+   * @param details the tenant's HTTP status and error code, when it answered
+   */
+  constructor(
+    readonly code: TaskErrorCode,
+    message: string,
+    readonly details: { status?: number; errorCode?: string } = {},
+  ) {
+    super(message);
+  }
+
+  /** A short reason for a "not checked" list: `HTTP 403 insufficient_scope`, or the code. */
+  get brief(): string {
+    if (this.details.status !== undefined)
+      return `HTTP ${this.details.status}${this.details.errorCode ? ` ${this.details.errorCode}` : ''}`;
+    return this.code === 'refused' ? 'refused by the policy' : this.code.replace('_', ' ');
+  }
+}
+
+/**
+ * A task's answer. `answer` holds only our own words and facts we computed (codes, counts, tool names);
+ * every value that came from the tenant goes in `tenant`, which the server returns inside the untrusted
+ * container, because anyone who signs up can write a name or an email.
+ */
+export interface TaskAnswer {
+  /** Our words. */
+  answer: Record<string, unknown>;
+  /** Tenant-sourced values (ids, emails, IPs, log descriptions). */
+  tenant?: unknown;
+  /** True when the task did not do what was asked (unknown or ambiguous user, a failed step). */
+  isError?: boolean;
+}

@@ -1,0 +1,37 @@
+/**
+ * Task tools: one call per job an agent is asked ("why can't carol log in?", "block dave"), built on the
+ * catalog's operations and run only through a {@link TaskContext}, which the server implements on the
+ * policy gate. Listing order is the order here: reading tools first.
+ */
+import { blockUser, revokeUserSessions, unblockUser } from './account-actions.js';
+import type { TaskToolDefinition } from './define.js';
+import { diagnoseLogin } from './diagnose-login.js';
+import { findUsers } from './find-users.js';
+import { createPasswordChangeTicket } from './password-ticket.js';
+import { listSecurityEvents } from './security-events.js';
+import { getUserOverview } from './user-overview.js';
+
+export type {
+  PlannedRequest,
+  TaskAnswer,
+  TaskConfirmation,
+  TaskContext,
+  TaskErrorCode,
+  TaskGrant,
+} from './context.js';
+export { TaskError } from './context.js';
+export type { TaskToolDefinition } from './define.js';
+export { defineTaskTool } from './define.js';
+export { ticketRuleViolations } from './password-ticket.js';
+
+/** Every task tool, in listing order. */
+export const TASK_TOOL_DEFINITIONS: readonly TaskToolDefinition[] = [
+  findUsers,
+  getUserOverview,
+  diagnoseLogin,
+  listSecurityEvents,
+  blockUser,
+  unblockUser,
+  revokeUserSessions,
+  createPasswordChangeTicket,
+];

@@ -26,15 +26,22 @@ export const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set([
   'connection',
 ]);
 
+/** Whether a header name is a valid HTTP token (lower case). */
+export function isHeaderName(name: string): boolean {
+  return /^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name);
+}
+
 /**
- * The request headers apart from `authorization` and `content-type`: `accept`, `user-agent`, then the
+ * The request headers apart from the credential and `content-type`: `accept`, `user-agent`, then the
  * caller's own (lower-cased; they may override `accept`).
- * @throws TenantError `invalid_request` when the caller sets a forbidden header or a value with a line
- *   break.
+ * @param reserved Further lower-case names the caller may not set, such as the API key's header.
+ * @throws TenantError `invalid_request` when the caller sets a forbidden or reserved header or a value with
+ *   a line break.
  */
 export function buildHeaders(
   caller: Record<string, string> = {},
   version = '0.0.0-dev',
+  reserved: ReadonlySet<string> = new Set(),
 ): Record<string, string> {
   const headers: Record<string, string> = {
     accept: 'application/json',
@@ -42,12 +49,12 @@ export function buildHeaders(
   };
   for (const [rawName, value] of Object.entries(caller)) {
     const name = rawName.toLowerCase();
-    if (FORBIDDEN_HEADERS.has(name)) {
+    if (FORBIDDEN_HEADERS.has(name) || reserved.has(name)) {
       throw new TenantError(`Header "${rawName}" is set by the executor and cannot be passed.`, {
         code: 'invalid_request',
       });
     }
-    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || /[\r\n\0]/.test(String(value))) {
+    if (!isHeaderName(name) || /[\r\n\0]/.test(String(value))) {
       throw new TenantError(`Header "${rawName}" has an invalid name or value.`, { code: 'invalid_request' });
     }
     headers[name] = String(value);

@@ -1,16 +1,26 @@
 /**
- * The executor: one generic way to send any Management API request, authenticated, retried when that is
- * safe, and answered with a body or a {@link TenantError} an agent can act on.
+ * The executor: one generic way to send any management API request, authenticated, retried when that is
+ * safe, and answered with a body or a {@link TenantError} an agent can act on. What differs between
+ * providers (name, API path, how credentials travel) comes in as options.
  */
 import { Agent } from 'undici';
-import { buildHeaders, buildPath, buildQuery, encodeBody, resolveTenantUrls } from './build-request.js';
+import {
+  buildHeaders,
+  buildPath,
+  buildQuery,
+  encodeBody,
+  FORBIDDEN_HEADERS,
+  isHeaderName,
+  resolveTenantUrls,
+} from './build-request.js';
 import { isTenantError, redactError, TenantError } from './errors.js';
 import { exchange, type WireRequest } from './exchange.js';
+import { AUTH0_PROVIDER } from './provider.js';
 import { type CallContext, readSuccessBody, requestIdOf, upstreamError } from './responses.js';
 import { defaultSleep, type RetryPolicy, runWithRetries } from './retry.js';
 import { createTokenProvider, fetchClientCredentialsToken, type TokenProvider } from './token-provider.js';
 import { scopesOfToken } from './token-scopes.js';
-import type { Executor, ExecutorOptions, TenantRequest, TenantResponse } from './types.js';
+import type { Executor, ExecutorOptions, TenantAuth, TenantRequest, TenantResponse } from './types.js';
 
 /** Defaults of {@link ExecutorOptions}. */
 export const EXECUTOR_DEFAULTS = {
@@ -24,16 +34,39 @@ export const EXECUTOR_DEFAULTS = {
   connections: 10,
 } as const;
 
+/** Default header of an `api_key` credential. */
+export const DEFAULT_API_KEY_HEADER = 'x-api-key';
+
+/**
+ * The lower-case header an API key travels in.
+ * @throws TypeError when the key is empty or not one line, or the header is not a name the caller could
+ *   otherwise own (never `authorization`, `host`, `content-type`…).
+ */
+function apiKeyHeader(auth: Extract<TenantAuth, { kind: 'api_key' }>): string {
+  const header = (auth.header ?? DEFAULT_API_KEY_HEADER).trim().toLowerCase();
+  if (!isHeaderName(header) || FORBIDDEN_HEADERS.has(header) || header === 'content-type') {
+    throw new TypeError(`"${auth.header}" cannot carry the API key: choose a header such as x-api-key.`);
+  }
+  if (!auth.apiKey || /[\r\n\0]/.test(auth.apiKey)) {
+    throw new TypeError('The API key must be one non-empty line.');
+  }
+  return header;
+}
+
 /**
  * Creates an executor for one tenant. It keeps a keep-alive connection pool until `close()`.
- * @throws TypeError when the domain is not usable.
+ * @throws TypeError when the domain, the API path or the API key's header is not usable.
  */
 export function createExecutor(options: ExecutorOptions): Executor {
   const { auth } = options;
+  const provider = options.provider ?? AUTH0_PROVIDER;
   const urls = resolveTenantUrls(
     options.domain,
     auth.kind === 'client_credentials' ? auth.audience : undefined,
+    provider.apiPath,
   );
+  const keyHeader = auth.kind === 'api_key' ? apiKeyHeader(auth) : undefined;
+  const reserved: ReadonlySet<string> = new Set(keyHeader ? [keyHeader] : []);
   const apiBase = new URL(urls.apiBase);
   const timeoutMs = options.timeoutMs ?? EXECUTOR_DEFAULTS.timeoutMs;
   const maxBytes = options.maxResponseBytes ?? EXECUTOR_DEFAULTS.maxResponseBytes;
@@ -71,43 +104,48 @@ export function createExecutor(options: ExecutorOptions): Executor {
               timeoutMs,
               maxBytes,
               policy,
+              providerName: provider.name,
             }),
           policy.now,
         )
       : undefined;
-  const secrets = () => [auth.kind === 'token' ? auth.token : auth.clientSecret, tokens?.peek()];
+  /** The static credential, or `''` when tokens are fetched. */
+  const fixed = auth.kind === 'token' ? auth.token : auth.kind === 'api_key' ? auth.apiKey : '';
+  const secrets = () => [auth.kind === 'client_credentials' ? auth.clientSecret : fixed, tokens?.peek()];
+  const credentialHeader = (credential: string): Record<string, string> =>
+    keyHeader ? { [keyHeader]: credential } : { authorization: `Bearer ${credential}` };
 
   async function send(request: TenantRequest): Promise<TenantResponse> {
     const startedAt = policy.now();
     const path = `${apiBase.pathname}${buildPath(request.path, request.pathParams)}${buildQuery(request.query)}`;
-    const headers = buildHeaders(request.headers, version);
+    const headers = buildHeaders(request.headers, version, reserved);
     const callerType = headers['content-type'];
     delete headers['content-type'];
     const encoded = encodeBody(request.method, request.body, request.contentType ?? callerType);
     if (encoded.contentType) headers['content-type'] = encoded.contentType;
 
-    const wire = (token: string): WireRequest => ({
+    const wire = (credential: string): WireRequest => ({
       origin: apiBase.origin,
       path,
       method: request.method,
-      headers: { ...headers, authorization: `Bearer ${token}` },
+      headers: { ...headers, ...credentialHeader(credential) },
       body: encoded.body,
     });
-    const attemptWith = (token: string) => () =>
-      exchange(dispatcher, wire(token), { timeoutMs, maxBytes, signal: request.signal });
+    const attemptWith = (credential: string) => () =>
+      exchange(dispatcher, wire(credential), { timeoutMs, maxBytes, signal: request.signal });
 
     let context: CallContext = {
       method: request.method,
       path: request.path,
       attempts: 0,
       earlierMayHaveReached: false,
+      provider: provider.name,
+      credential: keyHeader ? 'api_key' : 'token',
     };
     if (request.label) context.label = request.label;
     const loopInput = { startedAt, signal: request.signal, target: { origin: urls.origin, timeoutMs } };
 
-    let lease = tokens
-      ? await tokens.get(request.signal)
-      : { token: auth.kind === 'token' ? auth.token : '', fresh: true };
+    let lease = tokens ? await tokens.get(request.signal) : { token: fixed, fresh: true };
     let result = await runWithRetries({ ...loopInput, context }, policy, attemptWith(lease.token));
     if (result.response.status === 401 && tokens && !lease.fresh) {
       // The cached token was revoked or expired early. A 401 means the request was refused before any
@@ -137,7 +175,9 @@ export function createExecutor(options: ExecutorOptions): Executor {
   }
 
   async function grantedScopes(signal?: AbortSignal): Promise<ReadonlySet<string> | undefined> {
-    const token = tokens ? (await tokens.get(signal)).token : auth.kind === 'token' ? auth.token : '';
+    // An API key is opaque: there is no token whose claims could be read.
+    if (auth.kind === 'api_key') return undefined;
+    const token = tokens ? (await tokens.get(signal)).token : fixed;
     return scopesOfToken(token);
   }
 

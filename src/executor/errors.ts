@@ -1,16 +1,17 @@
 /**
  * The executor's one error class and the words it uses. Every failure reaching the tenant becomes a
- * {@link TenantError} with a stable code and a message an agent can act on: what happened, Auth0's own
- * words, the request id, and what to do next.
+ * {@link TenantError} with a stable code and a message an agent can act on: what happened, the provider's
+ * own words, the request id, and what to do next.
  */
 import { STATUS_CODES } from 'node:http';
-import type { TenantErrorCode, TenantErrorDetails } from './types.js';
+import { AUTH0_PROVIDER } from './provider.js';
+import type { TenantErrorCode, TenantErrorDetails, UpstreamErrorItem } from './types.js';
 
 /** Anything that went wrong reaching the tenant; `message` is written for an agent. */
 export class TenantError extends Error {
   /** Stable code, also in `details.code`. */
   readonly code: TenantErrorCode;
-  /** Structured facts: status, Auth0's fields, request id, attempts. */
+  /** Structured facts: status, the provider's fields, request id, attempts. */
   readonly details: TenantErrorDetails;
 
   /**
@@ -92,6 +93,72 @@ export function readAuth0Error(body: unknown): Auth0ErrorBody | undefined {
   return fields.error || fields.message || fields.errorCode ? fields : undefined;
 }
 
+/** An RFC 7807 problem body's fields (MonoCloud's errors), when the body is one. */
+export interface ProblemBody {
+  /** `type`, a URI naming the kind of problem (`https://httpstatuses.io/422#validation-error`). */
+  type?: string;
+  /** `title`, a short summary (`One or more validation errors occurred.`). */
+  title?: string;
+  /** `status`, the HTTP status. */
+  status?: number;
+  /** `detail`, the explanation of this occurrence. */
+  detail?: string;
+  /** `instance`, a URI of this occurrence. */
+  instance?: string;
+  /** `traceId`, the id to quote to the provider's support. */
+  traceId?: string;
+  /** `errors` in either form, flattened: `{field: [messages]}` or `[{code, description}]`. */
+  errors: UpstreamErrorItem[];
+}
+
+const PROBLEM_MARKERS = ['title', 'detail', 'traceId', 'instance'] as const;
+
+/** Field or code errors from a problem's `errors` member, ignoring entries of the wrong shape. */
+function readProblemErrors(errors: unknown): UpstreamErrorItem[] {
+  const items: UpstreamErrorItem[] = [];
+  if (Array.isArray(errors)) {
+    for (const entry of errors) {
+      if (typeof entry === 'string' && entry !== '') items.push({ message: entry });
+      if (typeof entry !== 'object' || entry === null) continue;
+      const { code, description, message } = entry as Record<string, unknown>;
+      const text = typeof description === 'string' && description ? description : message;
+      const item: UpstreamErrorItem = { message: typeof text === 'string' ? text : '' };
+      if (typeof code === 'string' && code) item.code = code;
+      if (item.message || item.code) items.push(item);
+    }
+  } else if (typeof errors === 'object' && errors !== null) {
+    for (const [field, messages] of Object.entries(errors)) {
+      for (const message of Array.isArray(messages) ? messages : [messages]) {
+        if (typeof message === 'string' && message) items.push({ field, message });
+      }
+    }
+  }
+  return items;
+}
+
+/**
+ * Picks RFC 7807 problem fields out of a parsed body, ignoring anything of the wrong type. A body counts as
+ * a problem when announced as `application/problem+json` (`announced`) or when it carries one of `title`,
+ * `detail`, `traceId`, `instance` or a non-empty `errors` (Auth0's bodies use none of these).
+ */
+export function readProblem(body: unknown, announced = false): ProblemBody | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const record = body as Record<string, unknown>;
+  const text = (key: string) =>
+    typeof record[key] === 'string' && record[key] !== '' ? (record[key] as string) : undefined;
+  const problem: ProblemBody = {
+    type: text('type'),
+    title: text('title'),
+    status: typeof record.status === 'number' ? record.status : undefined,
+    detail: text('detail'),
+    instance: text('instance'),
+    traceId: text('traceId'),
+    errors: readProblemErrors(record.errors),
+  };
+  const marked = PROBLEM_MARKERS.some((key) => problem[key] !== undefined) || problem.errors.length > 0;
+  return announced || marked ? problem : undefined;
+}
+
 /**
  * Scopes named by Auth0's 403 message (`Insufficient scope, expected any of: read:users,read:roles`), so
  * the hint can say exactly which grant is missing.
@@ -115,16 +182,35 @@ export function isRetrySafe(method: string): boolean {
   return method === 'GET' || method === 'HEAD' || method === 'PUT' || method === 'DELETE';
 }
 
+/** Who answered and how we authenticated, for the wording of {@link statusHint}. */
+export interface HintWording {
+  /** Provider name (default `Auth0`). */
+  provider?: string;
+  /** What authenticates the call (default a token): a refused API key is not an expired token. */
+  credential?: 'token' | 'api_key';
+}
+
 /** What an agent should do after a given status. */
-export function statusHint(status: number, method: string, upstreamMessage?: string): string {
-  if (status === 400) return 'Fix the arguments Auth0 names above and call again.';
+export function statusHint(
+  status: number,
+  method: string,
+  upstreamMessage?: string,
+  wording: HintWording = {},
+): string {
+  const name = wording.provider ?? AUTH0_PROVIDER.name;
+  if (status === 400) return `Fix the arguments ${name} names above and call again.`;
   if (status === 401) {
-    return 'The Management API token was refused: it may have expired, or belong to another tenant or audience. Check the credentials.';
+    return wording.credential === 'api_key'
+      ? `The API key was refused: it may be wrong, revoked, or belong to another tenant. Check the credentials.`
+      : 'The Management API token was refused: it may have expired, or belong to another tenant or audience. Check the credentials.';
+  }
+  if (status === 402) {
+    return `Your ${name} plan does not include this feature, or its limit is reached; do not retry: a person must change the plan.`;
   }
   if (status === 403) {
     const scopes = missingScopes(upstreamMessage);
     if (scopes.length > 0) {
-      return `The token lacks the scope ${scopes.join(' or ')}: grant it to the application for the Auth0 Management API, or use a tool that does not need it.`;
+      return `The token lacks the scope ${scopes.join(' or ')}: grant it to the application for the ${name} Management API, or use a tool that does not need it.`;
     }
     return 'The credentials are not allowed to do this (a missing scope or a tenant restriction); do not retry as is.';
   }
@@ -133,17 +219,20 @@ export function statusHint(status: number, method: string, upstreamMessage?: str
   }
   if (status === 409)
     return 'It conflicts with the current state (it may already exist); read the current state and adapt.';
-  if (status === 429) return 'Auth0 is rate limiting this tenant; wait before trying again.';
-  if (status >= 500) {
-    if (!isMutating(method)) return 'Auth0 failed on its side; try again later.';
-    return isRetrySafe(method)
-      ? 'Auth0 failed on its side and the change may or may not have been applied: check the tenant state before trying again.'
-      : 'Auth0 failed on its side. The request was not resent because it may have been applied: check the tenant state before trying again.';
+  if (status === 422) {
+    return 'Fix the values named above and call again (a value already in use needs another value, or the existing resource).';
   }
-  return 'Auth0 refused the request; adjust it as the message says.';
+  if (status === 429) return `${name} is rate limiting this tenant; wait before trying again.`;
+  if (status >= 500) {
+    if (!isMutating(method)) return `${name} failed on its side; try again later.`;
+    return isRetrySafe(method)
+      ? `${name} failed on its side and the change may or may not have been applied: check the tenant state before trying again.`
+      : `${name} failed on its side. The request was not resent because it may have been applied: check the tenant state before trying again.`;
+  }
+  return `${name} refused the request; adjust it as the message says.`;
 }
 
-/** Appends `Request id: x.` when known; the id lets Auth0 support find the call in their logs. */
+/** Appends `Request id: x.` when known; the id lets the provider's support find the call in their logs. */
 export function withRequestId(message: string, requestId: string | undefined): string {
   return requestId ? `${message} Request id: ${requestId}.` : message;
 }
@@ -166,12 +255,22 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined>)
   return out;
 }
 
-/** A copy of `error` with secrets removed from its message and Auth0 fields. */
+/** A copy of `error` with secrets removed from its message and the provider's fields. */
 export function redactError(error: TenantError, secrets: ReadonlyArray<string | undefined>): TenantError {
   const message = redact(error.message, secrets);
-  const upstreamMessage = error.details.upstreamMessage && redact(error.details.upstreamMessage, secrets);
-  if (message === error.message && upstreamMessage === error.details.upstreamMessage) return error;
-  const copy = new TenantError(message, { ...error.details, upstreamMessage }, { cause: error.cause });
+  const details: TenantErrorDetails = { ...error.details };
+  if (details.upstreamMessage) details.upstreamMessage = redact(details.upstreamMessage, secrets);
+  if (details.upstreamCode) details.upstreamCode = redact(details.upstreamCode, secrets);
+  if (details.upstreamErrors) {
+    details.upstreamErrors = details.upstreamErrors.map((item) => {
+      const clean: UpstreamErrorItem = { message: redact(item.message, secrets) };
+      if (item.field !== undefined) clean.field = redact(item.field, secrets);
+      if (item.code !== undefined) clean.code = redact(item.code, secrets);
+      return clean;
+    });
+  }
+  if (message === error.message && JSON.stringify(details) === JSON.stringify(error.details)) return error;
+  const copy = new TenantError(message, details, { cause: error.cause });
   copy.stack = error.stack && redact(error.stack, secrets);
   return copy;
 }

@@ -6,7 +6,9 @@ import {
   excerpt,
   isMutating,
   isRetrySafe,
+  type ProblemBody,
   readAuth0Error,
+  readProblem,
   sentence,
   statusHint,
   statusLine,
@@ -14,7 +16,8 @@ import {
   withRequestId,
 } from './errors.js';
 import type { AttemptFailure, RawResponse } from './exchange.js';
-import type { TenantErrorDetails } from './types.js';
+import { AUTH0_PROVIDER } from './provider.js';
+import type { TenantErrorDetails, UpstreamErrorItem } from './types.js';
 
 /** What the error wording needs to know about the call. */
 export interface CallContext {
@@ -28,11 +31,19 @@ export interface CallContext {
   attempts: number;
   /** Whether an earlier attempt may have reached the tenant (it timed out or was cut off). */
   earlierMayHaveReached: boolean;
+  /** Provider name for messages (default `Auth0`). */
+  provider?: string;
+  /** What authenticates the call (default a token), for the 401 hint. */
+  credential?: 'token' | 'api_key';
 }
 
 /** The tenant's request id, from the first header Auth0 or its CDN sets. */
 export function requestIdOf(headers: Record<string, string>): string | undefined {
   return headers['x-request-id'] ?? headers['x-auth0-requestid'] ?? headers['cf-ray'];
+}
+
+function providerOf(context: CallContext): string {
+  return context.provider ?? AUTH0_PROVIDER.name;
 }
 
 /** Whether a content type is JSON (`application/json`, `application/problem+json`...). */
@@ -53,13 +64,14 @@ function attemptsText(attempts: number): string {
 export const CHECK_STATE =
   'It may have reached the tenant and been applied: check the tenant state (get or list the resource) before trying again.';
 
-function baseDetails(context: CallContext, raw?: RawResponse): Omit<TenantErrorDetails, 'code'> {
+function baseDetails(
+  context: CallContext,
+  raw?: RawResponse,
+  requestId = raw && requestIdOf(raw.headers),
+): Omit<TenantErrorDetails, 'code'> {
   const details: Omit<TenantErrorDetails, 'code'> = { attempts: context.attempts };
-  if (raw) {
-    details.status = raw.status;
-    const requestId = requestIdOf(raw.headers);
-    if (requestId) details.requestId = requestId;
-  }
+  if (raw) details.status = raw.status;
+  if (requestId) details.requestId = requestId;
   if (context.label) details.label = context.label;
   return details;
 }
@@ -75,7 +87,7 @@ export function readSuccessBody(raw: RawResponse, context: CallContext): unknown
   if (raw.overCap) {
     throw new TenantError(
       withRequestId(
-        `Auth0 answered ${statusLine(raw.status)} for ${operation(context)} with a body larger than the executor reads.${applied || ' Ask for less (a smaller page or fewer fields).'}`,
+        `${providerOf(context)} answered ${statusLine(raw.status)} for ${operation(context)} with a body larger than the executor reads.${applied || ' Ask for less (a smaller page or fewer fields).'}`,
         requestIdOf(raw.headers),
       ),
       {
@@ -93,7 +105,7 @@ export function readSuccessBody(raw: RawResponse, context: CallContext): unknown
   } catch (cause) {
     throw new TenantError(
       withRequestId(
-        `Auth0 answered ${statusLine(raw.status)} for ${operation(context)} with malformed JSON: "${excerpt(text)}".${applied}`,
+        `${providerOf(context)} answered ${statusLine(raw.status)} for ${operation(context)} with malformed JSON: "${excerpt(text)}".${applied}`,
         requestIdOf(raw.headers),
       ),
       {
@@ -111,6 +123,39 @@ interface ErrorSummary {
   said: string;
   upstreamCode?: string;
   upstreamMessage?: string;
+  upstreamErrors?: UpstreamErrorItem[];
+  /** A request id the body gave (a problem's `traceId`). */
+  requestId?: string;
+}
+
+/** Most validation entries spelled out in a message; the rest are counted (all stay in the details). */
+const MAX_LISTED_ERRORS = 10;
+
+/** `email: must be valid; IDENTIFIER_EXISTS: already in use`: each entry named by its field or code. */
+export function explainErrors(items: readonly UpstreamErrorItem[]): string {
+  const parts = items.slice(0, MAX_LISTED_ERRORS).map((item) => {
+    const message = excerpt(item.message, 200).replace(/[.;]+$/, '');
+    const name = excerpt(item.field || item.code || '', 100);
+    if (!name) return message;
+    return message ? `${name}: ${message}` : name;
+  });
+  const more = items.length - MAX_LISTED_ERRORS;
+  if (more > 0) parts.push(`and ${more} more`);
+  return parts.join('; ');
+}
+
+function summariseProblem(problem: ProblemBody): ErrorSummary {
+  const head = problem.detail ?? problem.title;
+  const headText = head && excerpt(head, 500);
+  const listed = explainErrors(problem.errors);
+  const words = [headText && sentence(headText), listed && sentence(listed)].filter(Boolean).join(' ');
+  const summary: ErrorSummary = { said: words ? `: ${words}` : '.' };
+  if (words) summary.upstreamMessage = words;
+  const code = problem.errors.find((item) => item.code)?.code;
+  if (code) summary.upstreamCode = code;
+  if (problem.errors.length > 0) summary.upstreamErrors = problem.errors;
+  if (problem.traceId) summary.requestId = excerpt(problem.traceId, 100);
+  return summary;
 }
 
 function summarise(raw: RawResponse): ErrorSummary {
@@ -124,6 +169,10 @@ function summarise(raw: RawResponse): ErrorSummary {
     // Not JSON whatever it claims (an HTML page from a proxy, say): show a short, clean excerpt.
     return { said: `: "${excerpt(text)}".` };
   }
+  const announced =
+    raw.headers['content-type']?.split(';')[0]?.trim().toLowerCase() === 'application/problem+json';
+  const problem = readProblem(parsed, announced);
+  if (problem) return summariseProblem(problem);
   const auth0 = readAuth0Error(parsed);
   if (!auth0) return { said: `: "${excerpt(text)}".` };
   const message = auth0.message && excerpt(auth0.message, 500);
@@ -134,23 +183,40 @@ function summarise(raw: RawResponse): ErrorSummary {
   return { said, upstreamCode: auth0.errorCode, upstreamMessage: message ?? auth0.error };
 }
 
+type UpstreamFields = Pick<TenantErrorDetails, 'upstreamCode' | 'upstreamMessage' | 'upstreamErrors'>;
+
+/** The provider's fields of a summary, for {@link TenantErrorDetails}. */
+function upstreamDetails(summary: ErrorSummary): UpstreamFields {
+  const details: UpstreamFields = {};
+  if (summary.upstreamCode) details.upstreamCode = summary.upstreamCode;
+  if (summary.upstreamMessage) details.upstreamMessage = summary.upstreamMessage;
+  if (summary.upstreamErrors) details.upstreamErrors = summary.upstreamErrors;
+  return details;
+}
+
 /** A {@link TenantError} `upstream_error` for a non-2xx answer that will not be retried. */
 export function upstreamError(raw: RawResponse, context: CallContext): TenantError {
   const summary = summarise(raw);
+  const requestId = summary.requestId ?? requestIdOf(raw.headers);
   const mutating = isMutating(context.method);
   let mayHaveReached = mutating && (raw.status >= 500 || context.earlierMayHaveReached);
-  let message = `Auth0 answered ${statusLine(raw.status)} for ${operation(context)}${summary.said}`;
-  message = withRequestId(message, requestIdOf(raw.headers));
-  message += ` ${statusHint(raw.status, context.method, summary.upstreamMessage)}`;
+  let message = `${providerOf(context)} answered ${statusLine(raw.status)} for ${operation(context)}${summary.said}`;
+  message = withRequestId(message, requestId);
+  message += ` ${statusHint(raw.status, context.method, summary.upstreamMessage, {
+    provider: providerOf(context),
+    credential: context.credential,
+  })}`;
   if (mutating && context.earlierMayHaveReached && raw.status < 500) {
     // A retried DELETE answering 404, or a PUT answering 409, is often the earlier attempt's own success.
     message += ` An earlier attempt was cut off and may already have applied this change: check the tenant state before trying again.`;
     mayHaveReached = true;
   }
   if (context.attempts > 1) message += ` (${attemptsText(context.attempts)}.)`;
-  const details: TenantErrorDetails = { code: 'upstream_error', ...baseDetails(context, raw) };
-  if (summary.upstreamCode) details.upstreamCode = summary.upstreamCode;
-  if (summary.upstreamMessage) details.upstreamMessage = summary.upstreamMessage;
+  const details: TenantErrorDetails = {
+    code: 'upstream_error',
+    ...baseDetails(context, raw, requestId),
+    ...upstreamDetails(summary),
+  };
   if (mutating) details.mayHaveReachedTenant = mayHaveReached;
   return new TenantError(message, details);
 }
@@ -163,15 +229,19 @@ export function rateLimitedError(
   now: number,
 ): TenantError {
   const summary = summarise(raw);
+  const requestId = summary.requestId ?? requestIdOf(raw.headers);
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
   const at = new Date(now + seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  let message = `Auth0 answered ${statusLine(raw.status)} for ${operation(context)}${summary.said}`;
+  let message = `${providerOf(context)} answered ${statusLine(raw.status)} for ${operation(context)}${summary.said}`;
   message += ` The tenant is rate limited and the retry budget is spent (${attemptsText(context.attempts)}).`;
   message += ` Retry after ${at} (in ${seconds} s), or make fewer calls.`;
-  message = withRequestId(message, requestIdOf(raw.headers));
-  const details: TenantErrorDetails = { code: 'rate_limited', ...baseDetails(context, raw), retryAfterMs };
-  if (summary.upstreamCode) details.upstreamCode = summary.upstreamCode;
-  if (summary.upstreamMessage) details.upstreamMessage = summary.upstreamMessage;
+  message = withRequestId(message, requestId);
+  const details: TenantErrorDetails = {
+    code: 'rate_limited',
+    ...baseDetails(context, raw, requestId),
+    retryAfterMs,
+    ...upstreamDetails(summary),
+  };
   if (isMutating(context.method)) details.mayHaveReachedTenant = context.earlierMayHaveReached;
   return new TenantError(message, details);
 }
@@ -187,21 +257,22 @@ export function failureError(
   const details: TenantErrorDetails = { code: failure.kind, ...baseDetails(context) };
   if (mutating) details.mayHaveReachedTenant = mayHaveReached;
   const tries = attemptsText(context.attempts);
+  const name = providerOf(context);
   let message: string;
   if (failure.kind === 'aborted') {
     message = `The call ${operation(context)} was cancelled.`;
   } else if (failure.kind === 'timeout') {
-    message = `No answer from Auth0 within ${Math.round(target.timeoutMs / 100) / 10} s for ${operation(context)} (${tries}).`;
+    message = `No answer from ${name} within ${Math.round(target.timeoutMs / 100) / 10} s for ${operation(context)} (${tries}).`;
     if (!mayHaveReached)
-      message += ' Auth0 may be slow or unreachable: try again later, or ask for less (a smaller page).';
+      message += ` ${name} may be slow or unreachable: try again later, or ask for less (a smaller page).`;
   } else {
     const code = failure.errorCode ? `${failure.errorCode}, ` : '';
     message = failure.sent
-      ? `The connection to Auth0 at ${target.origin} broke during ${operation(context)} (${code}${tries}).`
-      : `Could not connect to Auth0 at ${target.origin} for ${operation(context)} (${code}${tries}).`;
+      ? `The connection to ${name} at ${target.origin} broke during ${operation(context)} (${code}${tries}).`
+      : `Could not connect to ${name} at ${target.origin} for ${operation(context)} (${code}${tries}).`;
     if (failure.errorCode === 'ENOTFOUND') message += ' The tenant domain does not resolve: check it.';
     else if (!failure.transient) message += ' Check the tenant domain and the network.';
-    else if (!mayHaveReached) message += ' The network or Auth0 may be down: try again later.';
+    else if (!mayHaveReached) message += ` The network or ${name} may be down: try again later.`;
   }
   if (mayHaveReached) {
     message +=

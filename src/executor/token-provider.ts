@@ -7,6 +7,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { excerpt, statusLine, TenantError } from './errors.js';
 import { AttemptFailure, exchange } from './exchange.js';
+import { AUTH0_PROVIDER } from './provider.js';
 import { type RetryPolicy, raceAbort, runWithRetries } from './retry.js';
 import type { TenantErrorDetails } from './types.js';
 
@@ -114,12 +115,14 @@ export interface ClientCredentialsRequest {
   maxBytes: number;
   /** Retry knobs and clocks. */
   policy: RetryPolicy;
+  /** Provider name for messages (default `Auth0`). */
+  providerName?: string;
 }
 
 /**
  * Asks the token endpoint for a client-credentials token. Retries like an idempotent call: a grant has no
  * effect on the tenant besides issuing a token.
- * @throws TenantError `auth_failed` when the endpoint refuses (with Auth0's `error` and
+ * @throws TenantError `auth_failed` when the endpoint refuses (with its `error` and
  *   `error_description`, never the secret), or `timeout`/`network`/`rate_limited` when it cannot be reached.
  */
 export async function fetchClientCredentialsToken(request: ClientCredentialsRequest): Promise<IssuedToken> {
@@ -135,7 +138,13 @@ export async function fetchClientCredentialsToken(request: ClientCredentialsRequ
   try {
     result = await runWithRetries(
       {
-        context: { method: 'POST', path: '/oauth/token', attempts: 0, earlierMayHaveReached: false },
+        context: {
+          method: 'POST',
+          path: '/oauth/token',
+          attempts: 0,
+          earlierMayHaveReached: false,
+          provider: request.providerName,
+        },
         startedAt,
         target: { origin: url.origin, timeoutMs: request.timeoutMs },
         retrySafe: true,
@@ -218,7 +227,7 @@ export async function fetchClientCredentialsToken(request: ClientCredentialsRequ
     );
   }
   throw new TenantError(
-    `Auth0 refused the client credentials: ${statusLine(response.status)}${said}. Check the client id and secret, and that the application is authorized for the audience ${request.audience}.`,
+    `${request.providerName ?? AUTH0_PROVIDER.name} refused the client credentials: ${statusLine(response.status)}${said}. Check the client id and secret, and that the application is authorized for the audience ${request.audience}.`,
     details,
   );
 }

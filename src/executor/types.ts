@@ -81,11 +81,19 @@ export interface TenantErrorDetails {
   code: TenantErrorCode;
   /** HTTP status when the tenant answered. */
   status?: number;
-  /** Auth0's `errorCode` (e.g. `inexistent_user`), or the token endpoint's `error`, when given. */
+  /**
+   * The provider's own code when given: Auth0's `errorCode` (e.g. `inexistent_user`), the token endpoint's
+   * `error`, or the first `code` of a problem+json `errors` list (e.g. `IDENTIFIER_EXISTS`).
+   */
   upstreamCode?: string;
-  /** Auth0's message (or the token endpoint's `error_description`) when given. */
+  /**
+   * The provider's words when given: Auth0's `message`, the token endpoint's `error_description`, or a
+   * problem+json `detail` (else `title`) followed by its `errors` explained.
+   */
   upstreamMessage?: string;
-  /** The tenant's request id when given. */
+  /** Each entry of a problem+json `errors` member (validation failures), when given. */
+  upstreamErrors?: UpstreamErrorItem[];
+  /** The tenant's request id when given (a response header, or a problem+json `traceId`). */
   requestId?: string;
   /** HTTP attempts made. */
   attempts?: number;
@@ -97,6 +105,16 @@ export interface TenantErrorDetails {
   label?: string;
 }
 
+/** One validation failure a provider listed in a problem+json `errors` member. */
+export interface UpstreamErrorItem {
+  /** The field it concerns, from the `{field: [messages]}` form (may be `''` for the body as a whole). */
+  field?: string;
+  /** The machine code, from the `[{code, description}]` form (e.g. `IDENTIFIER_EXISTS`). */
+  code?: string;
+  /** The message or description. */
+  message: string;
+}
+
 /** The executor's interface. */
 export interface Executor {
   /** Sends one request; resolves with a 2xx answer or rejects with a TenantError. */
@@ -105,7 +123,8 @@ export interface Executor {
   readonly baseUrl: string;
   /**
    * The scopes the current token grants (its JWT `scope` claim), fetching a token if needed; `undefined`
-   * when the token is not a JWT with a scope claim. Rejects like `send` when no token can be had.
+   * when the token is not a JWT with a scope claim, or when an API key authenticates (there is no token to
+   * read). Rejects like `send` when no token can be had.
    */
   grantedScopes?(signal?: AbortSignal): Promise<ReadonlySet<string> | undefined>;
   /** Releases sockets. */
@@ -127,9 +146,28 @@ export type TenantAuth =
       clientId: string;
       /** The application's client secret; never logged nor put in an error message. */
       clientSecret: string;
-      /** Token audience (default `https://{domain}/api/v2/`); set it when `domain` is a custom domain. */
+      /** Token audience (default `{origin}{apiPath}/`); set it when `domain` is a custom domain. */
       audience?: string;
+    }
+  | {
+      /** A static API key (MonoCloud's), sent in its own header on every request; never as a bearer. */
+      kind: 'api_key';
+      /** The key; never logged nor put in an error message. */
+      apiKey: string;
+      /**
+       * Header carrying the key (default `x-api-key`; header names are case-insensitive). Neither
+       * `authorization` nor another header the executor owns.
+       */
+      header?: string;
     };
+
+/** Facts about a provider's management API that shape URLs and wording; the executor has no other. */
+export interface ProviderProfile {
+  /** Name used in messages to the agent (`Auth0 answered 404 Not Found …`). */
+  name: string;
+  /** Path of the management API under the tenant origin, leading slash, no trailing one (`/api/v2`). */
+  apiPath: string;
+}
 
 /** Options of `createExecutor`. */
 export interface ExecutorOptions {
@@ -137,6 +175,11 @@ export interface ExecutorOptions {
   domain: string;
   /** Credentials. */
   auth: TenantAuth;
+  /**
+   * The provider's name and API path (default `AUTH0_PROVIDER`: `Auth0`, `/api/v2`); MonoCloud is
+   * `{ name: 'MonoCloud', apiPath: '/api' }` (`MONOCLOUD_PROVIDER`).
+   */
+  provider?: ProviderProfile;
   /** Version in the `user-agent` header, `tenant-mcp/<version>` (default `0.0.0-dev`). */
   version?: string;
   /** Time allowed per HTTP attempt, headers and body together, in milliseconds (default 30 000). */

@@ -3,17 +3,18 @@
  * layer can show the exact request a write would send without loading the HTTP client.
  */
 import { TenantError } from './errors.js';
+import { AUTH0_PROVIDER, normaliseApiPath } from './provider.js';
 import type { TenantRequest } from './types.js';
 
 /** The URLs of one tenant. */
 export interface TenantUrls {
   /** Scheme, host and any path prefix, no trailing slash: `https://acme.eu.auth0.com`. */
   origin: string;
-  /** Management API base: `{origin}/api/v2`. */
+  /** Management API base: `{origin}{apiPath}`, `{origin}/api/v2` for Auth0. */
   apiBase: string;
   /** Token endpoint: `{origin}/oauth/token`. */
   tokenUrl: string;
-  /** Token audience: the given one, else `{origin}/api/v2/` (the Management API's identifier). */
+  /** Token audience: the given one, else `{origin}{apiPath}/` (Auth0's Management API identifier). */
   audience: string;
 }
 
@@ -22,9 +23,17 @@ const BARE_DOMAIN = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?$/i;
 /**
  * The URLs of a tenant from its domain. A bare domain means HTTPS; a value with a scheme (a local mock, a
  * sandbox) is used as is so tests and the embedded sandbox can speak plain HTTP on loopback.
- * @throws TypeError when the domain is not a host name or an http(s) URL without query, fragment or user.
+ * @param apiPath The management API's path under the origin (default Auth0's `/api/v2`; MonoCloud's is
+ *   `/api`).
+ * @throws TypeError when the domain is not a host name or an http(s) URL without query, fragment or user,
+ *   or the API path is not a plain path.
  */
-export function resolveTenantUrls(domain: string, audience?: string): TenantUrls {
+export function resolveTenantUrls(
+  domain: string,
+  audience?: string,
+  apiPath: string = AUTH0_PROVIDER.apiPath,
+): TenantUrls {
+  const api = normaliseApiPath(apiPath);
   const trimmed = domain.trim().replace(/\/+$/, '');
   let origin: string;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
@@ -49,9 +58,9 @@ export function resolveTenantUrls(domain: string, audience?: string): TenantUrls
   }
   return {
     origin,
-    apiBase: `${origin}/api/v2`,
+    apiBase: `${origin}${api}`,
     tokenUrl: `${origin}/oauth/token`,
-    audience: audience ?? `${origin}/api/v2/`,
+    audience: audience ?? `${origin}${api}/`,
   };
 }
 

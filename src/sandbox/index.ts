@@ -69,6 +69,8 @@ export interface Sandbox {
 }
 
 const API_PREFIX = '/api/v2';
+/** Body fields a `sapi` log event never shows. */
+const CREDENTIAL_KEY = /password|secret|token|key/i;
 const ROUTER = createRouter(AUTH0_SAMPLES);
 
 /** Starts a sandbox and resolves once it listens; rejects with a message naming the port if it cannot. */
@@ -162,7 +164,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       status = result.status ?? match.op.status;
       answer = match.op.contentType ? result.body : undefined;
     }
-    if (method !== 'GET') recordApiCall(match.op, path, token.azp, status, nowMs);
+    if (method !== 'GET') recordApiCall(match.op, path, token.azp, status, nowMs, body);
     if (match.op.contentType === 'text/event-stream') {
       sendEvent(res, status, headers, answer);
       return;
@@ -187,14 +189,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return { scope: result.claims.scope ?? '', azp: result.claims.azp ?? '' };
   }
 
-  /** Auth0 writes a `sapi` event for each successful write through the Management API. */
+  /**
+   * Auth0 writes a `sapi` event for each successful write through the Management API, with the request
+   * body (credentials starred out): that is how a reset link issued for a user shows up in the logs.
+   */
   function recordApiCall(
     op: SampleOperation,
     path: string,
     caller: string,
     status: number,
     nowMs: number,
+    body: unknown,
   ): void {
+    const logged =
+      body !== null && typeof body === 'object' && !Array.isArray(body)
+        ? Object.fromEntries(
+            Object.entries(body).map(([key, value]) => [key, CREDENTIAL_KEY.test(key) ? '*****' : value]),
+          )
+        : undefined;
     state.addLog({
       date: new Date(nowMs).toISOString(),
       type: 'sapi',
@@ -202,7 +214,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ip: '127.0.0.1',
       client_id: caller,
       client_name: String(state.clients.get(caller)?.name ?? ''),
-      details: { request: { method: op.method, path }, response: { statusCode: status } },
+      details: {
+        request: { method: op.method, path, ...(logged ? { body: logged } : {}) },
+        response: { statusCode: status },
+      },
     });
   }
 

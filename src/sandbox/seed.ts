@@ -1,7 +1,8 @@
 /**
  * The sandbox's starting tenant: "Northwind Robotics", a company of our own invention, with a few
  * employees and customers whose stories an agent can be asked about (a locked-out user, a blocked one,
- * an unverified address, a social login that is not enabled for the app, a pending password reset).
+ * an unverified address, a social login that is not enabled for the app, a breached password with a
+ * pending reset, failing MFA codes, an IP blocked tenant-wide).
  * Ids are fixed; dates are offsets from the start time, so runs differ only in absolute time.
  */
 import type { ClientRecord, ConnectionRecord, JsonObject, TenantState, UserRecord } from './state.js';
@@ -26,7 +27,7 @@ export const SEED = {
   users: {
     /** alice@northwind.example.com: admin, recent successful logins, two sessions. */
     alice: 'auth0|64f1a0c2e4b0a1b2c3d40001',
-    /** bob@northwind.example.com: support agent, one mistyped password days ago. */
+    /** bob@northwind.example.com: support agent, one mistyped password days ago; today MFA codes fail. */
     bob: 'auth0|64f1a0c2e4b0a1b2c3d40002',
     /** carol@northwind.example.com: locked out by brute-force protection from 203.0.113.45. */
     carol: 'auth0|64f1a0c2e4b0a1b2c3d40003',
@@ -36,7 +37,7 @@ export const SEED = {
     erin: 'auth0|64f1a0c2e4b0a1b2c3d40005',
     /** frank.castillo@example.net: Google user; google-oauth2 is not enabled for the SPA. */
     frank: 'google-oauth2|104729384756102938475',
-    /** grace@northwind.example.com: has a password-change ticket issued and not yet used. */
+    /** grace@northwind.example.com: breached password; a password-change ticket issued and not yet used. */
     grace: 'auth0|64f1a0c2e4b0a1b2c3d40007',
   },
   sessions: {
@@ -48,6 +49,13 @@ export const SEED = {
   graceTicket: 'gR4ceP3nd1ngR3s3tT1ck3t000000001',
   /** IP address carol's failed attempts came from. */
   attackerIp: '203.0.113.45',
+  /** IP blocked tenant-wide (`limit_mu`) after failed logins to unknown accounts. */
+  throttledIp: '192.0.2.200',
+  /** MFA enrolments: alice's push app, bob's authenticator app (whose codes he now gets wrong). */
+  enrollments: {
+    alice: 'dev_N0rthw1ndAl1cePush1',
+    bob: 'dev_N0rthw1ndB0bOtp0001',
+  },
 } as const;
 
 /** What the seed needs to know about the running sandbox. */
@@ -248,6 +256,26 @@ export function seedTenant(state: TenantState, ctx: SeedContext): void {
 
   state.blocks.push({ identifier: carol.email!, ip: SEED.attackerIp, connection: DB });
 
+  state.enrollments.set(alice.user_id, [
+    {
+      id: SEED.enrollments.alice,
+      status: 'confirmed',
+      auth_method: 'guardian',
+      name: 'Pixel 8',
+      enrolled_at: at(380 * DAY),
+      last_auth: at(2 * HOUR),
+    },
+  ]);
+  state.enrollments.set(bob.user_id, [
+    {
+      id: SEED.enrollments.bob,
+      status: 'confirmed',
+      auth_method: 'authenticator',
+      enrolled_at: at(290 * DAY),
+      last_auth: at(5 * DAY - MINUTE),
+    },
+  ]);
+
   state.tickets.push({
     id: SEED.graceTicket,
     kind: 'password-change',
@@ -361,6 +389,17 @@ export function seedTenant(state: TenantState, ctx: SeedContext): void {
       ...consoleApp,
       ...viaDb,
     },
+    // Grace's password turned up in a breach: breached-password detection refuses it, she tries others,
+    // and support issues her a reset link she has not used yet.
+    {
+      ago: DAY + 25 * MINUTE,
+      type: 'pwd_leak',
+      description: 'Login refused: the password was found in a data breach',
+      ip: '198.51.100.200',
+      ...who(grace),
+      ...consoleApp,
+      ...viaDb,
+    },
     {
       ago: DAY + 20 * MINUTE,
       type: 'fp',
@@ -433,11 +472,30 @@ export function seedTenant(state: TenantState, ctx: SeedContext): void {
       ...viaDb,
     })),
     {
+      ago: 3 * HOUR - 3 * MINUTE,
+      type: 'limit_mu',
+      description: 'IP blocked after too many failed logins across accounts',
+      ip: SEED.throttledIp,
+      user_name: 'mallory@example.org',
+      ...consoleApp,
+      ...viaDb,
+    },
+    {
       ago: 2 * HOUR,
       type: 's',
       description: 'Successful login',
       ip: '198.51.100.23',
       ...who(alice),
+      ...consoleApp,
+      ...viaDb,
+    },
+    // The console now requires verified emails (an Action), so erin's next login is refused.
+    {
+      ago: 90 * MINUTE,
+      type: 'f',
+      description: 'Login refused: please verify your email before logging in',
+      ip: '192.0.2.33',
+      ...who(erin),
       ...consoleApp,
       ...viaDb,
     },
@@ -459,6 +517,25 @@ export function seedTenant(state: TenantState, ctx: SeedContext): void {
       ...consoleApp,
       ...viaDb,
       details: { attempts: 5, identifier: carol.email },
+    },
+    // Bob has a new phone and his authenticator codes are refused, until MFA locks him out for a while.
+    ...[45, 43, 41].map((minutes) => ({
+      ago: minutes * MINUTE,
+      type: 'gd_auth_failed',
+      description: 'MFA one-time code rejected',
+      ip: '198.51.100.77',
+      ...who(bob),
+      ...consoleApp,
+      ...viaDb,
+    })),
+    {
+      ago: 40 * MINUTE,
+      type: 'gd_otp_rate_limit_exceed',
+      description: 'Too many wrong MFA codes',
+      ip: '198.51.100.77',
+      ...who(bob),
+      ...consoleApp,
+      ...viaDb,
     },
   ];
   for (const { ago, ...event } of events) {

@@ -138,6 +138,22 @@ export interface SessionRecord extends JsonObject {
   user_id: string;
 }
 
+/** An MFA enrolment of a user, as `GET /users/{id}/enrollments` returns it. */
+export interface EnrollmentRecord extends JsonObject {
+  /** Enrolment id. */
+  id: string;
+  /** `pending` until the user finishes enrolling, then `confirmed`. */
+  status: 'pending' | 'confirmed';
+  /** `authenticator` (one-time codes), `guardian` (push) or `sms`. */
+  auth_method: 'authenticator' | 'guardian' | 'sms';
+  /** Device name. */
+  name?: string;
+  /** ISO date of enrolment. */
+  enrolled_at: string;
+  /** ISO date of the last use. */
+  last_auth?: string;
+}
+
 /** Everything the tenant holds. Handlers mutate it directly; `reset()` swaps in a fresh one. */
 export class TenantState {
   /** Users by `user_id`, in creation order. */
@@ -158,6 +174,8 @@ export class TenantState {
   readonly tickets: TicketRecord[] = [];
   /** Sessions by id. */
   readonly sessions = new Map<string, SessionRecord>();
+  /** MFA enrolments by user id. */
+  readonly enrollments = new Map<string, EnrollmentRecord[]>();
   private logSequence = 0;
 
   /** The connection with this name, if any. */
@@ -191,6 +209,7 @@ export class TenantState {
     this.users.delete(userId);
     for (const members of this.roleMembers.values()) members.delete(userId);
     for (const [id, session] of this.sessions) if (session.user_id === userId) this.sessions.delete(id);
+    this.enrollments.delete(userId);
     if (user) {
       const ids = identifiersOf(user);
       this.blocks = this.blocks.filter((b) => !ids.includes(b.identifier.toLowerCase()));

@@ -6,6 +6,7 @@ import { clientHandlers } from './clients.js';
 import { connectionHandlers } from './connections.js';
 import type { HandlerTable } from './context.js';
 import { logHandlers } from './logs.js';
+import { mfaHandlers } from './mfa.js';
 import { roleHandlers } from './roles.js';
 import { sessionHandlers } from './sessions.js';
 import { ticketHandlers } from './tickets.js';
@@ -20,4 +21,5 @@ export const STATEFUL_HANDLERS: HandlerTable = {
   ...clientHandlers,
   ...connectionHandlers,
   ...sessionHandlers,
+  ...mfaHandlers,
 };

@@ -44,6 +44,15 @@ export const sessionHandlers: HandlerTable = {
       .map((s) => ({ ...s }));
     return { body: checkpoint(sessions, ctx.query, 'sessions') };
   },
+  // Sessions only: the sandbox keeps no refresh tokens. An unknown user has nothing to revoke.
+  user_revoke_access: (ctx) => {
+    const body = ctx.body === undefined ? {} : objectBody(ctx);
+    onlyProperties(body, ['session_id', 'preserve_refresh_tokens']);
+    const only = typeof body.session_id === 'string' ? body.session_id : undefined;
+    for (const [id, s] of ctx.state.sessions)
+      if (s.user_id === ctx.params.id && (only === undefined || id === only)) ctx.state.sessions.delete(id);
+    return {};
+  },
   delete_sessions_for_user: (ctx) => {
     for (const [id, s] of ctx.state.sessions)
       if (s.user_id === ctx.params.user_id) ctx.state.sessions.delete(id);

@@ -126,7 +126,7 @@ export const unblockUser = defineTaskTool({
     if (isAnswer(user)) return user;
     const id = user.user_id;
     const list = new Checklist();
-    const blocks = await list.run('brute-force blocks', () => bruteForceBlocks(ctx, id));
+    const blocks = await list.run('brute-force locks', () => bruteForceBlocks(ctx, id));
     const steps: Step[] = [];
     if (user.blocked === true)
       steps.push({

@@ -70,20 +70,18 @@ export const diagnoseLogin = defineTaskTool({
 
     const [events, blocks, mfa, tenantSapi, ipBlocks, connection] = await Promise.all([
       list.run('logs', () => userEvents(ctx, id, USER_EVENTS)),
-      list.run('brute-force blocks', () => bruteForceBlocks(ctx, id)),
-      list.run('MFA enrolments', () => enrollments(ctx, id)),
-      list.run('reset links issued', () => tenantEvents(ctx, 'type:sapi', ['date', 'type', 'details'])),
-      list.run('IPs blocked tenant-wide', () => tenantEvents(ctx, 'type:limit_mu', ['date', 'type', 'ip'])),
+      list.run('brute-force locks', () => bruteForceBlocks(ctx, id)),
+      list.run('MFA', () => enrollments(ctx, id)),
+      list.run('reset links', () => tenantEvents(ctx, 'type:sapi', ['date', 'type', 'details'])),
+      list.run('IP blocks', () => tenantEvents(ctx, 'type:limit_mu', ['date', 'type', 'ip'])),
       connectionName
         ? list.run('connection', () => connectionByName(ctx, connectionName))
         : Promise.resolve(undefined),
     ]);
     const app = input.client_id ?? appFromEvents(events ?? []);
     const enabled =
-      connection && app
-        ? await list.run('connection enabled for the app', () => enabledClients(ctx, connection.id))
-        : undefined;
-    if (!app) list.notChecked['connection enabled for the app'] = 'no application known; pass client_id';
+      connection && app ? await list.run('app', () => enabledClients(ctx, connection.id)) : undefined;
+    if (!app) list.notChecked.app = 'no application known; pass client_id';
 
     const findings = analyse({
       now: ctx.now(),
@@ -288,7 +286,8 @@ function analyse(facts: {
     });
   }
 
-  if (wrong.length && !facts.blocks?.length) {
+  // A lock or a breached password already explains wrong passwords, and has its own remedy.
+  if (wrong.length && !facts.blocks?.length && !leaks.length) {
     findings.push({
       cause: 'wrong_password',
       severity: 'likely',

@@ -31,10 +31,10 @@ export const getUserOverview = defineTaskTool({
     const id = user.user_id;
     const list = new Checklist();
     const [blocks, roles, mfa, events, active] = await Promise.all([
-      list.run('brute-force blocks', () => bruteForceBlocks(ctx, id)),
+      list.run('brute-force locks', () => bruteForceBlocks(ctx, id)),
       list.run('roles', () => roleNames(ctx, id)),
-      list.run('MFA enrolments', () => enrollments(ctx, id)),
-      list.run('recent events', () => userEvents(ctx, id, RECENT)),
+      list.run('MFA', () => enrollments(ctx, id)),
+      list.run('logs', () => userEvents(ctx, id, RECENT)),
       list.run('sessions', () => sessions(ctx, id)),
     ]);
     const shownEvents = events?.slice(0, RECENT);

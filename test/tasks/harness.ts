@@ -1,0 +1,119 @@
+/**
+ * A real executor, gate and server joined to the SDK Client in process, against the sandbox or a recording
+ * upstream, with an audit trail and an approval store in a fresh state directory: task tools run exactly as
+ * the CLI runs them, minus the process boundary.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import {
+  type CallToolResult,
+  ElicitRequestSchema,
+  type ElicitResult,
+} from '@modelcontextprotocol/sdk/types.js';
+import { createExecutor } from '../../src/executor/index.js';
+import { type ApprovalStore, createApprovalStore } from '../../src/policy/approvals.js';
+import { openAuditLog } from '../../src/policy/audit/index.js';
+import { createGate } from '../../src/policy/index.js';
+import { getProfile, type ProfileName } from '../../src/policy/profiles.js';
+import { createServer } from '../../src/server/create-server.js';
+import { auth0Catalog } from '../../src/tools/auth0/index.js';
+
+/** One task call's result: the text, whether it is an error, and the parsed JSON when it is JSON. */
+export interface TaskResult {
+  /** The first text block. */
+  text: string;
+  /** `isError` of the result. */
+  isError: boolean;
+  /** The text parsed as JSON (our answer, with tenant data under `untrusted_tenant_data`). */
+  json: Record<string, any>;
+}
+
+/** A connected client with what a test needs around it. */
+export interface TaskHarness {
+  /** The SDK client. */
+  client: Client;
+  /** Calls a tool. */
+  call(name: string, args?: Record<string, unknown>): Promise<TaskResult>;
+  /** The approval store the gate uses (a person approves through it). */
+  approvals: ApprovalStore;
+  /** The audit trail's lines, parsed. */
+  audit(): Array<Record<string, any>>;
+  /** Disconnects and closes the executor. */
+  close(): Promise<void>;
+}
+
+/** Connects a fresh server for `profile` to the tenant at `domain`. */
+export async function connectTasks(options: {
+  domain: string;
+  clientId: string;
+  clientSecret: string;
+  profile: ProfileName;
+  onElicit?: (message: string) => ElicitResult | Promise<ElicitResult>;
+}): Promise<TaskHarness> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'tenant-mcp-tasks-'));
+  const auditPath = join(stateDir, 'audit.jsonl');
+  const executor = createExecutor({
+    domain: options.domain,
+    auth: { kind: 'client_credentials', clientId: options.clientId, clientSecret: options.clientSecret },
+    maxRetries: 0,
+  });
+  const approvals = createApprovalStore({ stateDir });
+  const audit = openAuditLog(auditPath, { productVersion: 'test' });
+  const gate = createGate({
+    catalog: auth0Catalog,
+    profile: getProfile(options.profile),
+    executor,
+    tenant: { name: 'test', domain: options.domain },
+    audit,
+    approvals,
+  });
+  const server = createServer({
+    gate,
+    catalog: auth0Catalog,
+    sandbox: false,
+    version: '0.0.0-test',
+    log: () => {},
+  });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client(
+    { name: 'tenant-mcp-task-tests', version: '1.0.0' },
+    { capabilities: options.onElicit ? { elicitation: { form: {} } } : {} },
+  );
+  if (options.onElicit) {
+    const answer = options.onElicit;
+    client.setRequestHandler(ElicitRequestSchema, async (request) => answer(request.params.message));
+  }
+  await client.connect(clientSide);
+  return {
+    client,
+    approvals,
+    async call(name, args = {}) {
+      const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+      const text = result.content.map((item) => (item.type === 'text' ? item.text : '')).join('\n');
+      let json: Record<string, any> = {};
+      try {
+        json = JSON.parse(text);
+      } catch {
+        // Plain-text results (gate refusals, approvals) stay in `text`.
+      }
+      return { text, isError: result.isError === true, json };
+    },
+    audit: () =>
+      readFileSync(auditPath, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line)),
+    async close() {
+      await client.close();
+      audit.close();
+      await executor.close();
+    },
+  };
+}
+
+/** Accepts a confirmation with the box ticked. */
+export const ACCEPT: ElicitResult = { action: 'accept', content: { confirm: true } };

@@ -13,8 +13,8 @@ import {
   isHeaderName,
   resolveTenantUrls,
 } from './build-request.js';
-import { isTenantError, redactError, TenantError } from './errors.js';
-import { exchange, type WireRequest } from './exchange.js';
+import { isTenantError, redact, redactError, TenantError } from './errors.js';
+import { exchange, type RawResponse, type WireRequest } from './exchange.js';
 import { AUTH0_PROVIDER } from './provider.js';
 import { type CallContext, readSuccessBody, requestIdOf, upstreamError } from './responses.js';
 import { defaultSleep, type RetryPolicy, runWithRetries } from './retry.js';
@@ -112,6 +112,16 @@ export function createExecutor(options: ExecutorOptions): Executor {
   /** The static credential, or `''` when tokens are fetched. */
   const fixed = auth.kind === 'token' ? auth.token : auth.kind === 'api_key' ? auth.apiKey : '';
   const secrets = () => [auth.kind === 'client_credentials' ? auth.clientSecret : fixed, tokens?.peek()];
+  /**
+   * An error body with our secrets blanked before any excerpt is cut from it: the final redaction of the
+   * message cannot recognise a key that an excerpt cut in half. Success bodies are data and stay as sent.
+   */
+  const scrub = (raw: RawResponse): RawResponse => {
+    if ((raw.status >= 200 && raw.status < 300) || raw.body.length === 0) return raw;
+    const text = raw.body.toString('utf8');
+    const clean = redact(text, secrets());
+    return clean === text ? raw : { ...raw, body: Buffer.from(clean, 'utf8') };
+  };
   const credentialHeader = (credential: string): Record<string, string> =>
     keyHeader ? { [keyHeader]: credential } : { authorization: `Bearer ${credential}` };
 
@@ -132,7 +142,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       body: encoded.body,
     });
     const attemptWith = (credential: string) => () =>
-      exchange(dispatcher, wire(credential), { timeoutMs, maxBytes, signal: request.signal });
+      exchange(dispatcher, wire(credential), { timeoutMs, maxBytes, signal: request.signal }).then(scrub);
 
     let context: CallContext = {
       method: request.method,

@@ -2,7 +2,12 @@
  * Shared set-up for the executor tests: a fake clock whose sleeps return at once, and an executor aimed
  * at a recording upstream with deterministic jitter.
  */
-import { createExecutor, type Executor, type ExecutorOptions } from '../../src/executor/index.js';
+import {
+  createExecutor,
+  type Executor,
+  type ExecutorOptions,
+  MONOCLOUD_PROVIDER,
+} from '../../src/executor/index.js';
 import type { RecordingUpstream } from '../helpers/recording-upstream.js';
 
 /** A clock tests move by hand; `sleep` records the wait and moves the clock instead of waiting. */
@@ -46,6 +51,21 @@ export function executorFor(
     ...overrides,
   });
   return { executor, clock };
+}
+
+/** The API key of {@link monoCloudExecutorFor}; long and unusual, so a leak is easy to spot. */
+export const MONOCLOUD_KEY = 'mck_live_7Qz3vN8pX2wR5tY9';
+
+/** An executor for `upstream` configured as MonoCloud: `/api`, its name, an `x-api-key` credential. */
+export function monoCloudExecutorFor(
+  upstream: RecordingUpstream,
+  overrides: Partial<ExecutorOptions> = {},
+): { executor: Executor; clock: FakeClock } {
+  return executorFor(upstream, {
+    provider: MONOCLOUD_PROVIDER,
+    auth: { kind: 'api_key', apiKey: MONOCLOUD_KEY },
+    ...overrides,
+  });
 }
 
 /** The rejection of `promise`, failing the test when it resolves. */

@@ -1,7 +1,8 @@
 /**
- * A local stand-in for an Auth0 tenant: a node:http server on 127.0.0.1 that records every request as it
- * arrived on the wire (raw URL, headers, body) and answers from a per-test script. Used by the executor's
- * tests and by the server's end-to-end tests, so nothing ever talks to the internet.
+ * A local stand-in for a tenant (Auth0 by default, MonoCloud with `tokenEndpoint: false` and `apiKey`): a
+ * node:http server on 127.0.0.1 that records every request as it arrived on the wire (raw URL, headers,
+ * body) and answers from a per-test script. Used by the executor's tests and by the server's end-to-end
+ * tests, so nothing ever talks to the internet.
  *
  * @example
  * const upstream = await startRecordingUpstream();
@@ -93,6 +94,39 @@ export interface RecordingUpstreamOptions {
   tokenEndpoint?: TokenEndpointOptions | false;
   /** Reply used when the script is empty (default 200 with `{}`). */
   fallback?: ScriptStep;
+  /**
+   * Require this API key, MonoCloud-style: a request without it in `header` (default `x-api-key`) is
+   * recorded and answered with a 401 problem+json instead of its script step.
+   */
+  apiKey?: { key: string; header?: string };
+}
+
+/** RFC 7807 fields as MonoCloud sends them; any other member (e.g. `errors`) is sent too. */
+export interface ProblemFields {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  instance?: string;
+  traceId?: string;
+  errors?: Record<string, string[]> | Array<{ code: string; description: string }>;
+  [member: string]: unknown;
+}
+
+/**
+ * A MonoCloud-like error answer: `application/problem+json` with `status` filled in from the reply's.
+ * @example upstream.script(problemReply(404, { title: 'Not Found', detail: 'User not found', traceId: 't-1' }));
+ */
+export function problemReply(
+  status: number,
+  fields: ProblemFields = {},
+  headers: Record<string, string> = {},
+): ScriptedReply {
+  return {
+    status,
+    headers: { 'content-type': 'application/problem+json; charset=utf-8', ...headers },
+    body: JSON.stringify({ status, ...fields }),
+  };
 }
 
 /** A running recording upstream. */
@@ -175,6 +209,7 @@ export async function startRecordingUpstream(
   const tokenQueue: ScriptStep[] = [];
   let fallback: ScriptStep = options.fallback ?? { status: 200, body: {} };
   const tokenOptions = options.tokenEndpoint === false ? undefined : (options.tokenEndpoint ?? {});
+  const keyHeader = (options.apiKey?.header ?? 'x-api-key').toLowerCase();
   const requests: RecordedRequest[] = [];
   const tokenRequests: RecordedRequest[] = [];
   const issuedTokens: string[] = [];
@@ -212,6 +247,11 @@ export async function startRecordingUpstream(
         return;
       }
       requests.push(recorded);
+      if (options.apiKey && recorded.headers[keyHeader] !== options.apiKey.key) {
+        const refusal = problemReply(401, { title: 'Unauthorized', detail: 'The API key is invalid.' });
+        await answer(response, recorded, refusal);
+        return;
+      }
       await answer(response, recorded, queue.shift() ?? fallback);
     })().catch((error: unknown) => {
       response.socket?.destroy(error instanceof Error ? error : undefined);

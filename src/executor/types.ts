@@ -52,7 +52,7 @@ export interface MultipartFile {
 export interface TenantResponse {
   /** HTTP status. */
   status: number;
-  /** Response headers, lower-case names. */
+  /** Response headers, lower-case names (MonoCloud's paging is in `x-pagination`: see `readPagination`). */
   headers: Record<string, string>;
   /** Parsed JSON when the body is JSON, the text otherwise, `undefined` when empty. */
   body: unknown;

@@ -21,6 +21,10 @@ import { getProfile, type ProfileName } from '../../src/policy/profiles.js';
 import { createServer } from '../../src/server/create-server.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
 
+/** A parsed answer, read loosely: tests walk it with `toMatchObject`. */
+// biome-ignore lint/suspicious/noExplicitAny: answers are JSON whose shape each test asserts itself
+export type Json = Record<string, any>;
+
 /** One task call's result: the text, whether it is an error, and the parsed JSON when it is JSON. */
 export interface TaskResult {
   /** The first text block. */
@@ -28,7 +32,7 @@ export interface TaskResult {
   /** `isError` of the result. */
   isError: boolean;
   /** The text parsed as JSON (our answer, with tenant data under `untrusted_tenant_data`). */
-  json: Record<string, any>;
+  json: Json;
 }
 
 /** A connected client with what a test needs around it. */
@@ -40,7 +44,7 @@ export interface TaskHarness {
   /** The approval store the gate uses (a person approves through it). */
   approvals: ApprovalStore;
   /** The audit trail's lines, parsed. */
-  audit(): Array<Record<string, any>>;
+  audit(): Json[];
   /** Disconnects and closes the executor. */
   close(): Promise<void>;
 }
@@ -94,7 +98,7 @@ export async function connectTasks(options: {
     async call(name, args = {}) {
       const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
       const text = result.content.map((item) => (item.type === 'text' ? item.text : '')).join('\n');
-      let json: Record<string, any> = {};
+      let json: Json = {};
       try {
         json = JSON.parse(text);
       } catch {

@@ -4,7 +4,7 @@ import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TASK_TOOLS } from '../../src/policy/profiles.js';
 import { type Sandbox, SEED, startSandbox } from '../../src/sandbox/index.js';
-import { ACCEPT, connectTasks, type TaskHarness } from './harness.js';
+import { ACCEPT, connectTasks, type Json, type TaskHarness } from './harness.js';
 
 const U = SEED.users;
 let sandbox: Sandbox;
@@ -33,7 +33,7 @@ afterEach(() => {
 });
 
 const diagnose = (user: string) => helpdesk.call('diagnose_login', { user });
-const causes = (json: Record<string, any>) => json.findings.map((f: { cause: string }) => f.cause);
+const causes = (json: Json) => json.findings.map((f: { cause: string }) => f.cause);
 
 describe('diagnose_login on each sandbox story', () => {
   it('carol: a brute-force lock from the attacker IP, next unblock_user', async () => {

@@ -5,6 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, it } from 'vitest';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
+import { TASK_TOOL_DEFINITIONS } from '../../src/tools/tasks/index.js'; // task tools
 import { connectInProcess } from '../helpers/in-process.js';
 
 const SNAPS = join(import.meta.dirname, '__toolsnaps__');
@@ -16,8 +17,8 @@ describe('every listable tool', async () => {
   const { tools } = await client.listTools();
   const ajv = new Ajv2020({ strict: false, validateFormats: false });
 
-  it('lists the four generic tools and all 406 operations', () => {
-    expect(tools).toHaveLength(4 + 406);
+  it('lists the four generic tools, all 406 operations and the task tools', () => {
+    expect(tools).toHaveLength(4 + 406 + TASK_TOOL_DEFINITIONS.length); // task tools
   });
 
   it('gives each a valid unique name, four annotations and a plain object schema that compiles', () => {
@@ -60,7 +61,8 @@ describe('every listable tool', async () => {
 });
 
 describe('built-in listings', () => {
-  for (const profile of ['read-only', 'admin'] as const) {
+  for (const profile of ['read-only', 'helpdesk', 'admin'] as const) {
+    // task tools: helpdesk
     it(`${profile}: snapshot of each tool, at most 2,000 tokens in all`, async () => {
       const client = await connectInProcess({ profile });
       const { tools } = await client.listTools();

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { type CallToolResult, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { request } from 'undici';
 import type { Executor } from '../src/executor/types.js';
@@ -208,6 +209,84 @@ async function policyOverhead(): Promise<void> {
   audit.close();
 }
 
+/**
+ * Task tools: listing tokens per built-in profile, and the tokens of each tool's answer on the sandbox
+ * stories, through the built CLI over stdio with a client that confirms by elicitation.
+ */
+async function taskTools(): Promise<void> {
+  for (const profile of ['read-only', 'helpdesk', 'admin']) {
+    const { client } = await connect(['--profile', profile]);
+    const { tools } = await client.listTools();
+    const tasks = tools.filter((t) => !/_operations?$/.test(t.name));
+    console.log(
+      `tools/list ${profile}: ${tools.length} tools (${tasks.length} task tools), ${encode(JSON.stringify(tools)).length} tokens (target ≤ 2,000); task tools alone ${encode(JSON.stringify(tasks)).length} tokens`,
+    );
+    await client.close();
+  }
+  const sandbox = await startSandbox({ port: 0 });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, '--profile', 'helpdesk'],
+    env: {
+      PATH: process.env.PATH ?? '',
+      AUTH0_DOMAIN: sandbox.url,
+      AUTH0_CLIENT_ID: sandbox.clientId,
+      AUTH0_CLIENT_SECRET: sandbox.clientSecret,
+      TENANT_MCP_STATE_DIR: mkdtempSync(join(tmpdir(), 'tenant-mcp-bench-tasks-')),
+    },
+    stderr: 'ignore',
+  });
+  const client = new Client({ name: 'bench', version: '1' }, { capabilities: { elicitation: { form: {} } } });
+  client.setRequestHandler(ElicitRequestSchema, async () => ({
+    action: 'accept',
+    content: { confirm: true },
+  }));
+  await client.connect(transport);
+  const answer = async (name: string, args: Record<string, unknown>) => {
+    const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+    const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+    return { tokens: encode(text).length, isError: result.isError === true };
+  };
+  const stories: Array<[string, string, Record<string, unknown>]> = [
+    ['diagnose_login', 'carol (brute-force lock)', { user: 'carol@northwind.example.com' }],
+    ['diagnose_login', 'dave (blocked)', { user: 'dave@northwind.example.com' }],
+    ['diagnose_login', 'erin (unverified email)', { user: 'erin@example.org' }],
+    ['diagnose_login', 'frank (connection off for the app)', { user: 'frank.castillo@example.net' }],
+    ['diagnose_login', 'grace (breached password, pending reset)', { user: 'grace@northwind.example.com' }],
+    ['diagnose_login', 'bob (MFA codes rejected)', { user: 'bob@northwind.example.com' }],
+    ['diagnose_login', 'alice (nothing wrong)', { user: 'alice@northwind.example.com' }],
+    ['diagnose_login', 'mallory (no such user)', { user: 'mallory@example.org' }],
+    ['find_users', '"carol"', { query: 'carol' }],
+    ['find_users', 'email:*@northwind.example.com', { query: 'email:*@northwind.example.com' }],
+    ['get_user_overview', 'alice', { user: 'alice@northwind.example.com' }],
+    ['list_security_events', 'tenant, last 24 h', { since: '24h' }],
+    ['list_security_events', 'carol, 7 days', { user: 'carol@northwind.example.com' }],
+    ['unblock_user', 'carol, dry run', { user: 'carol@northwind.example.com', dry_run: true }],
+    ['unblock_user', 'carol', { user: 'carol@northwind.example.com' }],
+    ['block_user', 'bob', { user: 'bob@northwind.example.com' }],
+    ['revoke_user_sessions', 'alice', { user: 'alice@northwind.example.com' }],
+    ['create_password_change_ticket', 'grace', { user_id: 'auth0|64f1a0c2e4b0a1b2c3d40007' }],
+  ];
+  let worstDiagnosis = 0;
+  for (const [tool, story, args] of stories) {
+    const { tokens, isError } = await answer(tool, args);
+    if (tool === 'diagnose_login') worstDiagnosis = Math.max(worstDiagnosis, tokens);
+    console.log(`  ${tool} ${story}: ${tokens} tokens${isError ? ' (error result)' : ''}`);
+  }
+  console.log(`diagnose_login answers: largest ${worstDiagnosis} tokens (target ≤ 600)`);
+  const times: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t = performance.now();
+    await answer('diagnose_login', { user: 'grace@northwind.example.com' });
+    times.push(performance.now() - t);
+  }
+  console.log(
+    `diagnose_login grace via stdio (8 tenant reads on the sandbox): p50 ${fmt(quantile(times, 0.5), 1)} ms, p99 ${fmt(quantile(times, 0.99), 1)} ms`,
+  );
+  await client.close();
+  await sandbox.close();
+}
+
 console.log(
   `tenant-mcp bench on ${os.cpus()[0]?.model ?? 'unknown cpu'} ×${os.cpus().length}, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
 );
@@ -215,3 +294,4 @@ await coldStart();
 await listings();
 await overhead();
 await policyOverhead();
+await taskTools();

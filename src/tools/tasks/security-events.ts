@@ -95,7 +95,7 @@ export const listSecurityEvents = defineTaskTool({
         'get_logs',
         { search, page, per_page: perPage, sort: 'date:-1', include_totals: true },
         {
-          fields: ['date', 'type', 'ip', 'user_id', 'user_name', 'description', 'client_name', 'connection'],
+          fields: ['date', 'type', 'ip', 'user_id', 'user_name', 'description'],
         },
       );
     } catch (error) {
@@ -125,7 +125,6 @@ export const listSecurityEvents = defineTaskTool({
             type: e.type,
             ip: e.ip,
             user: userId ? undefined : (e.user_name ?? e.user_id),
-            app: e.client_name,
             // The type code says it all for most events; `f` and admin events need their description.
             description: e.type === 'f' || e.type === 'sapi' || e.type === 'fapi' ? e.description : undefined,
           }),

@@ -1,12 +1,15 @@
 /**
- * Emits `src/tools/auth0/catalog.generated.ts`: the catalog entry of every operation as plain data, cheap
- * to import.
+ * Emits `<outDir>/catalog.generated.ts` (e.g. `src/tools/auth0/catalog.generated.ts`): the catalog entry of
+ * every operation as plain data, cheap to import.
  */
 import type { EmitInput, GeneratedFile } from './generate.js';
+import type { ProviderConfig } from './providers.js';
 import { literal } from './ts-literal.js';
 
-/** Where the catalog goes, relative to the repository root. */
-export const CATALOG_FILE = 'src/tools/auth0/catalog.generated.ts';
+/** Where a provider's catalog goes, relative to the repository root. */
+export function catalogFile(provider: Pick<ProviderConfig, 'outDir'>): string {
+  return `${provider.outDir}/catalog.generated.ts`;
+}
 
 /** Emits the operations array. */
 export function emitCatalog(input: EmitInput): GeneratedFile {
@@ -15,11 +18,11 @@ export function emitCatalog(input: EmitInput): GeneratedFile {
     input.header,
     "import type { OperationSpec } from '../types.js';",
     '',
-    '/** Every Auth0 Management API operation, in the order of the source document. */',
+    `/** Every ${input.provider.title} operation, in the order of the source document. */`,
     'export const operations: OperationSpec[] = [',
     ...items,
     '];',
     '',
   ].join('\n');
-  return { file: CATALOG_FILE, content };
+  return { file: catalogFile(input.provider), content };
 }

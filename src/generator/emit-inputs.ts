@@ -1,22 +1,28 @@
 /**
- * Emits `src/tools/auth0/inputs.generated.ts`: one lazily built, memoized zod schema per operation for its
- * flat `arguments` object, on top of lazily built component factories.
+ * Emits `<outDir>/inputs.generated.ts` (e.g. `src/tools/auth0/inputs.generated.ts`): one lazily built,
+ * memoized zod schema per operation for its flat `arguments` object, on top of lazily built component
+ * factories. The module imports its rule helpers from `./rules.js` beside it.
  */
 import type { EmitInput, GeneratedFile } from './generate.js';
+import type { ProviderConfig } from './providers.js';
 import { literal, quote } from './ts-literal.js';
-import { indentTail, memo, shapeLiteral, ZodEmitter } from './zod-emitter.js';
+import { describe, indentTail, memo, shapeLiteral, ZodEmitter } from './zod-emitter.js';
 
-/** Where the input schemas go, relative to the repository root. */
-export const INPUTS_FILE = 'src/tools/auth0/inputs.generated.ts';
+/** Where a provider's input schemas go, relative to the repository root. */
+export function inputsFile(provider: Pick<ProviderConfig, 'outDir'>): string {
+  return `${provider.outDir}/inputs.generated.ts`;
+}
 
 /** Emits the input schemas of every operation. */
 export function emitInputs(input: EmitInput): GeneratedFile {
-  const emitter = new ZodEmitter(input.resolver);
+  const prose = input.provider.ownProse;
+  const emitter = new ZodEmitter(input.resolver, { descriptions: prose });
   const entries = input.operations.map(({ spec, params, body }) => {
     const where = `${spec.id} arguments`;
     const shape: string[] = [];
     for (const param of params) {
-      const expr = emitter.expression(param.schema, undefined, `${where}.${param.spec.name}`);
+      let expr = emitter.expression(param.schema, undefined, `${where}.${param.spec.name}`);
+      if (prose && param.description) expr = describe(expr, param.description);
       shape.push(`${keyOf(param.spec.name)}: ${expr}${param.spec.required ? '' : '.optional()'}`);
     }
     if (body?.object) {
@@ -58,7 +64,7 @@ export function emitInputs(input: EmitInput): GeneratedFile {
     '',
     ...factories.flatMap((factory) => [factory, '']),
   ].join('\n');
-  return { file: INPUTS_FILE, content };
+  return { file: inputsFile(input.provider), content };
 }
 
 function keyOf(name: string): string {

@@ -113,3 +113,28 @@ export function readExtensions(operation: Record<string, unknown>, where: string
   }
   return found;
 }
+
+/**
+ * Where the first `x-tenant-mcp-*` key sits outside an operation object of `doc` (as a message), or
+ * `undefined`. Our keys only mean something on operations, so one anywhere else is a mistake to report.
+ */
+export function misplacedExtensions(doc: unknown): string | undefined {
+  const walk = (value: unknown, trail: string[]): string | undefined => {
+    if (typeof value !== 'object' || value === null) return undefined;
+    // Operations sit at `paths.<path>.<method>` and carry an operationId.
+    const isOperation =
+      trail.length === 3 &&
+      trail[0] === 'paths' &&
+      typeof (value as { operationId?: unknown }).operationId === 'string';
+    for (const [name, inner] of Object.entries(value)) {
+      if (name.startsWith(EXTENSION_PREFIX)) {
+        if (isOperation) continue;
+        return `${name} at ${trail.join(' > ') || 'the document root'} is not on an operation object`;
+      }
+      const found = walk(inner, [...trail, name]);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return walk(doc, []);
+}

@@ -24,6 +24,8 @@ export interface ParamModel {
   spec: ParamSpec;
   /** The parameter's schema (may be a `$ref`). */
   schema: Schema;
+  /** The parameter's description in the document (ours only when the provider's `ownProse` says so). */
+  description?: string;
 }
 
 /** The request body with its schema. */
@@ -46,25 +48,53 @@ export interface OperationModel {
   body?: BodyModel;
 }
 
-/** The security scheme whose scopes the catalog lists. */
-const SCOPE_SCHEME = 'oAuth2ClientCredentials';
+/** What differs between providers when reading their documents. */
+export interface ModelOptions {
+  /**
+   * The security scheme whose scopes the catalog lists; every operation must name at least one. Without
+   * it (a provider whose credential is an API key) every operation gets `scopes: []`.
+   */
+  scopeScheme?: string;
+  /** A path prefix stripped from paths that start with it. */
+  basePath?: string;
+  /**
+   * The document is ours: its operation `summary` is our prose and wins over the one generated from the
+   * path (our `x-tenant-mcp-summary` still wins over both).
+   */
+  ownProse?: boolean;
+}
+
 /** Media types we can send, in order of preference. */
 const BODY_TYPES = ['application/json', 'multipart/form-data'];
 /** What an MCP client accepts as a tool name. */
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
-/** Path prefix of the Auth0 Management API, stripped from paths when a document includes it. */
-const BASE_PATH = '/api/v2';
+/** Our limit on a summary: one line a listing can show whole. */
+const SUMMARY = /^[^\n]{1,160}$/;
+/** Auth0's options, the defaults for callers that name no provider. */
+const AUTH0_OPTIONS: ModelOptions = { scopeScheme: 'oAuth2ClientCredentials', basePath: '/api/v2' };
 
 /** Builds the model of every operation in document order; throws a {@link GeneratorError} on any problem. */
-export function buildModel(doc: OpenApiDocument, resolver: Resolver): OperationModel[] {
+export function buildModel(
+  doc: OpenApiDocument,
+  resolver: Resolver,
+  options: ModelOptions = AUTH0_OPTIONS,
+): OperationModel[] {
   const models: OperationModel[] = [];
   const toolNames = new Map<string, string>();
+  const base = options.basePath;
   for (const [rawPath, pathItem] of Object.entries(doc.paths)) {
     for (const method of METHODS) {
       const operation = pathItem[method] as OperationObject | undefined;
       if (!operation) continue;
-      const path = rawPath.startsWith(`${BASE_PATH}/`) ? rawPath.slice(BASE_PATH.length) : rawPath;
-      const model = buildOperation(method.toUpperCase() as HttpMethod, path, operation, pathItem, resolver);
+      const path = base && rawPath.startsWith(`${base}/`) ? rawPath.slice(base.length) : rawPath;
+      const model = buildOperation(
+        method.toUpperCase() as HttpMethod,
+        path,
+        operation,
+        pathItem,
+        resolver,
+        options,
+      );
       const previous = toolNames.get(model.spec.toolName);
       if (previous) {
         throw new GeneratorError(
@@ -84,6 +114,7 @@ function buildOperation(
   operation: OperationObject,
   pathItem: Record<string, unknown>,
   resolver: Resolver,
+  options: ModelOptions,
 ): OperationModel {
   if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) {
     throw new GeneratorError(`${method} ${path}: method not supported by the catalog`);
@@ -124,10 +155,10 @@ function buildOperation(
     method,
     path,
     toolset,
-    summary: extensions.summary ?? summarize(method, path),
+    summary: extensions.summary ?? documentSummary(operation, options, where) ?? summarize(method, path),
     params: params.map((p) => p.spec),
     ...(body ? { body: body.spec } : {}),
-    scopes: readScopes(operation, where),
+    scopes: options.scopeScheme ? readScopes(operation, options.scopeScheme, where) : [],
     lifecycle: readLifecycle(operation),
     risk: deriveRisk(method, extensions.risk),
     ...(extensions.destructiveFields ? { destructiveFields: extensions.destructiveFields } : {}),
@@ -177,7 +208,8 @@ function readParams(
       required: param.in === 'path' ? true : param.required === true,
       ...(isArray ? { array: true } : {}),
     };
-    params.push({ spec, schema });
+    const description = typeof param.description === 'string' ? param.description : undefined;
+    params.push({ spec, schema, ...(description ? { description } : {}) });
   }
   return params;
 }
@@ -255,13 +287,27 @@ function ruleFields(rule: FieldRule): string[] {
   }
 }
 
-function readScopes(operation: OperationObject, where: string): string[] {
+function readScopes(operation: OperationObject, scheme: string, where: string): string[] {
   const scopes = new Set<string>();
   for (const requirement of operation.security ?? []) {
-    for (const scope of requirement[SCOPE_SCHEME] ?? []) scopes.add(scope);
+    for (const scope of requirement[scheme] ?? []) scopes.add(scope);
   }
-  if (scopes.size === 0) throw new GeneratorError(`${where}: no ${SCOPE_SCHEME} scopes`);
+  if (scopes.size === 0) throw new GeneratorError(`${where}: no ${scheme} scopes`);
   return [...scopes];
+}
+
+/** The document's own `summary`, when the document is ours; checked like our overlay's summaries. */
+function documentSummary(
+  operation: OperationObject,
+  options: ModelOptions,
+  where: string,
+): string | undefined {
+  if (!options.ownProse || operation.summary === undefined) return undefined;
+  const { summary } = operation;
+  if (typeof summary !== 'string' || !SUMMARY.test(summary)) {
+    throw new GeneratorError(`${where}: summary must be one line of at most 160 characters`);
+  }
+  return summary;
 }
 
 function readLifecycle(operation: OperationObject): Lifecycle {

@@ -1,8 +1,9 @@
 /**
  * Translates JSON Schema (OpenAPI 3.1) into zod 4 source code. Each component schema becomes a memoized
  * factory, so the emitted module builds nothing until an operation's schema is asked for; references that
- * close a cycle go through `z.lazy`. Descriptions, formats and defaults are deliberately not carried over:
- * the prose is not ours, the tenant checks its own formats, and we never send a value the agent did not give.
+ * close a cycle go through `z.lazy`. Formats and defaults are deliberately not carried over: the tenant
+ * checks its own formats, and we never send a value the agent did not give. Descriptions are carried only
+ * when the document is ours (`descriptions: true`); a provider's prose is never copied.
  */
 import { GeneratorError } from './errors.js';
 import { isRef, type Resolver, type Schema, type SchemaObject } from './openapi.js';
@@ -58,15 +59,26 @@ const SUPPORTED = new Set([
 /** The helper functions emitted code may call, imported from the runtime rules module. */
 export type RuntimeHelper = 'checkRules' | 'propertyCount';
 
+/** Options of a {@link ZodEmitter}. */
+export interface ZodEmitterOptions {
+  /** Carry each schema's `description` into `.describe()`; only for a document whose prose is ours. */
+  descriptions?: boolean;
+}
+
 /** Emits zod expressions for schemas of one document and collects the component factories they use. */
 export class ZodEmitter {
   private readonly cyclic: Map<string, number>;
   private readonly requested = new Set<string>();
   private readonly queue: string[] = [];
   private readonly helpers = new Set<RuntimeHelper>();
+  private readonly descriptions: boolean;
 
-  constructor(private readonly resolver: Resolver) {
+  constructor(
+    private readonly resolver: Resolver,
+    options: ZodEmitterOptions = {},
+  ) {
     this.cyclic = findCycles(resolver);
+    this.descriptions = options.descriptions === true;
   }
 
   /**
@@ -74,6 +86,12 @@ export class ZodEmitter {
    * at operation level); `where` names the place in errors.
    */
   expression(schema: Schema, from: string | undefined, where: string): string {
+    const expr = this.translate(schema, from, where);
+    const text = typeof schema === 'object' ? schema.description : undefined;
+    return this.descriptions && typeof text === 'string' && text !== '' ? describe(expr, text) : expr;
+  }
+
+  private translate(schema: Schema, from: string | undefined, where: string): string {
     if (schema === true) return 'z.unknown()';
     if (schema === false) return 'z.never()';
     for (const keyword of Object.keys(schema)) {
@@ -250,6 +268,11 @@ export class ZodEmitter {
         : `z.union<Z[]>([\n${exprs.map((e) => `  ${indentTail(e, '  ')},`).join('\n')}\n])`;
     return nullable ? `${expr}.nullable()` : expr;
   }
+}
+
+/** `expr` with a description attached (`.describe(...)`), which JSON Schema shows as `description`. */
+export function describe(expr: string, text: string): string {
+  return `${expr}.describe(${quote(text)})`;
 }
 
 /** The emitted name of a component's factory. */

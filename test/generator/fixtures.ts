@@ -1,6 +1,7 @@
-// Shared inputs of the generator tests: the Auth0 document, our overlay and the repository root.
+// Shared inputs of the generator tests: the Auth0 document, our overlay, our MonoCloud document and the root.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import type { OpenApiDocument } from '../../src/generator/openapi.js';
 
 /** The repository root. */
@@ -26,6 +27,17 @@ export function loadSpec(): OpenApiDocument {
 /** Our overlay's YAML text. */
 export function loadOverlay(): string {
   return readFileSync(OVERLAY_PATH, 'utf8');
+}
+
+/** Our MonoCloud document's path. */
+export const MONOCLOUD_SPEC_PATH = join(ROOT, 'openapi', 'monocloud', 'management.yaml');
+
+let monocloud: OpenApiDocument | undefined;
+
+/** Our MonoCloud document, parsed (parsed once; callers must not mutate it). */
+export function loadMonocloudSpec(): OpenApiDocument {
+  monocloud ??= parseYaml(readFileSync(MONOCLOUD_SPEC_PATH, 'utf8')) as OpenApiDocument;
+  return monocloud;
 }
 
 /** A minimal OpenAPI document for focused tests: one operation per entry of `operations`. */

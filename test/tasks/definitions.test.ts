@@ -42,6 +42,16 @@ describe('declarations', () => {
     for (const id of used) expect(ids.has(id), id).toBe(true);
   });
 
+  it('are each described in the README’s Task tools section', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Task tools'),
+      readme.indexOf('\n## ', readme.indexOf('## Task tools') + 1),
+    );
+    for (const tool of TASK_TOOL_DEFINITIONS) expect(section, tool.name).toContain(`| \`${tool.name}\``);
+  });
+
   it('return tenant data under the same key as every other tool', () => {
     expect(TASK_UNTRUSTED_KEY).toBe(UNTRUSTED);
   });

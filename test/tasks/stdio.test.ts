@@ -1,0 +1,59 @@
+// The task tools through the built CLI over stdio on its embedded sandbox, as a host would drive them:
+// the helpdesk profile from the command line, a confirmation by elicitation, the fix visible afterwards.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Connected, connectCli } from '../helpers/mcp-client.js';
+
+describe('task tools over stdio (helpdesk, embedded sandbox)', () => {
+  let server: Connected;
+  const asked: string[] = [];
+  beforeAll(async () => {
+    server = await connectCli(
+      ['--profile', 'helpdesk'],
+      {},
+      {
+        onElicit: (message) => {
+          asked.push(message);
+          return { action: 'accept', content: { confirm: true } };
+        },
+      },
+    );
+  });
+  afterAll(() => server.close());
+
+  it('lists the eight task tools after the generic ones', async () => {
+    const { tools } = await server.client.listTools();
+    expect(tools.map((t) => t.name).slice(-8)).toEqual([
+      'find_users',
+      'get_user_overview',
+      'diagnose_login',
+      'list_security_events',
+      'block_user',
+      'unblock_user',
+      'revoke_user_sessions',
+      'create_password_change_ticket',
+    ]);
+  });
+
+  it('diagnoses carol, lifts her lock after one confirmation, and the diagnosis changes', async () => {
+    const before = JSON.parse(
+      (await server.call('diagnose_login', { user: 'carol@northwind.example.com' })).text,
+    );
+    expect(before.findings[0]).toMatchObject({ cause: 'brute_force_block', next: 'unblock_user' });
+    const fixed = await server.call('unblock_user', { user: 'carol@northwind.example.com' });
+    expect(JSON.parse(fixed.text).done).toEqual(['brute-force locks lifted']);
+    expect(asked).toHaveLength(1);
+    const after = JSON.parse(
+      (await server.call('diagnose_login', { user: 'carol@northwind.example.com' })).text,
+    );
+    expect(after.findings.map((f: { cause: string }) => f.cause)).not.toContain('brute_force_block');
+  });
+
+  it('answers bad input as a tool error naming the field', async () => {
+    const { isError, text } = await server.call('diagnose_login', {
+      user: 'carol@northwind.example.com',
+      extra: 1,
+    });
+    expect(isError).toBe(true);
+    expect(text).toMatch(/extra: not an argument of diagnose_login/);
+  });
+});

@@ -5,6 +5,10 @@
  * keeps users, identifiers, credentials, sessions, groups and grants in memory, and can be told to
  * answer 429 or to sit on a cheaper plan so callers meet those answers too.
  *
+ * Conventions a caller can rely on: every answer carries `x-trace-id` (the `traceId` of a problem);
+ * lists default to 10 a page (at most 100); `filter` reads the subset described in `listing.ts` over
+ * the fields `USER_FILTER` names; the tenant's password policy is in `validate.ts`.
+ *
  * It is "another tenant": nothing here knows about the MCP server or the policy layer.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';

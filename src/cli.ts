@@ -6,12 +6,13 @@
 import { parseArgs } from 'node:util';
 import { createDeferredExecutor, type DeferredExecutor } from './executor/deferred.js';
 import { type Config, ConfigError, type ConfigFlags, loadConfig, stateDirFrom } from './server/config.js';
+import { loadCatalog } from './tools/catalogs.js';
 import { VERSION } from './version.js';
 
-const HELP = `tenant-mcp ${VERSION}: an MCP server for managing an Auth0 tenant safely.
+const HELP = `tenant-mcp ${VERSION}: an MCP server for managing an Auth0 or MonoCloud tenant safely.
 
 Usage:
-  tenant-mcp [--profile NAME] [--toolsets users,logs,...] [--policy FILE] [--tenant NAME] [--audit-log FILE]
+  tenant-mcp [--provider auth0|monocloud] [--profile NAME] [--toolsets users,...] [--policy FILE] [--tenant NAME]
       Serve MCP over stdio. With no tenant configured, an embedded sandbox tenant is started.
   tenant-mcp approve <apr_id> [--yes] | tenant-mcp approve --list
       Approve a destructive call an agent is waiting on (asks y/N on a terminal).
@@ -22,6 +23,7 @@ Usage:
   tenant-mcp --help | --version
 
 Options:
+  --provider   auth0 or monocloud (default: whichever credentials are set; auth0 when none)
   --profile    read-only (default), helpdesk, admin, or a profile of the policy file
   --toolsets   also list every operation of these toolsets as its own tool ("all" for every one)
   --policy     a YAML policy file: profiles and named tenants (or TENANT_MCP_POLICY)
@@ -34,6 +36,9 @@ Environment:
   AUTH0_CLIENT_SECRET  its secret
   AUTH0_AUDIENCE       token audience (default https://{domain}/api/v2/)
   AUTH0_TOKEN          a Management API token, instead of client credentials
+  MONOCLOUD_MANAGEMENT_DOMAIN   MonoCloud tenant URL (acme.us.monocloud.com), or a URL with a scheme
+  MONOCLOUD_MANAGEMENT_API_KEY  its management API key
+  MONOCLOUD_MANAGEMENT_TIMEOUT  per-request timeout in milliseconds
   TENANT_MCP_PROFILE   default profile
   TENANT_MCP_STATE_DIR approvals and the default audit log (default ~/.tenant-mcp)
   TENANT_MCP_AUDIT_LOG the audit trail file
@@ -55,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
       toolsets: { type: 'string' },
       policy: { type: 'string' },
       tenant: { type: 'string' },
+      provider: { type: 'string' },
       'audit-log': { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
@@ -76,8 +82,8 @@ async function main(argv: string[]): Promise<number> {
   if (command !== 'serve') throw new ConfigError(`Unknown command "${command}"; see --help.`);
   if (values.port || values.host)
     throw new ConfigError('--port and --host apply to "tenant-mcp sandbox" only.');
-  const { 'audit-log': auditLog, profile, toolsets, policy, tenant } = values;
-  return serve({ profile, toolsets, policy, tenant, ...(auditLog ? { auditLog } : {}) });
+  const { 'audit-log': auditLog, profile, toolsets, policy, tenant, provider } = values;
+  return serve({ profile, toolsets, policy, tenant, provider, ...(auditLog ? { auditLog } : {}) });
 }
 
 async function runSandbox(portText: string | undefined, host: string | undefined): Promise<number> {
@@ -97,9 +103,8 @@ async function runSandbox(portText: string | undefined, host: string | undefined
 }
 
 async function serve(flags: ConfigFlags): Promise<number> {
-  const { auth0Catalog } = await import('./tools/auth0/index.js');
-  const toolsets = [...new Set(auth0Catalog.operations.map((op) => op.toolset))];
-  const config = await loadConfig(flags, process.env, toolsets);
+  const config = await loadConfig(flags, process.env, loadCatalog);
+  const { catalog } = config;
   const [
     { createGate },
     { createServer },
@@ -116,7 +121,7 @@ async function serve(flags: ConfigFlags): Promise<number> {
   const audit = openAudit(openAuditLog, config.auditLog);
   const tenant = connectTenant(config);
   const gate = createGate({
-    catalog: auth0Catalog,
+    catalog,
     profile: config.profile,
     executor: tenant.executor,
     tenant: { name: config.tenant.name, domain: config.tenant.domain ?? 'embedded sandbox' },
@@ -126,7 +131,7 @@ async function serve(flags: ConfigFlags): Promise<number> {
   });
   const server = createServer({
     gate,
-    catalog: auth0Catalog,
+    catalog,
     toolsets: config.toolsets,
     sandbox: config.mode === 'sandbox',
     version: VERSION,
@@ -180,13 +185,39 @@ async function runAudit(argv: string[]): Promise<number> {
   return runAuditCli(argv, process);
 }
 
+/** Provider facts the executor needs: its name for messages and its API's base path. */
+const PROVIDER_OPTIONS = {
+  auth0: { name: 'Auth0', apiPath: '/api/v2' },
+  monocloud: { name: 'MonoCloud', apiPath: '/api' },
+} as const;
+
 /** The tenant side: a real tenant, or an embedded sandbox, set up after the handshake or on first use. */
 function connectTenant(config: Config): { executor: DeferredExecutor; close(): Promise<void> } {
   let sandbox: { close(): Promise<void> } | undefined;
+  const { provider } = config.tenant;
   const executor = createDeferredExecutor(async () => {
     const { createExecutor } = await import('./executor/index.js');
+    const common = { version: VERSION, provider: PROVIDER_OPTIONS[provider] };
     if (config.mode === 'tenant') {
-      return createExecutor({ domain: config.tenant.domain!, auth: config.tenant.auth!, version: VERSION });
+      return createExecutor({
+        domain: config.tenant.domain!,
+        auth: config.tenant.auth!,
+        ...common,
+        ...(config.tenant.timeoutMs ? { timeoutMs: config.tenant.timeoutMs } : {}),
+      });
+    }
+    if (provider === 'monocloud') {
+      const { startMonoCloudSandbox } = await import('./sandbox/monocloud/index.js');
+      const started = await startMonoCloudSandbox({ port: 0 });
+      sandbox = started;
+      log(
+        `tenant-mcp: no MONOCLOUD_MANAGEMENT_DOMAIN set; using the embedded MonoCloud sandbox at ${started.url}`,
+      );
+      return createExecutor({
+        domain: started.url,
+        auth: { kind: 'api_key', apiKey: started.apiKey },
+        ...common,
+      });
     }
     const { startSandbox } = await import('./sandbox/index.js');
     const started = await startSandbox({ port: 0 });
@@ -195,7 +226,7 @@ function connectTenant(config: Config): { executor: DeferredExecutor; close(): P
     return createExecutor({
       domain: started.url,
       auth: { kind: 'client_credentials', clientId: started.clientId, clientSecret: started.clientSecret },
-      version: VERSION,
+      ...common,
     });
   }, config.tenant.domain ?? 'embedded sandbox');
   return {

@@ -525,7 +525,7 @@ export function createGate(options: GateOptions): Gate {
     request: TenantRequest,
     signal?: AbortSignal,
   ): Promise<Preview> {
-    const described = describeRequest(request);
+    const described = describeRequest(request, catalog.apiBasePath);
     const preview: Preview = {
       request: {
         ...described,

@@ -55,7 +55,7 @@ import picomatch from 'picomatch';
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { auth0Catalog } from '../tools/auth0/index.js';
-import type { OperationSpec } from '../tools/types.js';
+import type { Catalog, OperationSpec } from '../tools/types.js';
 import { PolicyFileError } from './policy-error.js';
 import {
   type ArgumentConstraint,
@@ -99,6 +99,10 @@ export interface TenantEntry {
   audience?: SettingValue;
   /** Profile pinned to this tenant (built-in or file profile), already checked to exist. */
   profile?: string;
+  /** The identity provider (`auth0` unless the file says `monocloud`). */
+  provider: 'auth0' | 'monocloud';
+  /** MonoCloud's management API key; always an environment reference. */
+  apiKey?: EnvRef;
   /** Line of the tenant's key and of each of its settings, for errors raised when it is resolved. */
   lines: Readonly<Record<string, number | undefined>>;
 }
@@ -109,6 +113,8 @@ export interface PolicyFile {
   source: string;
   /** The file's profiles, resolved (extends applied), in file order. */
   profiles: ReadonlyMap<string, Profile>;
+  /** The provider each file profile is written for (its rules name that provider's operations). */
+  profileProviders?: ReadonlyMap<string, 'auth0' | 'monocloud'>;
   /** Named tenants, in file order. */
   tenants: ReadonlyMap<string, TenantEntry>;
   /** The tenant used when none is selected. */
@@ -122,6 +128,12 @@ export type ResolvedTenantAuth =
       kind: 'token';
       /** The bearer token. */
       token: string;
+    }
+  | {
+      /** MonoCloud's management API key, sent in `X-API-KEY`. */
+      kind: 'api_key';
+      /** The key. */
+      apiKey: string;
     }
   | {
       /** Client credentials, exchanged for tokens at `/oauth/token`. */
@@ -144,12 +156,16 @@ export interface ResolvedTenant {
   auth: ResolvedTenantAuth;
   /** The profile the file pins to this tenant; `undefined` leaves the choice to the CLI. */
   profileName: string | undefined;
+  /** The identity provider. */
+  provider: 'auth0' | 'monocloud';
 }
 
 /** Options of {@link parsePolicy} and {@link loadPolicyFile}. */
 export interface PolicyOptions {
-  /** Operations the rules are checked and resolved against; the Auth0 catalog by default. */
+  /** Operations the rules of Auth0 profiles are checked and resolved against; the Auth0 catalog by default. */
   operations?: readonly OperationSpec[];
+  /** Catalogs per provider, for profiles that say `provider:` (MonoCloud's is loaded when needed). */
+  catalogs?: Partial<Record<'auth0' | 'monocloud', Catalog>>;
 }
 
 /** Reads and checks a policy file; every problem, unreadable file included, is a {@link PolicyFileError}. */
@@ -194,8 +210,10 @@ const constraintSchema = z.strictObject({
   required: z.boolean().optional(),
   body_fields: z.array(z.string().min(1)).min(1).optional(),
 });
+const providerSchema = z.enum(['auth0', 'monocloud']);
 const profileSchema = z.strictObject({
   description: z.string().optional(),
+  provider: providerSchema.optional(),
   extends: z.string().min(1).optional(),
   allow: z.array(z.string().min(1)).optional(),
   deny: z.array(z.string().min(1)).optional(),
@@ -207,7 +225,9 @@ const profileSchema = z.strictObject({
 });
 const tenantSchema = z.strictObject({
   description: z.string().optional(),
+  provider: providerSchema.optional(),
   domain: settingSchema,
+  api_key: secretSchema.optional(),
   client_id: settingSchema.optional(),
   client_secret: secretSchema.optional(),
   token: secretSchema.optional(),
@@ -414,7 +434,11 @@ export function parsePolicy(text: string, sourceName: string, options: PolicyOpt
     errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     throw errors[0]!;
   }
-  return build(parsed.data, locator, options.operations ?? auth0Catalog.operations);
+  const catalogs: Partial<Record<'auth0' | 'monocloud', Catalog>> = {
+    auth0: options.operations ? { ...auth0Catalog, operations: options.operations } : auth0Catalog,
+    ...options.catalogs,
+  };
+  return build(parsed.data, locator, catalogs);
 }
 
 /** `statement`, then did-you-mean and the names there are. */
@@ -431,11 +455,34 @@ function unknownName(kind: string, name: string, known: readonly string[]): stri
 }
 
 /** The semantic checks zod cannot do: names, rules against the catalog, extends, tenants. */
-function build(data: PolicyData, locator: Locator, operations: readonly OperationSpec[]): PolicyFile {
-  const opIds = operations.map((op) => op.id);
-  const byId = new Map(operations.map((op) => [op.id, op]));
-  const toolsets = [...new Set(operations.map((op) => op.toolset))];
-  const scopes = [...new Set(operations.flatMap((op) => op.scopes))];
+function build(
+  data: PolicyData,
+  locator: Locator,
+  catalogs: Partial<Record<'auth0' | 'monocloud', Catalog>>,
+): PolicyFile {
+  // The catalog rules are checked against: each profile's provider's, switched while it is resolved.
+  let provider: 'auth0' | 'monocloud' = 'auth0';
+  let catalog: Catalog = catalogs.auth0!;
+  let operations: readonly OperationSpec[] = [];
+  let opIds: string[] = [];
+  let byId = new Map<string, OperationSpec>();
+  let toolsets: string[] = [];
+  let scopes: string[] = [];
+  function use(next: 'auth0' | 'monocloud', at: Path): 'auth0' | 'monocloud' {
+    const previous = provider;
+    const found = catalogs[next];
+    if (!found) throw locator.error(at, `no catalog is loaded for provider "${next}"`);
+    provider = next;
+    catalog = found;
+    operations = found.operations;
+    opIds = operations.map((op) => op.id);
+    byId = new Map(operations.map((op) => [op.id, op]));
+    toolsets = [...new Set(operations.map((op) => op.toolset))];
+    scopes = [...new Set(operations.flatMap((op) => op.scopes))];
+    return previous;
+  }
+  use('auth0', []);
+  const profileProviders = new Map<string, 'auth0' | 'monocloud'>();
   const raw = data.profiles ?? {};
   const resolved = new Map<string, Profile>();
   const resolving: string[] = [];
@@ -480,7 +527,15 @@ function build(data: PolicyData, locator: Locator, operations: readonly Operatio
       throw locator.error(['profiles', last, 'extends'], `extends cycle: ${cycle}`);
     }
     resolving.push(name);
-    const profile = resolveData(name, raw[name]!, at);
+    const spec = raw[name]!;
+    const previous = use(spec.provider ?? 'auth0', [...at, 'provider']);
+    let profile: Profile;
+    try {
+      profile = resolveData(name, spec, at);
+    } finally {
+      use(previous, at);
+    }
+    profileProviders.set(name, spec.provider ?? 'auth0');
     resolving.pop();
     resolved.set(name, profile);
     return profile;
@@ -495,8 +550,17 @@ function build(data: PolicyData, locator: Locator, operations: readonly Operatio
     }
     let parent: Profile | undefined;
     if (spec.extends !== undefined) {
-      if (Object.hasOwn(raw, spec.extends)) parent = resolve(spec.extends);
-      else if (isProfileName(spec.extends)) parent = getProfile(spec.extends);
+      if (Object.hasOwn(raw, spec.extends)) {
+        const own = provider;
+        parent = resolve(spec.extends);
+        use(own, at);
+        if ((raw[spec.extends]!.provider ?? 'auth0') !== own) {
+          throw locator.error(
+            [...at, 'extends'],
+            `"${spec.extends}" is written for another provider than ${own}`,
+          );
+        }
+      } else if (isProfileName(spec.extends)) parent = getProfile(spec.extends, catalog);
       else {
         const known = [...PROFILE_NAMES, ...Object.keys(raw).filter((n) => n !== name)];
         throw locator.error([...at, 'extends'], unknownName('profile', spec.extends, known));
@@ -666,10 +730,20 @@ function build(data: PolicyData, locator: Locator, operations: readonly Operatio
     const at: Path = ['tenants', name];
     if (!NAME.test(name))
       throw locator.error(at, `tenant name "${name}" must be letters, digits, "-" and "_"`);
-    if (t.token && (t.client_id || t.client_secret)) {
+    const tenantProvider = t.provider ?? 'auth0';
+    if (tenantProvider === 'monocloud') {
+      if (!t.api_key) throw locator.error(at, 'a MonoCloud tenant needs api_key: { env: VAR }');
+      for (const key of ['client_id', 'client_secret', 'token', 'audience'] as const) {
+        if (t[key] !== undefined)
+          throw locator.error([...at, key], `${key} is for Auth0 tenants; MonoCloud uses api_key`);
+      }
+    } else if (t.api_key) {
+      throw locator.error([...at, 'api_key'], 'api_key is for MonoCloud tenants (provider: monocloud)');
+    }
+    if (tenantProvider === 'auth0' && t.token && (t.client_id || t.client_secret)) {
       throw locator.error([...at, 'token'], 'give token or client_id and client_secret, not both');
     }
-    if (!t.token && !t.client_id && !t.client_secret) {
+    if (tenantProvider === 'auth0' && !t.token && !t.client_id && !t.client_secret) {
       throw locator.error(at, 'needs credentials: token: { env: VAR }, or client_id and client_secret');
     }
     if (t.client_id && !t.client_secret)
@@ -682,6 +756,13 @@ function build(data: PolicyData, locator: Locator, operations: readonly Operatio
     if (t.profile !== undefined && !knownProfiles.includes(t.profile)) {
       throw locator.error([...at, 'profile'], unknownName('profile', t.profile, knownProfiles));
     }
+    const profileProvider = t.profile === undefined ? undefined : profileProviders.get(t.profile);
+    if (profileProvider !== undefined && profileProvider !== tenantProvider) {
+      throw locator.error(
+        [...at, 'profile'],
+        `profile "${t.profile}" is written for ${profileProvider}, this tenant is ${tenantProvider}`,
+      );
+    }
     const lines: Record<string, number | undefined> = { '': locator.line(at) };
     for (const key of Object.keys(t)) lines[key] = locator.line([...at, key]);
     tenants.set(name, {
@@ -692,6 +773,8 @@ function build(data: PolicyData, locator: Locator, operations: readonly Operatio
       ...(t.token ? { token: t.token as EnvRef } : {}),
       ...(t.audience ? { audience: t.audience } : {}),
       ...(t.profile ? { profile: t.profile } : {}),
+      ...(t.api_key ? { apiKey: t.api_key as EnvRef } : {}),
+      provider: tenantProvider,
       lines,
     });
   }
@@ -701,6 +784,7 @@ function build(data: PolicyData, locator: Locator, operations: readonly Operatio
   return {
     source: locator.file,
     profiles: resolved,
+    profileProviders,
     tenants,
     ...(data.default_tenant ? { defaultTenant: data.default_tenant } : {}),
   };
@@ -749,13 +833,15 @@ export function resolveTenant(
     );
   };
   const domain = read('domain', tenant.domain);
-  const auth: ResolvedTenantAuth = tenant.token
-    ? { kind: 'token', token: read('token', tenant.token) }
-    : {
-        kind: 'client_credentials',
-        clientId: read('client_id', tenant.clientId!),
-        clientSecret: read('client_secret', tenant.clientSecret!),
-        ...(tenant.audience ? { audience: read('audience', tenant.audience) } : {}),
-      };
-  return { name: tenant.name, domain, auth, profileName: tenant.profile };
+  const auth: ResolvedTenantAuth = tenant.apiKey
+    ? { kind: 'api_key', apiKey: read('api_key', tenant.apiKey) }
+    : tenant.token
+      ? { kind: 'token', token: read('token', tenant.token) }
+      : {
+          kind: 'client_credentials',
+          clientId: read('client_id', tenant.clientId!),
+          clientSecret: read('client_secret', tenant.clientSecret!),
+          ...(tenant.audience ? { audience: read('audience', tenant.audience) } : {}),
+        };
+  return { name: tenant.name, domain, auth, profileName: tenant.profile, provider: tenant.provider };
 }

@@ -10,7 +10,7 @@
  */
 import picomatch from 'picomatch';
 import { auth0Catalog } from '../tools/auth0/index.js';
-import type { OperationSpec, Risk } from '../tools/types.js';
+import type { Catalog, OperationSpec, Risk } from '../tools/types.js';
 import { PolicyFileError } from './policy-error.js';
 import type { PolicyFile } from './policy-file.js';
 import type { ConfirmMode, Profile } from './types.js';
@@ -349,23 +349,28 @@ export const HELPDESK_WRITES: Readonly<Record<string, string>> = {
     'whose ticket link would reach the agent and verify an address without its owner clicking',
 };
 
-const BUILTIN_DEFINITIONS: Record<ProfileName, ProfileDefinition> = {
-  'read-only': {
-    name: 'read-only',
-    allow: [parseRule('*'), ...READING_TASK_TOOLS.map((name) => parseRule(`tool:${name}`))],
-    maxRisk: 'read',
-  },
-  helpdesk: {
-    name: 'helpdesk',
-    allow: [
-      {
-        target: 'operation',
-        label: 'reads and user-support writes',
-        matches: (op) => op.risk === 'read' || Object.hasOwn(HELPDESK_WRITES, op.id),
-      },
-      ...Object.keys(TASK_TOOLS).map((name) => parseRule(`tool:${name}`)),
-    ],
-    allowMiss: `it runs reads and only these writes: ${Object.keys(HELPDESK_WRITES).join(', ')}`,
+/**
+ * The same job on MonoCloud, by its operation ids: disable and enable (MonoCloud's block), lift an
+ * IP or lockout block, end sessions, send a reset link or force a reset at next sign-in, resend
+ * verification. None changes a password, an email or a group.
+ */
+export const MONOCLOUD_HELPDESK_WRITES: Readonly<Record<string, string>> = {
+  disable_user: 'block an account that looks taken over (destructive: a person confirms each)',
+  enable_user: 'let a disabled account sign in again',
+  unblock_user: 'lift the lockout after too many failed sign-ins',
+  unblock_ip: 'lift a block of one IP address for a user',
+  revoke_user_session: 'sign a user out of one session: containment for a stolen session',
+  reset_password: 'send a password-reset link to the user (destructive: a person confirms each)',
+  set_password_reset_required: 'make the user choose a new password at next sign-in',
+};
+
+/** The helpdesk write list and its constraints per provider. */
+const HELPDESK: Record<
+  string,
+  { writes: Readonly<Record<string, string>>; constraints: ArgumentConstraint[] }
+> = {
+  auth0: {
+    writes: HELPDESK_WRITES,
     constraints: [
       { kind: 'body-fields', operations: new Set(['patch_users_by_id']), fields: ['blocked'] },
       {
@@ -375,21 +380,52 @@ const BUILTIN_DEFINITIONS: Record<ProfileName, ProfileDefinition> = {
       },
     ],
   },
-  admin: { name: 'admin', allow: [parseRule('*'), parseRule('tool:*')] },
+  monocloud: { writes: MONOCLOUD_HELPDESK_WRITES, constraints: [] },
 };
 
-const BUILTINS = new Map<ProfileName, BuiltinProfile>(
-  PROFILE_NAMES.map((name) => [name, createProfile(BUILTIN_DEFINITIONS[name]) as BuiltinProfile]),
-);
+function builtinDefinition(name: ProfileName, provider: string): ProfileDefinition {
+  if (name === 'read-only') {
+    return {
+      name: 'read-only',
+      allow: [parseRule('*'), ...READING_TASK_TOOLS.map((tool) => parseRule(`tool:${tool}`))],
+      maxRisk: 'read',
+    };
+  }
+  if (name === 'admin') return { name: 'admin', allow: [parseRule('*'), parseRule('tool:*')] };
+  const helpdesk = HELPDESK[provider];
+  if (!helpdesk) throw new Error(`no helpdesk profile is defined for provider "${provider}"`);
+  return {
+    name: 'helpdesk',
+    allow: [
+      {
+        target: 'operation',
+        label: 'reads and user-support writes',
+        matches: (op) => op.risk === 'read' || Object.hasOwn(helpdesk.writes, op.id),
+      },
+      ...Object.keys(TASK_TOOLS).map((tool) => parseRule(`tool:${tool}`)),
+    ],
+    allowMiss: `it runs reads and only these writes: ${Object.keys(helpdesk.writes).join(', ')}`,
+    constraints: helpdesk.constraints,
+  };
+}
+
+/** Built-in profiles per provider, built on first use (they walk the whole catalog). */
+const BUILTINS = new Map<string, BuiltinProfile>();
 
 /** Whether `name` is a built-in profile. */
 export function isProfileName(name: string): name is ProfileName {
   return (PROFILE_NAMES as readonly string[]).includes(name);
 }
 
-/** The built-in profile of that name (over the Auth0 catalog). */
-export function getProfile(name: ProfileName): BuiltinProfile {
-  return BUILTINS.get(name)!;
+/** The built-in profile of that name over `catalog` (Auth0's by default). */
+export function getProfile(name: ProfileName, catalog: Catalog = auth0Catalog): BuiltinProfile {
+  const key = `${catalog.provider}:${name}`;
+  let profile = BUILTINS.get(key);
+  if (!profile) {
+    profile = createProfile(builtinDefinition(name, catalog.provider), catalog.operations) as BuiltinProfile;
+    BUILTINS.set(key, profile);
+  }
+  return profile;
 }
 
 /** Whether the profile lets `op` run (and so be listed). */
@@ -401,8 +437,19 @@ export function allows(profile: Profile, op: OperationSpec): boolean {
  * The profile called `name`: one the policy file defines, or a built-in. Throws a {@link PolicyFileError}
  * listing the known names when there is none.
  */
-export function resolveProfile(name: string, policy?: PolicyFile): Profile {
-  const found = policy?.profiles.get(name) ?? (isProfileName(name) ? getProfile(name) : undefined);
+export function resolveProfile(name: string, policy?: PolicyFile, catalog: Catalog = auth0Catalog): Profile {
+  const fromFile = policy?.profiles.get(name);
+  if (
+    fromFile &&
+    policy?.profileProviders?.get(name) !== undefined &&
+    policy.profileProviders.get(name) !== catalog.provider
+  ) {
+    throw new PolicyFileError(
+      { file: policy.source },
+      `profile "${name}" is written for ${policy.profileProviders.get(name)}, not for ${catalog.provider}`,
+    );
+  }
+  const found = fromFile ?? (isProfileName(name) ? getProfile(name, catalog) : undefined);
   if (found) return found;
   const known = [...PROFILE_NAMES, ...(policy?.profiles.keys() ?? [])];
   throw new PolicyFileError(

@@ -3,24 +3,35 @@
  * A missing or contradictory setting is a one-line error naming it; the CLI prints it and exits with 2.
  */
 
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { PolicyFileError } from '../policy/policy-error.js';
 import type { PolicyFile } from '../policy/policy-file.js';
 import { resolveProfile } from '../policy/profiles.js';
 import type { Profile } from '../policy/types.js';
+import type { Catalog } from '../tools/types.js';
+
+/** The identity providers tenant-mcp speaks to. */
+export type Provider = 'auth0' | 'monocloud';
+
+/** Provider ids, for `--provider`. */
+export const PROVIDERS: readonly Provider[] = ['auth0', 'monocloud'];
 
 /** How the server authenticates to the tenant. */
 export type TenantAuth =
   | { kind: 'token'; token: string }
-  | { kind: 'client_credentials'; clientId: string; clientSecret: string; audience?: string };
+  | { kind: 'client_credentials'; clientId: string; clientSecret: string; audience?: string }
+  | { kind: 'api_key'; apiKey: string };
 
 /** The checked configuration. */
 export interface Config {
-  /** `sandbox` when no tenant is configured: an embedded sandbox is started. */
+  /** `sandbox` when no tenant is configured: an embedded sandbox of the provider is started. */
   mode: 'sandbox' | 'tenant';
-  /** The tenant's name (a policy-file tenant, `default` for `AUTH0_*`, `sandbox`) and connection. */
-  tenant: { name: string; domain?: string; auth?: TenantAuth };
+  /** The tenant: its name (a policy-file tenant, `default` from the environment, `sandbox`), provider and connection. */
+  tenant: { name: string; provider: Provider; domain?: string; auth?: TenantAuth; timeoutMs?: number };
+  /** The provider's catalog. */
+  catalog: Catalog;
   /** The resolved profile. */
   profile: Profile;
   /** Toolsets listed as per-operation tools. */
@@ -50,7 +61,12 @@ export interface ConfigFlags {
   tenant?: string;
   /** `--audit-log FILE`. */
   auditLog?: string;
+  /** `--provider auth0|monocloud`. */
+  provider?: string;
 }
+
+/** Loads a provider's catalog (lazily: MonoCloud's is not needed on an Auth0 server). */
+export type CatalogLoader = (provider: Provider) => Promise<Catalog>;
 
 /** The state directory: `TENANT_MCP_STATE_DIR`, or `~/.tenant-mcp`. */
 export function stateDirFrom(env: NodeJS.ProcessEnv): string {
@@ -59,40 +75,52 @@ export function stateDirFrom(env: NodeJS.ProcessEnv): string {
   return join(homedir(), '.tenant-mcp');
 }
 
+const AUTH0_ENV = ['AUTH0_DOMAIN', 'AUTH0_TOKEN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET', 'AUTH0_AUDIENCE'];
+const MONOCLOUD_ENV = [
+  'MONOCLOUD_MANAGEMENT_DOMAIN',
+  'MONOCLOUD_MANAGEMENT_API_KEY',
+  'MONOCLOUD_MANAGEMENT_TIMEOUT',
+];
+
 /**
- * Builds the configuration from flags and environment; `knownToolsets` checks `--toolsets`. The policy
- * file's parser (YAML) is loaded only when a policy file or a named tenant is asked for, to keep it off
- * the cold-start path.
+ * Builds the configuration from flags and environment. The provider comes from `--provider`, a
+ * policy-file tenant, or whichever credentials are set; its catalog checks `--toolsets` and the profile.
+ * The policy file's parser (YAML) loads only when a policy file or a named tenant is asked for, to keep
+ * it off the cold-start path.
  */
 export async function loadConfig(
   flags: ConfigFlags,
   env: NodeJS.ProcessEnv,
-  knownToolsets: readonly string[],
+  loadCatalog: CatalogLoader,
 ): Promise<Config> {
-  const toolsets = parseToolsets(flags.toolsets, knownToolsets);
   const stateDir = stateDirFrom(env);
-  const auditLog = flags.auditLog ?? env.TENANT_MCP_AUDIT_LOG?.trim() ?? join(stateDir, 'audit.jsonl');
+  const auditLog = flags.auditLog || env.TENANT_MCP_AUDIT_LOG?.trim() || join(stateDir, 'audit.jsonl');
   const approvalTtlMs = parseTtl(env.TENANT_MCP_APPROVAL_TTL_SECONDS);
-  const common = { toolsets, stateDir, auditLog: auditLog || join(stateDir, 'audit.jsonl'), approvalTtlMs };
+  const get = (name: string) => env[name]?.trim() || undefined;
+  if (flags.provider !== undefined && !PROVIDERS.includes(flags.provider as Provider)) {
+    throw new ConfigError(`Unknown provider "${flags.provider}" (--provider): use auth0 or monocloud.`);
+  }
 
   const policyPath = flags.policy ?? env.TENANT_MCP_POLICY?.trim();
   const policyFile = policyPath || flags.tenant ? await import('../policy/policy-file.js') : undefined;
-  const policy = policyPath ? guard(() => policyFile!.loadPolicyFile(policyPath)) : undefined;
+  let policy: PolicyFile | undefined;
+  if (policyPath) {
+    const needsMonoCloud = /^\s*provider:\s*monocloud\b/m.test(readPolicyText(policyPath));
+    const catalogs = needsMonoCloud ? { monocloud: await loadCatalog('monocloud') } : {};
+    policy = guard(() => policyFile!.loadPolicyFile(policyPath, { catalogs }));
+  }
   const named = policyFile ? guard(() => policyFile.resolveTenant(policy, flags.tenant, env)) : undefined;
-  const get = (name: string) => env[name]?.trim() || undefined;
-  const envNames = [
-    'AUTH0_DOMAIN',
-    'AUTH0_TOKEN',
-    'AUTH0_CLIENT_ID',
-    'AUTH0_CLIENT_SECRET',
-    'AUTH0_AUDIENCE',
-  ];
 
   if (named) {
-    const stray = envNames.find((name) => get(name));
+    const stray = [...AUTH0_ENV, ...MONOCLOUD_ENV.slice(0, 2)].find((name) => get(name));
     if (stray) {
       throw new ConfigError(
         `${stray} is set but tenant "${named.name}" comes from the policy file: unset one of them.`,
+      );
+    }
+    if (flags.provider && flags.provider !== named.provider) {
+      throw new ConfigError(
+        `--provider ${flags.provider} contradicts tenant "${named.name}", which is ${named.provider}.`,
       );
     }
     checkDomain(named.domain, env, `tenant "${named.name}" domain`);
@@ -101,24 +129,59 @@ export async function loadConfig(
         `--profile ${flags.profile} contradicts tenant "${named.name}", which pins profile "${named.profileName}".`,
       );
     }
-    const profile = pickProfile(flags.profile ?? named.profileName ?? env.TENANT_MCP_PROFILE, policy);
+    const catalog = await loadCatalog(named.provider);
     return {
       mode: 'tenant',
-      tenant: { name: named.name, domain: named.domain, auth: named.auth },
-      profile,
-      ...common,
+      tenant: { name: named.name, provider: named.provider, domain: named.domain, auth: named.auth },
+      catalog,
+      profile: pickProfile(flags.profile ?? named.profileName ?? env.TENANT_MCP_PROFILE, policy, catalog),
+      toolsets: parseToolsets(flags.toolsets, catalog),
+      stateDir,
+      auditLog,
+      approvalTtlMs,
     };
   }
 
-  const profile = pickProfile(flags.profile ?? env.TENANT_MCP_PROFILE, policy);
+  const auth0Set = AUTH0_ENV.filter((name) => get(name));
+  const monocloudSet = MONOCLOUD_ENV.filter((name) => get(name));
+  let provider: Provider;
+  if (flags.provider) {
+    provider = flags.provider as Provider;
+    const foreign = provider === 'auth0' ? monocloudSet[0] : auth0Set[0];
+    if (foreign)
+      throw new ConfigError(
+        `${foreign} is set but --provider is ${provider}: unset it or change --provider.`,
+      );
+  } else if (auth0Set.length && monocloudSet.length) {
+    throw new ConfigError(
+      `Both ${auth0Set[0]} and ${monocloudSet[0]} are set: choose the provider with --provider auth0|monocloud.`,
+    );
+  } else {
+    provider = monocloudSet.length ? 'monocloud' : 'auth0';
+  }
+  const catalog = await loadCatalog(provider);
+  const common = {
+    catalog,
+    profile: pickProfile(flags.profile ?? env.TENANT_MCP_PROFILE, policy, catalog),
+    toolsets: parseToolsets(flags.toolsets, catalog),
+    stateDir,
+    auditLog,
+    approvalTtlMs,
+  };
+  const tenant = provider === 'auth0' ? auth0FromEnv(get, env) : monocloudFromEnv(get, env);
+  if (!tenant) return { mode: 'sandbox', tenant: { name: 'sandbox', provider }, ...common };
+  return { mode: 'tenant', tenant: { name: 'default', provider, ...tenant }, ...common };
+}
+
+type Getter = (name: string) => string | undefined;
+
+function auth0FromEnv(get: Getter, env: NodeJS.ProcessEnv): { domain: string; auth: TenantAuth } | undefined {
   const domain = get('AUTH0_DOMAIN');
   const token = get('AUTH0_TOKEN');
   const clientId = get('AUTH0_CLIENT_ID');
   const clientSecret = get('AUTH0_CLIENT_SECRET');
   const audience = get('AUTH0_AUDIENCE');
-  if (!domain && !token && !clientId && !clientSecret && !audience) {
-    return { mode: 'sandbox', tenant: { name: 'sandbox' }, profile, ...common };
-  }
+  if (!domain && !token && !clientId && !clientSecret && !audience) return undefined;
   if (!domain)
     throw new ConfigError('AUTH0_DOMAIN is missing: set it to your tenant domain, e.g. acme.eu.auth0.com.');
   checkDomain(domain, env, 'AUTH0_DOMAIN');
@@ -127,24 +190,56 @@ export async function loadConfig(
       'AUTH0_TOKEN and AUTH0_CLIENT_ID/AUTH0_CLIENT_SECRET are both set: set one or the other.',
     );
   }
-  const tenant = (auth: TenantAuth) => ({ name: 'default', domain, auth });
   if (token) {
     if (audience)
       throw new ConfigError('AUTH0_AUDIENCE only applies to client credentials, not to AUTH0_TOKEN.');
-    return { mode: 'tenant', tenant: tenant({ kind: 'token', token }), profile, ...common };
+    return { domain, auth: { kind: 'token', token } };
   }
   if (!clientId) throw new ConfigError('AUTH0_CLIENT_ID is missing (or set AUTH0_TOKEN instead).');
   if (!clientSecret) throw new ConfigError('AUTH0_CLIENT_SECRET is missing (AUTH0_CLIENT_ID is set).');
   return {
-    mode: 'tenant',
-    tenant: tenant({ kind: 'client_credentials', clientId, clientSecret, ...(audience ? { audience } : {}) }),
-    profile,
-    ...common,
+    domain,
+    auth: { kind: 'client_credentials', clientId, clientSecret, ...(audience ? { audience } : {}) },
   };
 }
 
-function pickProfile(name: string | undefined, policy: PolicyFile | undefined): Profile {
-  return guard(() => resolveProfile(name ?? 'read-only', policy));
+function monocloudFromEnv(
+  get: Getter,
+  env: NodeJS.ProcessEnv,
+): { domain: string; auth: TenantAuth; timeoutMs?: number } | undefined {
+  const domain = get('MONOCLOUD_MANAGEMENT_DOMAIN');
+  const apiKey = get('MONOCLOUD_MANAGEMENT_API_KEY');
+  const timeout = get('MONOCLOUD_MANAGEMENT_TIMEOUT');
+  if (!domain && !apiKey && !timeout) return undefined;
+  if (!domain)
+    throw new ConfigError(
+      'MONOCLOUD_MANAGEMENT_DOMAIN is missing: set it to your tenant URL, e.g. acme.us.monocloud.com.',
+    );
+  checkDomain(domain, env, 'MONOCLOUD_MANAGEMENT_DOMAIN');
+  if (!apiKey)
+    throw new ConfigError('MONOCLOUD_MANAGEMENT_API_KEY is missing (MONOCLOUD_MANAGEMENT_DOMAIN is set).');
+  let timeoutMs: number | undefined;
+  if (timeout !== undefined) {
+    timeoutMs = Number(timeout);
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+      throw new ConfigError(
+        `MONOCLOUD_MANAGEMENT_TIMEOUT "${timeout}" must be a whole number of milliseconds.`,
+      );
+    }
+  }
+  return { domain, auth: { kind: 'api_key', apiKey }, ...(timeoutMs ? { timeoutMs } : {}) };
+}
+
+function readPolicyText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return ''; // the loader reports the unreadable file with its own message
+  }
+}
+
+function pickProfile(name: string | undefined, policy: PolicyFile | undefined, catalog: Catalog): Profile {
+  return guard(() => resolveProfile(name ?? 'read-only', policy, catalog));
 }
 
 /** Policy-file problems are configuration errors too: one line, exit 2. */
@@ -168,8 +263,9 @@ function parseTtl(value: string | undefined): number {
   return seconds * 1000;
 }
 
-function parseToolsets(value: string | undefined, known: readonly string[]): string[] {
+function parseToolsets(value: string | undefined, catalog: Catalog): string[] {
   if (!value) return [];
+  const known = [...new Set(catalog.operations.map((op) => op.toolset))];
   const names = value
     .split(',')
     .map((name) => name.trim())

@@ -16,6 +16,7 @@ import {
 import { z } from 'zod';
 import { CallError, type CallOutcome, type CallRoute, type Confirmer, type Gate } from '../policy/index.js';
 import { annotationsFor } from '../tools/annotations.js';
+import { PROVIDER_NAMES } from '../tools/catalogs.js';
 import type { Catalog, OperationSpec } from '../tools/types.js';
 import {
   approvalId,
@@ -29,8 +30,8 @@ import {
 import { type JsonSchema, toClientJsonSchema } from './json-schema.js';
 import { createSearchIndex, type SearchIndex } from './search.js';
 import { shapeResult } from './shape.js';
-
 import { callTaskTool, findTaskTool, listTaskTools } from './task-tools.js'; // task tools
+
 /** What the server is built from. */
 export interface ServerOptions {
   /** The policy gate every call goes through. */
@@ -61,7 +62,7 @@ export function createServer(options: ServerOptions): Server {
   const schemaCache = new Map<string, JsonSchema>();
 
   const server = new Server(
-    { name: 'tenant-mcp', title: 'tenant-mcp (Auth0)', version: options.version },
+    { name: 'tenant-mcp', title: `tenant-mcp (${providerName(catalog)})`, version: options.version },
     { capabilities: { tools: { listChanged: false } }, instructions: instructions(options, writesAllowed) },
   );
 
@@ -96,8 +97,8 @@ export function createServer(options: ServerOptions): Server {
         annotations: { title: op.summary, ...annotationsFor(op.risk, op.method) },
       });
     }
-    return { tools };
     tools.push(...listTaskTools(gate)); // task tools
+    return { tools };
   });
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
@@ -108,7 +109,6 @@ export function createServer(options: ServerOptions): Server {
     if (!isGeneric && !op && !taskTool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     const context = { signal: extra.signal, tool: name };
     try {
-      if (op) {
       // task tools
       if (taskTool) {
         const client = server.getClientVersion();
@@ -118,6 +118,7 @@ export function createServer(options: ServerOptions): Server {
           ...(client ? { client: { name: client.name, version: client.version } } : {}),
         });
       }
+      if (op) {
         const { dry_run, approval_id, ...rest } = (args ?? {}) as Record<string, unknown>;
         const controls =
           op.risk === 'read' ? {} : parseToolInput(writeControls, name, { dry_run, approval_id });
@@ -282,6 +283,10 @@ function previewBody(outcome: Extract<CallOutcome, { kind: 'preview' }>): Record
   };
 }
 
+function providerName(catalog: Catalog): string {
+  return PROVIDER_NAMES[catalog.provider] ?? catalog.provider;
+}
+
 /** Validates a generic tool's own arguments; failures name the field, as tool errors the agent can fix. */
 function parseToolInput<T extends z.ZodType>(schema: T, tool: string, args: unknown): z.infer<T> {
   const parsed = schema.safeParse(args ?? {});
@@ -308,7 +313,7 @@ function errorResult(text: string): CallToolResult {
 
 function instructions(options: ServerOptions, writesAllowed: boolean): string {
   const parts = [
-    'Manages an Auth0 tenant through its Management API.',
+    `Manages your ${providerName(options.catalog)} tenant through its management API.`,
     'Find an operation with search_operations, read its arguments with describe_operation, then run it with ' +
       (writesAllowed ? 'invoke_read_operation or invoke_write_operation.' : 'invoke_read_operation.'),
     '`arguments` holds path, query and header parameters and body fields side by side; they are checked before anything is sent.',

@@ -73,7 +73,7 @@ export interface DiscoveryTool {
 export const DISCOVERY_TOOLS: readonly DiscoveryTool[] = [
   {
     name: 'search_operations',
-    title: 'Search Auth0 operations',
+    title: 'Search tenant operations',
     description:
       'Find Management API operations by intent ("unblock a user", "failed logins", "rotate a client secret"). ' +
       'Returns ids with method, path, risk and scopes. Next: describe_operation.',
@@ -83,7 +83,7 @@ export const DISCOVERY_TOOLS: readonly DiscoveryTool[] = [
   },
   {
     name: 'describe_operation',
-    title: 'Describe an Auth0 operation',
+    title: 'Describe a tenant operation',
     description:
       "An operation's method, path, scopes, risk and the JSON Schema of its arguments. Check it before invoking.",
     input: describeInput,

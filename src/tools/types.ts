@@ -129,6 +129,8 @@ export type FieldRule =
 export interface Catalog {
   /** Provider name, e.g. `auth0`. */
   provider: string;
+  /** Base path of the management API under the tenant's origin: `/api/v2` (Auth0), `/api` (MonoCloud). */
+  apiBasePath?: string;
   /** Every operation, in the order of the source document. */
   operations: readonly OperationSpec[];
   /**

@@ -89,8 +89,10 @@ describe('read-only reaches no write by any route', () => {
       );
     }
     for (const [name, { writes: isWrite }] of Object.entries(TASK_TOOLS)) {
-      if (isWrite)
-        await expect(server.client.callTool({ name, arguments: { user: 'alice' } })).rejects.toThrow();
+      if (!isWrite) continue;
+      const task = await server.call(name, { user: 'alice@example.com' });
+      expect(task.isError, name).toBe(true);
+      expect(task.text).toMatch(/not allowed by the "read-only" profile/);
     }
     expect(upstream.requests).toHaveLength(0);
     expect(upstream.tokenRequests).toHaveLength(0);

@@ -15,13 +15,15 @@ describe('stdio server on the embedded sandbox (read-only default)', () => {
     expect(server.client.getServerVersion()?.name).toBe('tenant-mcp');
   });
 
-  it('lists the three reading tools, each with all four annotations', async () => {
+  it('lists the reading tools only, each with all four annotations', async () => {
     const { tools } = await server.client.listTools();
-    expect(tools.map((t) => t.name)).toEqual([
+    expect(tools.map((t) => t.name).slice(0, 3)).toEqual([
       'search_operations',
       'describe_operation',
       'invoke_read_operation',
     ]);
+    expect(tools.map((t) => t.name)).not.toContain('invoke_write_operation');
+    expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
     for (const tool of tools) {
       for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint']) {
         expect(typeof (tool.annotations as Record<string, unknown>)[hint]).toBe('boolean');

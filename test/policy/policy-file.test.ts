@@ -69,8 +69,8 @@ const ERRORS: Array<[string, string, number, string, string | RegExp]> = [
     doc('version: 1', 'profiles:', '  support:', '    extends: helpdesk', '    alow: [get_users]'),
     5,
     'profiles.support.alow',
-    'unknown key (did you mean "allow"?); known keys: description, extends, allow, deny, max_risk, confirm, ' +
-      'constraints, scopes, reveal_secrets',
+    'unknown key (did you mean "allow"?); known keys: description, provider, extends, allow, deny, max_risk, ' +
+      'confirm, constraints, scopes, reveal_secrets',
   ],
   [
     'a misspelt top-level key',
@@ -778,6 +778,7 @@ describe('tenants', () => {
         audience: 'https://acme.eu.auth0.com/api/v2/',
       },
       profileName: 'read-only',
+      provider: 'auth0',
     });
   });
 
@@ -787,6 +788,7 @@ describe('tenants', () => {
       domain: 'http://127.0.0.1:4010',
       auth: { kind: 'token', token: 'token-1' },
       profileName: undefined,
+      provider: 'auth0',
     });
   });
 

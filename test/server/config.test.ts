@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/server/config.js';
+import { auth0Catalog } from '../../src/tools/auth0/index.js';
+import { loadCatalog } from '../../src/tools/catalogs.js';
 
-const TOOLSETS = ['users', 'logs', 'roles'];
+const TOOLSETS = [...new Set(auth0Catalog.operations.map((op) => op.toolset))];
+const load = (provider: 'auth0' | 'monocloud') => loadCatalog(provider);
 const STATE = { TENANT_MCP_STATE_DIR: '/tmp/tenant-mcp-state-test' };
 
 function policyFile(text: string): string {
@@ -28,12 +31,12 @@ tenants:
 default_tenant: dev
 `;
 
-describe('loadConfig', async () => {
+describe('loadConfig', () => {
   it('falls back to the sandbox when no AUTH0_* variable is set', async () => {
-    const config = await loadConfig({}, STATE, TOOLSETS);
+    const config = await loadConfig({}, STATE, load);
     expect(config).toMatchObject({
       mode: 'sandbox',
-      tenant: { name: 'sandbox' },
+      tenant: { name: 'sandbox', provider: 'auth0' },
       toolsets: [],
       stateDir: '/tmp/tenant-mcp-state-test',
       auditLog: '/tmp/tenant-mcp-state-test/audit.jsonl',
@@ -51,7 +54,7 @@ describe('loadConfig', async () => {
         AUTH0_CLIENT_SECRET: 's3cret',
         AUTH0_AUDIENCE: 'https://api.example.com/',
       },
-      TOOLSETS,
+      load,
     );
     expect(config).toMatchObject({
       mode: 'tenant',
@@ -72,7 +75,7 @@ describe('loadConfig', async () => {
   });
 
   it('accepts a static token', async () => {
-    const config = await loadConfig({}, { AUTH0_DOMAIN: 'acme.eu.auth0.com', AUTH0_TOKEN: 'tok' }, TOOLSETS);
+    const config = await loadConfig({}, { AUTH0_DOMAIN: 'acme.eu.auth0.com', AUTH0_TOKEN: 'tok' }, load);
     expect(config.tenant.auth).toEqual({ kind: 'token', token: 'tok' });
   });
 
@@ -90,21 +93,21 @@ describe('loadConfig', async () => {
     [{ AUTH0_DOMAIN: 'http://tenant.example.com', AUTH0_TOKEN: 't' }, /plain http/],
     [{ TENANT_MCP_APPROVAL_TTL_SECONDS: 'soon' }, /TENANT_MCP_APPROVAL_TTL_SECONDS/],
   ])('refuses %o with a message naming the setting', async (env, message) => {
-    await expect(loadConfig({}, env, TOOLSETS)).rejects.toThrow(ConfigError);
-    await expect(loadConfig({}, env, TOOLSETS)).rejects.toThrow(message);
+    await expect(loadConfig({}, env, load)).rejects.toThrow(ConfigError);
+    await expect(loadConfig({}, env, load)).rejects.toThrow(message);
   });
 
   it('names an unknown profile and an unknown toolset', async () => {
-    await expect(loadConfig({ profile: 'root' }, {}, TOOLSETS)).rejects.toThrow(
+    await expect(loadConfig({ profile: 'root' }, {}, load)).rejects.toThrow(
       /unknown profile "root".*read-only, admin, helpdesk/,
     );
-    await expect(loadConfig({ toolsets: 'users,userz' }, {}, TOOLSETS)).rejects.toThrow(
+    await expect(loadConfig({ toolsets: 'users,userz' }, {}, load)).rejects.toThrow(
       /Unknown toolset "userz"/,
     );
   });
 
   it('expands --toolsets all', async () => {
-    expect((await loadConfig({ toolsets: 'all' }, {}, TOOLSETS)).toolsets).toEqual(TOOLSETS);
+    expect((await loadConfig({ toolsets: 'all' }, {}, load)).toolsets).toEqual(TOOLSETS);
   });
 
   it('allows plain http to a non-loopback host only when explicitly told to', async () => {
@@ -113,17 +116,97 @@ describe('loadConfig', async () => {
       AUTH0_TOKEN: 't',
       TENANT_MCP_ALLOW_INSECURE_HTTP: '1',
     };
-    expect((await loadConfig({}, env, TOOLSETS)).mode).toBe('tenant');
+    expect((await loadConfig({}, env, load)).mode).toBe('tenant');
   });
 });
 
-describe('loadConfig with a policy file', async () => {
+describe('loadConfig choosing the provider', () => {
+  it('infers MonoCloud from its variables and reads the timeout in milliseconds', async () => {
+    const config = await loadConfig(
+      {},
+      {
+        MONOCLOUD_MANAGEMENT_DOMAIN: 'acme.us.monocloud.com',
+        MONOCLOUD_MANAGEMENT_API_KEY: 'mc-key',
+        MONOCLOUD_MANAGEMENT_TIMEOUT: '15000',
+      },
+      load,
+    );
+    expect(config.tenant).toEqual({
+      name: 'default',
+      provider: 'monocloud',
+      domain: 'acme.us.monocloud.com',
+      auth: { kind: 'api_key', apiKey: 'mc-key' },
+      timeoutMs: 15_000,
+    });
+    expect(config.catalog.provider).toBe('monocloud');
+  });
+
+  it('runs the MonoCloud sandbox with --provider monocloud and no credentials', async () => {
+    const config = await loadConfig({ provider: 'monocloud' }, {}, load);
+    expect(config).toMatchObject({ mode: 'sandbox', tenant: { provider: 'monocloud' } });
+  });
+
+  it.each([
+    [
+      {},
+      { AUTH0_DOMAIN: 'a.auth0.com', AUTH0_TOKEN: 't', MONOCLOUD_MANAGEMENT_API_KEY: 'k' },
+      /choose the provider with --provider/,
+    ],
+    [
+      { provider: 'auth0' },
+      { MONOCLOUD_MANAGEMENT_DOMAIN: 'x.monocloud.com' },
+      /MONOCLOUD_MANAGEMENT_DOMAIN is set but --provider is auth0/,
+    ],
+    [{ provider: 'okta' }, {}, /Unknown provider "okta"/],
+    [{}, { MONOCLOUD_MANAGEMENT_DOMAIN: 'x.monocloud.com' }, /MONOCLOUD_MANAGEMENT_API_KEY is missing/],
+    [{}, { MONOCLOUD_MANAGEMENT_API_KEY: 'k' }, /MONOCLOUD_MANAGEMENT_DOMAIN is missing/],
+    [
+      {},
+      {
+        MONOCLOUD_MANAGEMENT_DOMAIN: 'x.monocloud.com',
+        MONOCLOUD_MANAGEMENT_API_KEY: 'k',
+        MONOCLOUD_MANAGEMENT_TIMEOUT: '10s',
+      },
+      /milliseconds/,
+    ],
+  ])('refuses %o %o with one line naming the setting', async (flags, env, message) => {
+    await expect(loadConfig(flags, env, load)).rejects.toThrow(message);
+  });
+
+  it('takes a MonoCloud tenant from a policy file, with its key from the environment', async () => {
+    const file = policyFile(`version: 1
+profiles:
+  mc-support:
+    provider: monocloud
+    extends: helpdesk
+    deny: [reset_password]
+tenants:
+  mc:
+    provider: monocloud
+    domain: http://127.0.0.1:5020
+    api_key: { env: MC_KEY }
+    profile: mc-support
+`);
+    const config = await loadConfig({ policy: file }, { MC_KEY: 'k1' }, load);
+    expect(config.tenant).toMatchObject({
+      name: 'mc',
+      provider: 'monocloud',
+      auth: { kind: 'api_key', apiKey: 'k1' },
+    });
+    expect(config.profile.name).toBe('mc-support');
+    const resetPassword = config.catalog.operations.find((op) => op.id === 'reset_password')!;
+    expect(config.profile.denies(resetPassword)).toMatch(/reset_password/);
+  });
+});
+
+describe('loadConfig with a policy file', () => {
   const file = policyFile(TWO_TENANTS);
 
   it('connects to the default tenant with its env-referenced token', async () => {
-    const config = await loadConfig({ policy: file }, { DEV_TOKEN: 'dev-token' }, TOOLSETS);
+    const config = await loadConfig({ policy: file }, { DEV_TOKEN: 'dev-token' }, load);
     expect(config.tenant).toEqual({
       name: 'dev',
+      provider: 'auth0',
       domain: 'http://127.0.0.1:4010',
       auth: { kind: 'token', token: 'dev-token' },
     });
@@ -132,24 +215,24 @@ describe('loadConfig with a policy file', async () => {
 
   it('takes the tenant pinned profile, and refuses a flag that contradicts it', async () => {
     const env = { TENANT_MCP_POLICY: file, PROD_ID: 'id', PROD_SECRET: 'secret' };
-    expect((await loadConfig({ tenant: 'prod' }, env, TOOLSETS)).profile.name).toBe('read-only');
-    await expect(loadConfig({ tenant: 'prod', profile: 'admin' }, env, TOOLSETS)).rejects.toThrow(
+    expect((await loadConfig({ tenant: 'prod' }, env, load)).profile.name).toBe('read-only');
+    await expect(loadConfig({ tenant: 'prod', profile: 'admin' }, env, load)).rejects.toThrow(
       /--profile admin contradicts tenant "prod", which pins profile "read-only"/,
     );
   });
 
   it('names a missing environment variable and refuses AUTH0_* beside a named tenant', async () => {
-    await expect(loadConfig({ policy: file, tenant: 'prod' }, { PROD_ID: 'id' }, TOOLSETS)).rejects.toThrow(
+    await expect(loadConfig({ policy: file, tenant: 'prod' }, { PROD_ID: 'id' }, load)).rejects.toThrow(
       /PROD_SECRET is not set/,
     );
     await expect(
-      loadConfig({ policy: file }, { DEV_TOKEN: 't', AUTH0_DOMAIN: 'x.auth0.com' }, TOOLSETS),
+      loadConfig({ policy: file }, { DEV_TOKEN: 't', AUTH0_DOMAIN: 'x.auth0.com' }, load),
     ).rejects.toThrow(/AUTH0_DOMAIN is set but tenant "dev" comes from the policy file/);
   });
 
   it('reports a policy file mistake as one line with its line number', async () => {
     const broken = policyFile('version: 1\nprofiles:\n  support:\n    alow: [get_users]\n');
-    await expect(loadConfig({ policy: broken }, {}, TOOLSETS)).rejects.toThrow(ConfigError);
-    await expect(loadConfig({ policy: broken }, {}, TOOLSETS)).rejects.toThrow(/policy\.yaml:4: .*alow/);
+    await expect(loadConfig({ policy: broken }, {}, load)).rejects.toThrow(ConfigError);
+    await expect(loadConfig({ policy: broken }, {}, load)).rejects.toThrow(/policy\.yaml:4: .*alow/);
   });
 });

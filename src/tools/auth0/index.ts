@@ -37,6 +37,7 @@ function loadInputs(): Promise<InputsModule> {
 /** The Auth0 Management API v2 catalog. */
 export const auth0Catalog: Catalog = {
   provider: 'auth0',
+  apiBasePath: '/api/v2',
   operations,
   async inputSchema(operationId: string): Promise<z.ZodObject> {
     const { inputSchemas } = await loadInputs();

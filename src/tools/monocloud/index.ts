@@ -41,6 +41,7 @@ function loadInputs(): Promise<InputsModule> {
 /** The MonoCloud management API catalog (users, applications, groups, resources, keys, logs, ...). */
 export const monocloudCatalog: Catalog = {
   provider: 'monocloud',
+  apiBasePath: '/api',
   operations,
   async inputSchema(operationId: string): Promise<z.ZodObject> {
     const { inputSchemas } = await loadInputs();

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TenantError } from '../executor/errors.js';
+import { type Pagination, readPagination } from '../executor/pagination.js';
 import type { Executor, TenantRequest, TenantResponse } from '../executor/types.js';
 import type { Catalog, OperationSpec, Risk } from '../tools/types.js';
 import { ApprovalError, type ApprovalStore } from './approvals.js';
@@ -101,6 +102,8 @@ export type CallOutcome =
       arguments: Record<string, unknown>;
       /** The answer, its body masked and sanitised. */
       response: TenantResponse;
+      /** Paging facts the provider sent in a header (MonoCloud's `x-pagination`), when it did. */
+      pagination?: Pagination;
     }
   | {
       /** A dry run: nothing was sent. */
@@ -344,7 +347,14 @@ export function createGate(options: GateOptions): Gate {
       ...(response.requestId ? { requestId: response.requestId } : {}),
     });
     const body = sanitizeDeep(profile.revealSecrets ? response.body : maskSecrets(response.body));
-    return { kind: 'response', operation: op, arguments: args, response: { ...response, body } };
+    const pagination = readPagination(response.headers);
+    return {
+      kind: 'response',
+      operation: op,
+      arguments: args,
+      response: { ...response, body },
+      ...(pagination ? { pagination } : {}),
+    };
   }
 
   async function validate(op: OperationSpec, rawArgs: unknown): Promise<Record<string, unknown>> {

@@ -244,10 +244,11 @@ export function createServer(options: ServerOptions): Server {
       args: outcome.arguments,
     });
     // Whatever the tenant returns is data that anyone who signs up may have written: mark it as such.
+    const notes = outcome.pagination ? [pagingNote(outcome.pagination), ...shaped.notes] : shaped.notes;
     const content: CallToolResult['content'] = [
       { type: 'text', text: JSON.stringify({ [UNTRUSTED]: shaped.body }) },
     ];
-    if (shaped.notes.length) content.push({ type: 'text', text: shaped.notes.join(' ') });
+    if (notes.length) content.push({ type: 'text', text: notes.join(' ') });
     return { content };
   }
 
@@ -281,6 +282,21 @@ function previewBody(outcome: Extract<CallOutcome, { kind: 'preview' }>): Record
         }
       : {}),
   };
+}
+
+/** One sentence from a provider's paging header, e.g. `Page 2 of 4 (37 in all); next: page: 3.` */
+function pagingNote(paging: NonNullable<Extract<CallOutcome, { kind: 'response' }>['pagination']>): string {
+  const { currentPage, pageSize, totalCount, hasNext } = paging;
+  const pages =
+    totalCount !== undefined && pageSize ? Math.max(1, Math.ceil(totalCount / pageSize)) : undefined;
+  const where = currentPage !== undefined ? `Page ${currentPage}${pages ? ` of ${pages}` : ''}` : 'This page';
+  const total = totalCount !== undefined ? ` (${totalCount} in all)` : '';
+  const next = hasNext
+    ? currentPage !== undefined
+      ? `; for more call again with page: ${currentPage + 1}.`
+      : '; more pages exist.'
+    : '; this is the last page.';
+  return `${where}${total}${next}`;
 }
 
 function providerName(catalog: Catalog): string {

@@ -79,6 +79,16 @@ function nextHint(op: OperationSpec, options: ShapeOptions, maxItems: number): s
     }
     return `Ask for pages no larger than max_items (per_page: ${maxItems}) to walk the list, or use fields to slim items.`;
   }
+  if (has('page') && has('size')) {
+    // MonoCloud pages from 1 with `size` items.
+    const page = Number(args.page ?? 1);
+    const size = Number(args.size ?? 10);
+    const next = (page - 1) * size + maxItems;
+    if (next % maxItems === 0) {
+      return `For the next items call again with size: ${maxItems}, page: ${next / maxItems + 1}, or ask for fewer fields.`;
+    }
+    return `Ask for pages no larger than max_items (size: ${maxItems}) to walk the list, or use fields to slim items.`;
+  }
   if (has('take')) return `Ask for fewer at a time with take: ${maxItems}, or raise max_items (up to 100).`;
   return 'Raise max_items (up to 100) or use fields to slim items.';
 }

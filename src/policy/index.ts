@@ -54,6 +54,12 @@ export interface OperationCall {
   signal?: AbortSignal;
   /** A task confirmation from {@link Gate.confirmTask} covering this operation. */
   grant?: TaskGrant;
+  /**
+   * Top-level answer fields a task tool hands the agent although they are secrets (the password-change
+   * ticket's `ticket` link is the point of that task). Honoured only for task tools whose call a person
+   * confirmed; the audit trail never records answers, so the value stays out of it.
+   */
+  reveal?: readonly string[];
 }
 
 /** Writes one audit record for the current call. */
@@ -346,7 +352,23 @@ export function createGate(options: GateOptions): Gate {
       latencyMs: response.durationMs,
       ...(response.requestId ? { requestId: response.requestId } : {}),
     });
-    const body = sanitizeDeep(profile.revealSecrets ? response.body : maskSecrets(response.body));
+    let shown = profile.revealSecrets ? response.body : maskSecrets(response.body);
+    if (
+      call.reveal?.length &&
+      call.route === 'task-tool' &&
+      granted &&
+      isRecord(response.body) &&
+      isRecord(shown)
+    ) {
+      const original = response.body;
+      shown = {
+        ...shown,
+        ...Object.fromEntries(
+          call.reveal.filter((key) => key in original).map((key) => [key, original[key]]),
+        ),
+      };
+    }
+    const body = sanitizeDeep(shown);
     const pagination = readPagination(response.headers);
     return {
       kind: 'response',
@@ -579,6 +601,10 @@ export function createGate(options: GateOptions): Gate {
     invoke,
     confirmTask,
   };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The risk a call runs at: a write becomes destructive when it carries a destructive field. */

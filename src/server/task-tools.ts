@@ -123,8 +123,14 @@ export function createTaskContext(
       );
       return outcome.kind === 'response' ? outcome.response.body : undefined;
     },
-    async write(operation, args, grant) {
-      const outcome = await guard(gate.invoke({ ...base(operation, args), ...(grant ? { grant } : {}) }));
+    async write(operation, args, grant, options) {
+      const outcome = await guard(
+        gate.invoke({
+          ...base(operation, args),
+          ...(grant ? { grant } : {}),
+          ...(options?.reveal ? { reveal: options.reveal } : {}),
+        }),
+      );
       return outcome.kind === 'response' ? outcome.response.body : undefined;
     },
     async preview(operation, args): Promise<PlannedRequest> {

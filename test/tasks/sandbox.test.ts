@@ -236,7 +236,7 @@ describe('writing tools, confirmed by a person through elicitation', () => {
 });
 
 describe('create_password_change_ticket', () => {
-  it('creates a link after one confirmation; the link reaches neither the agent nor the audit trail', async () => {
+  it('creates a link after one confirmation; the agent gets it (the point of the task), the audit trail never', async () => {
     const before = sandbox.tickets().length;
     const { json, text } = await helpdesk.call('create_password_change_ticket', { user_id: U.bob });
     expect(json).toMatchObject({
@@ -247,7 +247,8 @@ describe('create_password_change_ticket', () => {
     const issued = sandbox.tickets().at(-1)!;
     expect(sandbox.tickets()).toHaveLength(before + 1);
     expect(issued.user_id).toBe(U.bob);
-    expect(text).not.toContain(issued.id);
+    expect(text).toContain(issued.id);
+    expect(json.link).toMatch(/credential/);
     expect(JSON.stringify(helpdesk.audit())).not.toContain(issued.id);
     const diagnosis = await diagnose('bob@northwind.example.com');
     expect(causes(diagnosis.json)).toContain('pending_password_reset');

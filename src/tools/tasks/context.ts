@@ -50,7 +50,12 @@ export interface TaskContext {
     options?: { fields?: readonly string[] },
   ): Promise<unknown>;
   /** Runs a write, under `grant` when the task was confirmed. Rejects with a {@link TaskError}. */
-  write(operation: string, args: Record<string, unknown>, grant?: TaskGrant): Promise<unknown>;
+  write(
+    operation: string,
+    args: Record<string, unknown>,
+    grant?: TaskGrant,
+    options?: { reveal?: readonly string[] },
+  ): Promise<unknown>;
   /** Validates a write and returns the request it would send; sends nothing and asks no one. */
   preview(operation: string, args: Record<string, unknown>): Promise<PlannedRequest>;
   /**

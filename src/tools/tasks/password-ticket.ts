@@ -129,7 +129,8 @@ export const createPasswordChangeTicket = defineTaskTool({
     });
     let body: unknown;
     try {
-      body = await ctx.write('post_password-change', args, grant);
+      // The link is what the person confirmed this task for; it reaches the agent, never the audit trail.
+      body = await ctx.write('post_password-change', args, grant, { reveal: ['ticket'] });
     } catch (error) {
       if (!(error instanceof TaskError)) throw error;
       return { answer: { error: `No link was created: ${error.message}` }, isError: true };

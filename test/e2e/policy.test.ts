@@ -34,7 +34,11 @@ function tenantEnv(stateDir = mkdtempSync(join(tmpdir(), 'tenant-mcp-policy-')))
   };
 }
 
-function auditRecords(stateDir: string): Array<Record<string, any>> {
+/** One audit line as parsed JSON; tests read known paths of it. */
+// biome-ignore lint/suspicious/noExplicitAny: records are walked by path in assertions, typed by the OCSF schema test
+type AuditLine = Record<string, any>;
+
+function auditRecords(stateDir: string): AuditLine[] {
   return readFileSync(join(stateDir, 'audit.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
@@ -363,7 +367,7 @@ describe('the audit trail', () => {
     const approved = new Set(
       auditRecords(setup.stateDir)
         .filter((r) => r.unmapped.decision === 'approved')
-        .map((r) => (r.resources[0]?.data as { id: string }).id),
+        .map((r) => (r.resources[0]?.data as { id?: string } | undefined)?.id),
     );
     for (const id of reached) expect(approved.has(id), id).toBe(true);
     expect(cli(['audit', 'verify', join(setup.stateDir, 'audit.jsonl')], setup.stateDir).status).toBe(0);

@@ -14,7 +14,6 @@ import {
 import os from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { sealRecord, sha256Hex } from '../../src/policy/audit/chain.js';
 import {
   type AuditFs,

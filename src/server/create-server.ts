@@ -97,7 +97,7 @@ export function createServer(options: ServerOptions): Server {
         annotations: { title: op.summary, ...annotationsFor(op.risk, op.method) },
       });
     }
-    tools.push(...listTaskTools(gate)); // task tools
+    tools.push(...listTaskTools(gate, catalog.provider)); // task tools
     return { tools };
   });
 
@@ -105,7 +105,7 @@ export function createServer(options: ServerOptions): Server {
     const { name, arguments: args } = request.params;
     const isGeneric = genericTools.some((tool) => tool.name === name);
     const op = operationTools.get(name);
-    const taskTool = isGeneric || op ? undefined : findTaskTool(name); // task tools
+    const taskTool = isGeneric || op ? undefined : findTaskTool(name, catalog.provider); // task tools
     if (!isGeneric && !op && !taskTool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     const context = { signal: extra.signal, tool: name };
     try {

@@ -8,41 +8,43 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { CallError, type Confirmer, type Gate, type OperationCall } from '../policy/index.js';
 import {
   type PlannedRequest,
-  TASK_TOOL_DEFINITIONS,
   type TaskContext,
   TaskError,
   type TaskToolDefinition,
+  taskToolsFor,
 } from '../tools/tasks/index.js';
 import { type JsonSchema, toClientJsonSchema } from './json-schema.js';
 
 /** The key tenant data goes under; the same as the server's `UNTRUSTED` (a test keeps them equal). */
 export const TASK_UNTRUSTED_KEY = 'untrusted_tenant_data';
 
-const BY_NAME = new Map(TASK_TOOL_DEFINITIONS.map((tool) => [tool.name, tool]));
-const SCHEMAS = new Map<string, JsonSchema>();
+// Keyed by definition: two providers' tools share a name but not a schema.
+const SCHEMAS = new WeakMap<TaskToolDefinition, JsonSchema>();
 
-/** The task tool of that name, whether or not the profile lists it. */
-export function findTaskTool(name: string): TaskToolDefinition | undefined {
-  return BY_NAME.get(name);
+/** The task tool of that name for the catalog's provider, whether or not the profile lists it. */
+export function findTaskTool(name: string, provider = 'auth0'): TaskToolDefinition | undefined {
+  return taskToolsFor(provider).find((tool) => tool.name === name);
 }
 
-/** The task tools the gate's profile allows, as MCP tools. */
-export function listTaskTools(gate: Gate): Tool[] {
-  return TASK_TOOL_DEFINITIONS.filter((tool) => gate.allowsTool(tool.name)).map((tool) => {
-    let schema = SCHEMAS.get(tool.name);
-    if (!schema) {
-      schema = toClientJsonSchema(tool.input);
-      SCHEMAS.set(tool.name, schema);
-    }
-    return {
-      name: tool.name,
-      title: tool.title,
-      description: tool.description,
-      inputSchema: schema as Tool['inputSchema'],
-      // The title is said once, at the top: every token of a listing is paid on every request.
-      annotations: tool.annotations,
-    };
-  });
+/** The task tools of the catalog's provider that the gate's profile allows, as MCP tools. */
+export function listTaskTools(gate: Gate, provider = 'auth0'): Tool[] {
+  return taskToolsFor(provider)
+    .filter((tool) => gate.allowsTool(tool.name))
+    .map((tool) => {
+      let schema = SCHEMAS.get(tool);
+      if (!schema) {
+        schema = toClientJsonSchema(tool.input);
+        SCHEMAS.set(tool, schema);
+      }
+      return {
+        name: tool.name,
+        title: tool.title,
+        description: tool.description,
+        inputSchema: schema as Tool['inputSchema'],
+        // The title is said once, at the top: every token of a listing is paid on every request.
+        annotations: tool.annotations,
+      };
+    });
 }
 
 /** Who is calling and how to reach a person, for one task call. */

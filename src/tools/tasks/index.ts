@@ -7,6 +7,7 @@ import { blockUser, revokeUserSessions, unblockUser } from './account-actions.js
 import type { TaskToolDefinition } from './define.js';
 import { diagnoseLogin } from './diagnose-login.js';
 import { findUsers } from './find-users.js';
+import { MONOCLOUD_TASK_TOOL_DEFINITIONS } from './monocloud/index.js';
 import { createPasswordChangeTicket } from './password-ticket.js';
 import { listSecurityEvents } from './security-events.js';
 import { getUserOverview } from './user-overview.js';
@@ -35,3 +36,11 @@ export const TASK_TOOL_DEFINITIONS: readonly TaskToolDefinition[] = [
   revokeUserSessions,
   createPasswordChangeTicket,
 ];
+
+/**
+ * The task tools of a provider's catalog, under the same names wherever the job fits its model, so an
+ * agent's habits carry over; a tool missing here (MonoCloud's `list_security_events`) is not listed.
+ */
+export function taskToolsFor(provider: string): readonly TaskToolDefinition[] {
+  return provider === 'monocloud' ? MONOCLOUD_TASK_TOOL_DEFINITIONS : TASK_TOOL_DEFINITIONS;
+}

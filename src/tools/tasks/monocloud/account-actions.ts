@@ -1,0 +1,223 @@
+/**
+ * `block_user`, `unblock_user` and `revoke_user_sessions` on MonoCloud. MonoCloud's block is `disable_user`;
+ * recovery may take several requests (enable, lift the lockout, lift each blocked IP), and signing out is one
+ * `revoke_user_session` per session. Each task asks a person once for all of its requests; `dry_run` shows
+ * them instead. A step that fails is reported beside those that succeeded.
+ */
+import { z } from 'zod';
+import type { TaskAnswer, TaskContext } from '../context.js';
+import { defineTaskTool, userInput } from '../define.js';
+import { Checklist } from '../lookups.js';
+import {
+  blockedIps,
+  lockedOut,
+  type MonoUser,
+  resolveMonoUser,
+  taskErrorOf,
+  unresolvedMono,
+  userSessions,
+} from './users.js';
+
+/** One request of a plan. */
+interface Step {
+  /** Operation id. */
+  operation: string;
+  /** Its arguments. */
+  args: Record<string, unknown>;
+  /** What it does, in our words, for `done` and `failed`. */
+  what: string;
+  /** The tenant value it acts on (an IP, a session id), kept out of our words. */
+  on?: unknown;
+}
+
+/** `what` of each step, a repeated one counted once: `IP unblocked ×2`. */
+function tally(whats: string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const what of whats) counts.set(what, (counts.get(what) ?? 0) + 1);
+  return [...counts].map(([what, n]) => (n > 1 ? `${what} ×${n}` : what));
+}
+
+/** Runs (or previews) a plan confirmed once, and reports each step. */
+async function runPlan(
+  ctx: TaskContext,
+  plan: {
+    steps: Step[];
+    arguments: Record<string, unknown>;
+    summary: string;
+    dryRun: boolean | undefined;
+    next: string;
+    extra?: Record<string, unknown>;
+  },
+): Promise<TaskAnswer> {
+  // Every step is validated (schema, profile) before a person is asked to confirm any of it.
+  const wouldSend = await Promise.all(plan.steps.map((s) => ctx.preview(s.operation, s.args)));
+  if (plan.dryRun) {
+    return {
+      answer: {
+        dry_run: true,
+        note: 'Nothing was sent. Repeat without dry_run to run it; a person confirms first.',
+        steps: plan.steps.map((s) => s.what),
+        ...plan.extra,
+      },
+      tenant: { would_send: wouldSend },
+    };
+  }
+  const grant = await ctx.confirm({
+    operations: [...new Set(plan.steps.map((s) => s.operation))],
+    arguments: plan.arguments,
+    risk: 'destructive',
+    summary: plan.summary,
+  });
+  const done: string[] = [];
+  const failed: Array<{ step: string; error: string; on?: unknown }> = [];
+  for (const step of plan.steps) {
+    try {
+      await ctx.write(step.operation, step.args, grant);
+      done.push(step.what);
+    } catch (error) {
+      failed.push({ step: step.what, error: taskErrorOf(error).message, on: step.on });
+    }
+  }
+  const anyFailed = failed.length > 0;
+  return {
+    answer: {
+      done: tally(done),
+      ...(anyFailed ? { note: 'Some steps failed (see failed); the others took effect.' } : {}),
+      ...plan.extra,
+      next: plan.next,
+    },
+    // Error texts quote the tenant, so they travel as its data.
+    ...(anyFailed ? { tenant: { failed }, isError: true } : {}),
+  };
+}
+
+/** Resolves `user` or returns the error answer. */
+async function target(ctx: TaskContext, user: string): Promise<MonoUser | TaskAnswer> {
+  const resolution = await resolveMonoUser(ctx, user);
+  return resolution.kind === 'found' ? resolution.user : unresolvedMono(resolution, ctx.now());
+}
+
+const isAnswer = (value: MonoUser | TaskAnswer): value is TaskAnswer => 'answer' in value;
+
+/** The tool that disables; the same name and input as Auth0's `block_user`. */
+export const monoBlockUser = defineTaskTool({
+  name: 'block_user',
+  title: 'Block user',
+  description: 'Disable a user: every sign-in is refused until unblock_user. A person confirms.',
+  input: z.strictObject({ user: userInput }),
+  risk: 'destructive',
+  idempotent: true,
+  async handle(ctx, input) {
+    const user = await target(ctx, input.user);
+    if (isAnswer(user)) return user;
+    const id = user.user_id;
+    if (user.disabled === true) {
+      return {
+        answer: {
+          note: 'Already disabled; nothing was sent.',
+          next: 'revoke_user_sessions to end open sessions',
+        },
+        tenant: { user_id: id },
+      };
+    }
+    return runPlan(ctx, {
+      // Sessions are left to revoke_user_sessions, as on Auth0: one task, one effect.
+      steps: [{ operation: 'disable_user', args: { user_id: id, revoke_sessions: false }, what: 'disabled' }],
+      arguments: { user_id: id },
+      summary: `Disable user ${id}, so every sign-in is refused until someone enables it again.`,
+      dryRun: input.dry_run,
+      next: 'revoke_user_sessions ends sessions already open',
+    });
+  },
+});
+
+/** The tool that lifts what stops a sign-in; the same name and input as Auth0's. */
+export const monoUnblockUser = defineTaskTool({
+  name: 'unblock_user',
+  title: 'Unblock user',
+  description: 'Enable a disabled user and lift their lockout and blocked IPs. A person confirms.',
+  input: z.strictObject({ user: userInput }),
+  risk: 'destructive',
+  idempotent: true,
+  async handle(ctx, input) {
+    const user = await target(ctx, input.user);
+    if (isAnswer(user)) return user;
+    const id = user.user_id;
+    const list = new Checklist();
+    const ips = await list.run('blocked IPs', () => blockedIps(ctx, id));
+    const steps: Step[] = [];
+    if (user.disabled === true)
+      steps.push({ operation: 'enable_user', args: { user_id: id }, what: 'enabled' });
+    if (lockedOut(user, ctx.now()))
+      steps.push({ operation: 'unblock_user', args: { user_id: id }, what: 'lockout lifted' });
+    for (const { ip } of ips ?? []) {
+      steps.push({
+        operation: 'unblock_ip',
+        args: { user_id: id, ip_address: ip },
+        what: 'IP unblocked',
+        on: ip,
+      });
+    }
+    if (steps.length === 0) {
+      return {
+        answer: {
+          note: 'Not disabled, not locked out, no blocked IP; nothing was sent.',
+          next: 'diagnose_login for other causes',
+          ...list.toAnswer(),
+        },
+        tenant: { user_id: id },
+      };
+    }
+    const extra = list.toAnswer().not_checked ? { not_checked: list.notChecked } : {};
+    return runPlan(ctx, {
+      steps,
+      arguments: { user_id: id, steps: steps.map((s) => s.on ?? s.operation) },
+      summary: `Unblock user ${id}: ${tally(steps.map((s) => s.what)).join(', ')}, so the user can sign in again.`,
+      dryRun: input.dry_run,
+      next: 'diagnose_login if they still cannot sign in',
+      extra,
+    });
+  },
+});
+
+/** The tool that signs a user out everywhere; Auth0's name, without `refresh_tokens`. */
+export const monoRevokeUserSessions = defineTaskTool({
+  name: 'revoke_user_sessions',
+  title: 'Revoke sessions',
+  description: 'Sign a user out everywhere: revoke each open session. A person confirms.',
+  input: z.strictObject({ user: userInput }),
+  risk: 'destructive',
+  idempotent: true,
+  async handle(ctx, input) {
+    const user = await target(ctx, input.user);
+    if (isAnswer(user)) return user;
+    const id = user.user_id;
+    const list = new Checklist();
+    const open = await list.run('sessions', () => userSessions(ctx, id));
+    if (!open) {
+      return {
+        answer: { error: 'The sessions could not be listed; nothing was sent.', ...list.toAnswer() },
+        isError: true,
+      };
+    }
+    if (open.length === 0) {
+      return { answer: { note: 'No open sessions; nothing was sent.' }, tenant: { user_id: id } };
+    }
+    return runPlan(ctx, {
+      steps: open.map((s) => ({
+        operation: 'revoke_user_session',
+        args: { user_id: id, session_id: s.id },
+        what: 'session revoked',
+        on: s.id,
+      })),
+      arguments: { user_id: id, sessions: open.map((s) => s.id) },
+      summary: `Sign user ${id} out everywhere: revoke ${open.length} session(s).`,
+      dryRun: input.dry_run,
+      next: 'block_user as well if the account must stay closed',
+      extra: {
+        sessions: open.length,
+        caveat: 'Tokens already issued stay valid until they expire.',
+      },
+    });
+  },
+});

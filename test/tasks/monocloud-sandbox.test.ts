@@ -12,7 +12,7 @@ import { createExecutor, MONOCLOUD_PROVIDER } from '../../src/executor/index.js'
 import { type ApprovalStore, createApprovalStore } from '../../src/policy/approvals.js';
 import { openAuditLog } from '../../src/policy/audit/index.js';
 import { createGate } from '../../src/policy/index.js';
-import { getProfile, type ProfileName } from '../../src/policy/profiles.js';
+import { getProfile, MONOCLOUD_HELPDESK_WRITES, type ProfileName } from '../../src/policy/profiles.js';
 import {
   MONOCLOUD_SEED,
   type MonoCloudSandbox,
@@ -151,6 +151,23 @@ describe('listing on a MonoCloud catalog', () => {
       expect(refused.text).toMatch(/not allowed by the "read-only" profile/);
     } finally {
       await reader.close();
+    }
+  });
+
+  it('call only operations the MonoCloud catalog has, and write only what helpdesk may', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const dir = new URL('../../src/tools/tasks/monocloud/', import.meta.url);
+    const used = new Set<string>();
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(new URL(file, dir), 'utf8');
+      for (const m of text.matchAll(/(?:read|write|preview)\(\s*'([^']+)'|operation: '([^']+)'/g))
+        used.add(m[1] ?? m[2]!);
+    }
+    const byId = new Map(monocloudCatalog.operations.map((op) => [op.id, op]));
+    expect(used.size).toBeGreaterThan(8);
+    for (const id of used) {
+      expect(byId.has(id), id).toBe(true);
+      if (byId.get(id)!.risk !== 'read') expect(Object.hasOwn(MONOCLOUD_HELPDESK_WRITES, id), id).toBe(true);
     }
   });
 

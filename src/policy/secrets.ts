@@ -107,9 +107,10 @@ export const SECRET_KEY_FAMILIES: readonly SecretKeyFamily[] = [
   },
   {
     // One-time links and codes that act as a credential on their own: password-change, email-verification
-    // and self-service SSO tickets, Guardian enrollment and AD connector provisioning links, MFA recovery.
+    // and self-service SSO tickets, Guardian enrollment and AD connector provisioning links, MFA recovery;
+    // MonoCloud's password-reset and verification answers call their link `link`.
     family: 'tickets and one-time codes',
-    keys: ['ticket', 'ticket_url', 'provisioning_ticket_url', 'recovery_code', 'otp'],
+    keys: ['ticket', 'ticket_url', 'provisioning_ticket_url', 'recovery_code', 'otp', 'link'],
     match: 'whole',
   },
   {

@@ -33,7 +33,7 @@ describe('declarations', () => {
     const { readFileSync, readdirSync } = await import('node:fs');
     const dir = new URL('../../src/tools/tasks/', import.meta.url);
     const used = new Set<string>();
-    for (const file of readdirSync(dir)) {
+    for (const file of readdirSync(dir).filter((name) => name.endsWith('.ts'))) {
       const text = readFileSync(new URL(file, dir), 'utf8');
       for (const m of text.matchAll(/(?:read|write|preview)\(\s*'([^']+)'|operation: '([^']+)'/g))
         used.add(m[1] ?? m[2]!);

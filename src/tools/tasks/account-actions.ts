@@ -4,74 +4,11 @@
  * them; `dry_run` shows the requests instead. A step that fails is reported beside those that succeeded.
  */
 import { z } from 'zod';
-import { type TaskAnswer, type TaskContext, TaskError } from './context.js';
+import type { TaskAnswer, TaskContext } from './context.js';
 import { defineTaskTool, userInput } from './define.js';
 import { bruteForceBlocks, Checklist, sessions } from './lookups.js';
+import { runPlan, type Step } from './run-plan.js';
 import { resolveUser, type TenantUser, unresolved } from './users.js';
-
-/** One request of a plan. */
-interface Step {
-  /** Operation id. */
-  operation: string;
-  /** Its arguments. */
-  args: Record<string, unknown>;
-  /** What it does, in our words, for `done` and `failed`. */
-  what: string;
-}
-
-/** Runs (or previews) a confirmed plan and reports each step. */
-async function runPlan(
-  ctx: TaskContext,
-  plan: {
-    steps: Step[];
-    arguments: Record<string, unknown>;
-    summary: string;
-    dryRun: boolean | undefined;
-    next: string;
-    extra?: Record<string, unknown>;
-  },
-): Promise<TaskAnswer> {
-  // Validate every step (schema, profile, constraints) before a person is asked to confirm any of it.
-  const wouldSend = await Promise.all(plan.steps.map((s) => ctx.preview(s.operation, s.args)));
-  if (plan.dryRun) {
-    return {
-      answer: {
-        dry_run: true,
-        note: 'Nothing was sent. Repeat without dry_run to run it; a person confirms first.',
-        steps: plan.steps.map((s) => s.what),
-        ...plan.extra,
-      },
-      tenant: { would_send: wouldSend },
-    };
-  }
-  const grant = await ctx.confirm({
-    operations: plan.steps.map((s) => s.operation),
-    arguments: plan.arguments,
-    risk: 'destructive',
-    summary: plan.summary,
-  });
-  const done: string[] = [];
-  const failed: Record<string, string> = {};
-  for (const step of plan.steps) {
-    try {
-      await ctx.write(step.operation, step.args, grant);
-      done.push(step.what);
-    } catch (error) {
-      if (!(error instanceof TaskError)) throw error;
-      failed[step.what] = error.message;
-    }
-  }
-  const anyFailed = Object.keys(failed).length > 0;
-  return {
-    answer: {
-      done,
-      ...(anyFailed ? { failed, note: 'Some steps failed; the others took effect.' } : {}),
-      ...plan.extra,
-      next: plan.next,
-    },
-    ...(anyFailed ? { isError: true } : {}),
-  };
-}
 
 /** Resolves `user` or returns the error answer. */
 async function target(ctx: TaskContext, user: string): Promise<TenantUser | TaskAnswer> {

@@ -8,88 +8,15 @@ import { z } from 'zod';
 import type { TaskAnswer, TaskContext } from '../context.js';
 import { defineTaskTool, userInput } from '../define.js';
 import { Checklist } from '../lookups.js';
+import { runPlan, type Step, tally } from '../run-plan.js';
 import {
   blockedIps,
   lockedOut,
   type MonoUser,
   resolveMonoUser,
-  taskErrorOf,
   unresolvedMono,
   userSessions,
 } from './users.js';
-
-/** One request of a plan. */
-interface Step {
-  /** Operation id. */
-  operation: string;
-  /** Its arguments. */
-  args: Record<string, unknown>;
-  /** What it does, in our words, for `done` and `failed`. */
-  what: string;
-  /** The tenant value it acts on (an IP, a session id), kept out of our words. */
-  on?: unknown;
-}
-
-/** `what` of each step, a repeated one counted once: `IP unblocked ×2`. */
-function tally(whats: string[]): string[] {
-  const counts = new Map<string, number>();
-  for (const what of whats) counts.set(what, (counts.get(what) ?? 0) + 1);
-  return [...counts].map(([what, n]) => (n > 1 ? `${what} ×${n}` : what));
-}
-
-/** Runs (or previews) a plan confirmed once, and reports each step. */
-async function runPlan(
-  ctx: TaskContext,
-  plan: {
-    steps: Step[];
-    arguments: Record<string, unknown>;
-    summary: string;
-    dryRun: boolean | undefined;
-    next: string;
-    extra?: Record<string, unknown>;
-  },
-): Promise<TaskAnswer> {
-  // Every step is validated (schema, profile) before a person is asked to confirm any of it.
-  const wouldSend = await Promise.all(plan.steps.map((s) => ctx.preview(s.operation, s.args)));
-  if (plan.dryRun) {
-    return {
-      answer: {
-        dry_run: true,
-        note: 'Nothing was sent. Repeat without dry_run to run it; a person confirms first.',
-        steps: plan.steps.map((s) => s.what),
-        ...plan.extra,
-      },
-      tenant: { would_send: wouldSend },
-    };
-  }
-  const grant = await ctx.confirm({
-    operations: [...new Set(plan.steps.map((s) => s.operation))],
-    arguments: plan.arguments,
-    risk: 'destructive',
-    summary: plan.summary,
-  });
-  const done: string[] = [];
-  const failed: Array<{ step: string; error: string; on?: unknown }> = [];
-  for (const step of plan.steps) {
-    try {
-      await ctx.write(step.operation, step.args, grant);
-      done.push(step.what);
-    } catch (error) {
-      failed.push({ step: step.what, error: taskErrorOf(error).message, on: step.on });
-    }
-  }
-  const anyFailed = failed.length > 0;
-  return {
-    answer: {
-      done: tally(done),
-      ...(anyFailed ? { note: 'Some steps failed (see failed); the others took effect.' } : {}),
-      ...plan.extra,
-      next: plan.next,
-    },
-    // Error texts quote the tenant, so they travel as its data.
-    ...(anyFailed ? { tenant: { failed }, isError: true } : {}),
-  };
-}
 
 /** Resolves `user` or returns the error answer. */
 async function target(ctx: TaskContext, user: string): Promise<MonoUser | TaskAnswer> {

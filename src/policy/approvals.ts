@@ -19,7 +19,14 @@ function newApprovalId(): string {
 }
 
 /** Stable codes of {@link ApprovalError}. */
-export type ApprovalErrorCode = 'malformed' | 'unknown' | 'pending' | 'expired' | 'used' | 'mismatch';
+export type ApprovalErrorCode =
+  | 'malformed'
+  | 'unknown'
+  | 'pending'
+  | 'expired'
+  | 'used'
+  | 'mismatch'
+  | 'denied';
 
 /** Why an approval cannot be used; the message says what to do instead. */
 export class ApprovalError extends Error {
@@ -56,8 +63,12 @@ export interface ApprovalRecord {
   expiresAt: number;
   /** When a person approved it, if they did. */
   approvedAt?: number;
-  /** Who approved it (the OS user running `tenant-mcp approve`). */
+  /** Who approved it (the OS user running `tenant-mcp approve`, or the approver on the approvals page). */
   approvedBy?: string;
+  /** When a person denied it, if they did; a denied approval never runs. */
+  deniedAt?: number;
+  /** Who denied it. */
+  deniedBy?: string;
 }
 
 /** The store's operations. */
@@ -66,8 +77,10 @@ export interface ApprovalStore {
   create(call: BoundCall & { risk: string; summary: string }): ApprovalRecord;
   /** Reads one approval; throws `malformed`/`unknown`. */
   get(id: string): ApprovalRecord;
-  /** Marks a pending approval approved; throws when expired or already used. */
+  /** Marks a pending approval approved; throws when expired, denied or already used. */
   approve(id: string, by: string): ApprovalRecord;
+  /** Marks a pending approval denied (final); throws when expired or already used or approved. */
+  deny(id: string, by: string): ApprovalRecord;
   /**
    * Uses an approval for this exact call, once: throws `pending` (no person approved yet), `expired`,
    * `used`, or `mismatch` (another tenant, operation or arguments) and leaves it untouched on mismatch.
@@ -195,13 +208,35 @@ export function createApprovalStore(options: ApprovalStoreOptions): ApprovalStor
     approve(id, by) {
       const record = get(id);
       checkLive(record);
+      if (record.deniedAt)
+        throw new ApprovalError(
+          'denied',
+          `Approval ${id} was denied by ${record.deniedBy ?? 'a person'}; it cannot be approved.`,
+        );
       if (record.approvedAt) return record;
       const approved = { ...record, approvedAt: now(), approvedBy: by };
       write(approved);
       return approved;
     },
+    deny(id, by) {
+      const record = get(id);
+      checkLive(record);
+      if (record.deniedAt) return record;
+      if (record.approvedAt) {
+        throw new ApprovalError('denied', `Approval ${id} was already approved; it can no longer be denied.`);
+      }
+      const denied = { ...record, deniedAt: now(), deniedBy: by };
+      write(denied);
+      return denied;
+    },
     consume(id, call) {
       const record = get(id);
+      if (record.deniedAt) {
+        throw new ApprovalError(
+          'denied',
+          `A person denied approval ${id}; the call will not run. Nothing was sent.`,
+        );
+      }
       if (record.bindingHash !== bindingHash(call)) {
         throw new ApprovalError(
           'mismatch',

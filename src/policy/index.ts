@@ -11,7 +11,7 @@ import { TenantError } from '../executor/errors.js';
 import { type Pagination, readPagination } from '../executor/pagination.js';
 import type { Executor, TenantRequest, TenantResponse } from '../executor/types.js';
 import type { Catalog, OperationSpec, Risk } from '../tools/types.js';
-import { ApprovalError, type ApprovalStore } from './approvals.js';
+import { ApprovalError, type ApprovalRecord, type ApprovalStore } from './approvals.js';
 import type { AuditLog } from './audit/index.js';
 import { CallError } from './errors.js';
 import { describeRequest, diffFields, findReadCounterpart, type Preview, renderSummary } from './preview.js';
@@ -162,6 +162,11 @@ export interface GateOptions {
   approvals?: ApprovalStore;
   /** Diagnostics (stderr). */
   log?: (line: string) => void;
+  /**
+   * Told when a call is held for a person (e.g. to notify a chat-ops bot with the approvals page link).
+   * The agent is never shown what this does; failures here never affect the call.
+   */
+  onHeld?: (record: ApprovalRecord) => void;
 }
 
 /** Creates the policy gate. */
@@ -499,6 +504,11 @@ export function createGate(options: GateOptions): Gate {
     }
     const record = options.approvals.create({ ...bound, risk, summary });
     audit('held', 'waiting for a person to approve', { approvalId: record.id });
+    try {
+      options.onHeld?.(record);
+    } catch (error) {
+      log(`tenant-mcp: approval notification failed: ${(error as Error).message}`);
+    }
     throw new CallError(
       'approval_required',
       `${subject} is ${risk} and needs a person's approval; nothing was sent. Ask a person to run:\n` +

@@ -131,3 +131,20 @@ describe('tenant-mcp approve', () => {
     expect(list.out.join('')).toContain(id);
   });
 });
+
+describe('denial', () => {
+  it('is final: a denied approval neither runs nor can be approved', () => {
+    const s = store();
+    const { id } = s.create({ ...call, risk: 'destructive', summary: 's' });
+    expect(s.deny(id, 'ops').deniedBy).toBe('ops');
+    expect(() => s.consume(id, call)).toThrow(expect.objectContaining({ code: 'denied' }));
+    expect(() => s.approve(id, 'ops')).toThrow(expect.objectContaining({ code: 'denied' }));
+  });
+
+  it('cannot undo an approval', () => {
+    const s = store();
+    const { id } = s.create({ ...call, risk: 'destructive', summary: 's' });
+    s.approve(id, 'ops');
+    expect(() => s.deny(id, 'ops')).toThrow(/already approved/);
+  });
+});

@@ -14,6 +14,7 @@ import {
 import { getProfile, INVOKE_WRITE_TOOL, resolveProfile } from '../../src/policy/profiles.js';
 import type { Profile } from '../../src/policy/types.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
+import { monocloudCatalog } from '../../src/tools/monocloud/index.js';
 import type { OperationSpec } from '../../src/tools/types.js';
 
 const ops = auth0Catalog.operations;
@@ -885,5 +886,94 @@ describe('examples/policy.yaml', () => {
     expect(() => loadPolicyFile(path)).toThrow(
       `${path}:5: profiles.x.deny[0]: "nope" matches no operation id`,
     );
+  });
+});
+
+describe('providers in a policy file', () => {
+  const catalogs = { monocloud: monocloudCatalog };
+  const parseMixed = (text: string) => parsePolicy(text, 'mixed.yaml', { catalogs });
+
+  it('checks a MonoCloud profile against MonoCloud operations and builds it over that catalog', () => {
+    const policy = parseMixed(
+      doc(
+        'version: 1',
+        'profiles:',
+        '  mc:',
+        '    provider: monocloud',
+        '    extends: helpdesk',
+        '    deny: [reset_password]',
+      ),
+    );
+    const profile = resolveProfile('mc', policy, monocloudCatalog);
+    const byId = (id: string) => monocloudCatalog.operations.find((o) => o.id === id)!;
+    expect(profile.denies(byId('disable_user'))).toBeUndefined();
+    expect(profile.denies(byId('reset_password'))).toMatch(/reset_password/);
+    expect(profile.denies(byId('delete_user'))).toBeDefined();
+    expect(() => resolveProfile('mc', policy, auth0Catalog)).toThrow(/written for monocloud, not for auth0/);
+  });
+
+  it('refuses an Auth0 operation id in a MonoCloud profile, with the line', () => {
+    expect(() =>
+      parseMixed(
+        doc('version: 1', 'profiles:', '  mc:', '    provider: monocloud', '    allow: [get_users_by_id]'),
+      ),
+    ).toThrow(/mixed\.yaml:5: .*matches no operation id/);
+  });
+
+  it('resolves a MonoCloud tenant with an env-referenced api key', () => {
+    const policy = parseMixed(
+      doc(
+        'version: 1',
+        'tenants:',
+        '  mc:',
+        '    provider: monocloud',
+        '    domain: acme.us.monocloud.com',
+        '    api_key: { env: MC_KEY }',
+      ),
+    );
+    expect(resolveTenant(policy, 'mc', { MC_KEY: 'k' })).toEqual({
+      name: 'mc',
+      domain: 'acme.us.monocloud.com',
+      auth: { kind: 'api_key', apiKey: 'k' },
+      profileName: undefined,
+      provider: 'monocloud',
+    });
+  });
+
+  it.each([
+    [['  mc:', '    provider: monocloud', '    domain: x.monocloud.com'], /needs api_key/],
+    [
+      [
+        '  mc:',
+        '    provider: monocloud',
+        '    domain: x.monocloud.com',
+        '    api_key: { env: K }',
+        '    token: { env: T }',
+      ],
+      /token is for Auth0 tenants/,
+    ],
+    [['  a0:', '    domain: x.auth0.com', '    api_key: { env: K }'], /api_key is for MonoCloud tenants/],
+    [['  mc:', '    provider: monocloud', '    domain: x.monocloud.com', '    api_key: literal-key'], /env/],
+  ])("refuses a tenant mixing providers' credentials (%#)", (lines, message) => {
+    expect(() => parseMixed(doc('version: 1', 'tenants:', ...lines))).toThrow(message);
+  });
+
+  it('refuses a tenant pinned to a profile written for the other provider', () => {
+    expect(() =>
+      parseMixed(
+        doc(
+          'version: 1',
+          'profiles:',
+          '  mc:',
+          '    provider: monocloud',
+          '    extends: read-only',
+          'tenants:',
+          '  a0:',
+          '    domain: x.auth0.com',
+          '    token: { env: T }',
+          '    profile: mc',
+        ),
+      ),
+    ).toThrow(/profile "mc" is written for monocloud, this tenant is auth0/);
   });
 });

@@ -3,7 +3,6 @@
  * A missing or contradictory setting is a one-line error naming it; the CLI prints it and exits with 2.
  */
 
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { PolicyFileError } from '../policy/policy-error.js';
@@ -105,8 +104,8 @@ export async function loadConfig(
   const policyFile = policyPath || flags.tenant ? await import('../policy/policy-file.js') : undefined;
   let policy: PolicyFile | undefined;
   if (policyPath) {
-    const needsMonoCloud = /^\s*provider:\s*monocloud\b/m.test(readPolicyText(policyPath));
-    const catalogs = needsMonoCloud ? { monocloud: await loadCatalog('monocloud') } : {};
+    // A policy file may hold profiles and tenants of both providers; catalogs are data, cheap to load.
+    const catalogs = { monocloud: await loadCatalog('monocloud') };
     policy = guard(() => policyFile!.loadPolicyFile(policyPath, { catalogs }));
   }
   const named = policyFile ? guard(() => policyFile.resolveTenant(policy, flags.tenant, env)) : undefined;
@@ -230,12 +229,6 @@ function monocloudFromEnv(
   return { domain, auth: { kind: 'api_key', apiKey }, ...(timeoutMs ? { timeoutMs } : {}) };
 }
 
-function readPolicyText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return ''; // the loader reports the unreadable file with its own message
-  }
 }
 
 function pickProfile(name: string | undefined, policy: PolicyFile | undefined, catalog: Catalog): Profile {

@@ -41,6 +41,11 @@ export interface Config {
   auditLog: string;
   /** Lifetime of approvals in milliseconds. */
   approvalTtlMs: number;
+  /**
+   * Resolves another profile by name against the same policy file and catalog (HTTP principals may carry
+   * a different profile than the server's default); throws a {@link ConfigError} for an unknown name.
+   */
+  profileNamed(name: string): Profile;
 }
 
 /** A configuration error; its message is one line naming the setting. */
@@ -130,6 +135,7 @@ export async function loadConfig(
     }
     const catalog = await loadCatalog(named.provider);
     return {
+      profileNamed: (name) => pickProfile(name, policy, catalog),
       mode: 'tenant',
       tenant: { name: named.name, provider: named.provider, domain: named.domain, auth: named.auth },
       catalog,
@@ -160,6 +166,7 @@ export async function loadConfig(
   }
   const catalog = await loadCatalog(provider);
   const common = {
+    profileNamed: (name: string) => pickProfile(name, policy, catalog),
     catalog,
     profile: pickProfile(flags.profile ?? env.TENANT_MCP_PROFILE, policy, catalog),
     toolsets: parseToolsets(flags.toolsets, catalog),
@@ -227,8 +234,6 @@ function monocloudFromEnv(
     }
   }
   return { domain, auth: { kind: 'api_key', apiKey }, ...(timeoutMs ? { timeoutMs } : {}) };
-}
-
 }
 
 function pickProfile(name: string | undefined, policy: PolicyFile | undefined, catalog: Catalog): Profile {

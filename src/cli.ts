@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { createDeferredExecutor, type DeferredExecutor } from './executor/deferred.js';
 import { type Config, ConfigError, type ConfigFlags, loadConfig, stateDirFrom } from './server/config.js';
+import { HTTP_ENV_HELP } from './server/http/settings.js';
 import { loadCatalog } from './tools/catalogs.js';
 import { VERSION } from './version.js';
 
@@ -14,6 +15,8 @@ const HELP = `tenant-mcp ${VERSION}: an MCP server for managing an Auth0 or Mono
 Usage:
   tenant-mcp [--provider auth0|monocloud] [--profile NAME] [--toolsets users,...] [--policy FILE] [--tenant NAME]
       Serve MCP over stdio. With no tenant configured, an embedded sandbox tenant is started.
+  tenant-mcp --transport http [--host 127.0.0.1] [--port 8080] [--stateless] [--insecure-no-auth] [...]
+      Serve MCP over Streamable HTTP at /mcp; clients authenticate with TENANT_MCP_HTTP_TOKEN or OAuth.
   tenant-mcp approve <apr_id> [--yes] | tenant-mcp approve --list
       Approve a destructive call an agent is waiting on (asks y/N on a terminal).
   tenant-mcp audit verify FILE | tenant-mcp audit repair FILE
@@ -29,6 +32,10 @@ Options:
   --policy     a YAML policy file: profiles and named tenants (or TENANT_MCP_POLICY)
   --tenant     a tenant of the policy file (default: its default_tenant)
   --audit-log  the audit trail, JSON Lines of OCSF events (default: <state dir>/audit.jsonl)
+  --transport  stdio (default) or http
+  --host, --port      HTTP bind address (default 127.0.0.1:8080; non-loopback needs authentication)
+  --stateless         HTTP: a fresh server per request, no sessions
+  --insecure-no-auth  HTTP on loopback without client authentication (warns; for local testing)
 
 Environment:
   AUTH0_DOMAIN         tenant domain (acme.eu.auth0.com), or a URL with a scheme used as is
@@ -43,6 +50,7 @@ Environment:
   TENANT_MCP_STATE_DIR approvals and the default audit log (default ~/.tenant-mcp)
   TENANT_MCP_AUDIT_LOG the audit trail file
   TENANT_MCP_APPROVAL_TTL_SECONDS  how long an approval stays usable (default 600)
+${HTTP_ENV_HELP}
 Logs go to stderr; stdout carries only the protocol.`;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -64,6 +72,9 @@ async function main(argv: string[]): Promise<number> {
       'audit-log': { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      transport: { type: 'string' },
+      stateless: { type: 'boolean' },
+      'insecure-no-auth': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -80,10 +91,28 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new ConfigError(`Unexpected argument "${positionals[1]}"; see --help.`);
   if (command === 'sandbox') return runSandbox(values.port, values.host);
   if (command !== 'serve') throw new ConfigError(`Unknown command "${command}"; see --help.`);
-  if (values.port || values.host)
-    throw new ConfigError('--port and --host apply to "tenant-mcp sandbox" only.');
+  const transport = values.transport ?? 'stdio';
+  if (transport !== 'stdio' && transport !== 'http') {
+    throw new ConfigError(`Unknown transport "${transport}" (--transport): use stdio or http.`);
+  }
+  if (transport === 'stdio' && (values.port || values.host || values.stateless || values['insecure-no-auth']))
+    throw new ConfigError('--port, --host, --stateless and --insecure-no-auth need --transport http.');
   const { 'audit-log': auditLog, profile, toolsets, policy, tenant, provider } = values;
-  return serve({ profile, toolsets, policy, tenant, provider, ...(auditLog ? { auditLog } : {}) });
+  const flags = { profile, toolsets, policy, tenant, provider, ...(auditLog ? { auditLog } : {}) };
+  if (transport === 'http') {
+    const { httpSettingsFrom } = await import('./server/http/settings.js');
+    const http = httpSettingsFrom(
+      {
+        host: values.host,
+        port: values.port,
+        insecureNoAuth: values['insecure-no-auth'],
+        stateless: values.stateless,
+      },
+      process.env,
+    );
+    return serveHttp(flags, http);
+  }
+  return serve(flags);
 }
 
 async function runSandbox(portText: string | undefined, host: string | undefined): Promise<number> {
@@ -154,6 +183,80 @@ async function serve(flags: ConfigFlags): Promise<number> {
   });
   await Promise.race([closed, waitForSignal()]);
   await server.close().catch(() => {});
+  await tenant.close();
+  audit.close();
+  return 0;
+}
+
+/**
+ * Serves Streamable HTTP: one shared executor, audit trail and approval store; a gate per profile (each
+ * principal runs under its own); a fresh MCP server per session from the same `createServer` as stdio.
+ */
+async function serveHttp(
+  flags: ConfigFlags,
+  http: import('./server/http/settings.js').HttpSettings,
+): Promise<number> {
+  const config = await loadConfig(flags, process.env, loadCatalog);
+  const { catalog } = config;
+  const [{ createGate }, { createServer }, { startHttpServer }, { openAuditLog }, { createApprovalStore }] =
+    await Promise.all([
+      import('./policy/index.js'),
+      import('./server/create-server.js'),
+      import('./server/http/index.js'),
+      import('./policy/audit/index.js'),
+      import('./policy/approvals.js'),
+    ]);
+  for (const warning of http.warnings) log(warning);
+  const audit = openAudit(openAuditLog, config.auditLog);
+  const tenant = connectTenant(config);
+  const approvals = createApprovalStore({ stateDir: config.stateDir, ttlMs: config.approvalTtlMs });
+  const gates = new Map<string, import('./policy/index.js').Gate>();
+  const gateFor = (profileName: string) => {
+    let gate = gates.get(profileName);
+    if (!gate) {
+      gate = createGate({
+        catalog,
+        profile: profileName === config.profile.name ? config.profile : config.profileNamed(profileName),
+        executor: tenant.executor,
+        tenant: { name: config.tenant.name, domain: config.tenant.domain ?? 'embedded sandbox' },
+        audit,
+        approvals,
+        log,
+      });
+      gates.set(profileName, gate);
+    }
+    return gate;
+  };
+  // approvals page routes
+  const routes: import('./server/http/index.js').RouteHandler[] = [];
+  const server = await startHttpServer({
+    host: http.host,
+    port: http.port,
+    auth: http.auth,
+    defaultProfile: config.profile.name,
+    stateless: http.stateless,
+    ...(http.publicUrl ? { publicUrl: http.publicUrl } : {}),
+    allowedOrigins: http.allowedOrigins,
+    rateLimit: http.rateLimit,
+    maxBodyBytes: http.maxBodyBytes,
+    routes,
+    log,
+    createMcpServer: (principal) =>
+      createServer({
+        gate: gateFor(principal.profile),
+        catalog,
+        toolsets: config.toolsets,
+        sandbox: config.mode === 'sandbox',
+        version: VERSION,
+        log,
+      }),
+  });
+  tenant.executor
+    .start()
+    .catch((error: Error) => log(`tenant-mcp: tenant connection failed: ${error.message}`));
+  await waitForSignal();
+  log('tenant-mcp: shutting down: finishing calls in flight, refusing new ones');
+  await server.close();
   await tenant.close();
   audit.close();
   return 0;

@@ -1,0 +1,109 @@
+/**
+ * The checks every HTTP request passes before MCP sees it: `Host` and `Origin` against allowlists (DNS
+ * rebinding), a bounded body, and a token bucket per principal. Each answers with a status and a reason;
+ * none throws on bad input.
+ */
+import type { IncomingMessage } from 'node:http';
+
+/** Hosts and origins a request may name. */
+export interface Allowlists {
+  /** Lower-case `host[:port]` values accepted in `Host`. */
+  hosts: ReadonlySet<string>;
+  /** Lower-case origins (`scheme://host[:port]`) accepted in `Origin`. */
+  origins: ReadonlySet<string>;
+}
+
+/** Whether a bind address is loopback (the default, and the only place `--insecure-no-auth` is allowed). */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare);
+}
+
+/**
+ * The allowlists for a server bound to `host:port` and reachable at `publicUrl`: the bind address, its
+ * loopback spellings when it is loopback, the public URL's host, and any extra origins configured.
+ */
+export function buildAllowlists(
+  host: string,
+  port: number,
+  publicUrl: string,
+  extraOrigins: readonly string[],
+): Allowlists {
+  const hosts = new Set<string>();
+  const bindHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  hosts.add(`${bindHost}:${port}`.toLowerCase());
+  if (isLoopback(host)) {
+    for (const name of ['localhost', '127.0.0.1', '[::1]']) hosts.add(`${name}:${port}`);
+  }
+  const pub = new URL(publicUrl);
+  hosts.add(pub.host.toLowerCase());
+  const origins = new Set<string>([...hosts].map((value) => `http://${value}`));
+  origins.add(pub.origin.toLowerCase());
+  for (const origin of extraOrigins) origins.add(origin.replace(/\/+$/, '').toLowerCase());
+  return { hosts, origins };
+}
+
+/** Why `Host` or `Origin` is refused, or `undefined` when both are fine. An absent `Origin` is fine. */
+export function checkHostAndOrigin(request: IncomingMessage, allow: Allowlists): string | undefined {
+  const host = request.headers.host?.toLowerCase();
+  if (!host || !allow.hosts.has(host)) return `Host "${request.headers.host ?? ''}" is not served here.`;
+  const origin = request.headers.origin;
+  if (origin !== undefined && !allow.origins.has(origin.toLowerCase())) {
+    return `Origin "${origin}" is not allowed.`;
+  }
+  return undefined;
+}
+
+/** Reads a body up to `limit` bytes; `too_large` as soon as it is known to be over. */
+export async function readBody(
+  request: IncomingMessage,
+  limit: number,
+): Promise<{ ok: true; body: Buffer } | { ok: false; reason: 'too_large' | 'aborted' }> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return { ok: false, reason: 'too_large' };
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of request) {
+      size += (chunk as Buffer).length;
+      if (size > limit) return { ok: false, reason: 'too_large' };
+      chunks.push(chunk as Buffer);
+    }
+  } catch {
+    return { ok: false, reason: 'aborted' };
+  }
+  return { ok: true, body: Buffer.concat(chunks) };
+}
+
+/** A token bucket per key: `rate` tokens a second, at most `burst` saved up. */
+export interface RateLimiter {
+  /** Takes one token for `key`: 0 when allowed, else the seconds to wait. */
+  take(key: string): number;
+}
+
+/** Creates a rate limiter; `rate` 0 disables it. Buckets idle long enough to be full are forgotten. */
+export function createRateLimiter(rate: number, burst: number, now: () => number = Date.now): RateLimiter {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  let lastSweep = now();
+  return {
+    take(key) {
+      if (rate <= 0) return 0;
+      const t = now();
+      if (t - lastSweep > 60_000) {
+        for (const [name, bucket] of buckets) {
+          if (bucket.tokens + ((t - bucket.at) / 1000) * rate >= burst) buckets.delete(name);
+        }
+        lastSweep = t;
+      }
+      const bucket = buckets.get(key) ?? { tokens: burst, at: t };
+      bucket.tokens = Math.min(burst, bucket.tokens + ((t - bucket.at) / 1000) * rate);
+      bucket.at = t;
+      buckets.set(key, bucket);
+      if (bucket.tokens >= 1) {
+        bucket.tokens -= 1;
+        return 0;
+      }
+      return Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
+    },
+  };
+}

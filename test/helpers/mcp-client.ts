@@ -1,9 +1,12 @@
-/** Starts the built CLI over stdio and connects the SDK's Client to it, as a real MCP host would. */
+/** Starts the built CLI over stdio or Streamable HTTP and connects the SDK's Client to it, as a real MCP host would. */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   type CallToolResult,
   ElicitRequestSchema,
@@ -62,6 +65,16 @@ export async function connectCli(
   transport.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
+  return connectClient(transport, () => stderr, options);
+}
+
+/** Connects the SDK client over `transport`; the server's stderr comes from `stderr`. */
+async function connectClient(
+  transport: Transport,
+  stderr: () => string,
+  options: ClientOptions,
+  onClose: () => Promise<void> = async () => {},
+): Promise<Connected> {
   const client = new Client(
     { name: 'tenant-mcp-tests', version: '1.0.0' },
     { capabilities: options.onElicit ? { elicitation: { form: {} } } : {} },
@@ -73,12 +86,81 @@ export async function connectCli(
   await client.connect(transport);
   return {
     client,
-    stderr: () => stderr,
-    close: () => client.close(),
+    stderr,
+    close: async () => {
+      await client.close();
+      await onClose();
+    },
     async call(name, toolArgs) {
       const result = (await client.callTool({ name, arguments: toolArgs })) as CallToolResult;
       const text = result.content.map((item) => (item.type === 'text' ? item.text : '')).join('\n');
       return { text, isError: result.isError === true, result };
+    },
+  };
+}
+
+/**
+ * Connects the SDK client over Streamable HTTP to `url` (an MCP endpoint), sending `token` as a bearer
+ * token when given and any extra `headers`.
+ */
+export async function connectHttp(
+  url: string,
+  token?: string,
+  options: ClientOptions & { headers?: Record<string, string>; stderr?: () => string } = {},
+): Promise<Connected> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
+  return connectClient(transport, options.stderr ?? (() => ''), options, async () => {
+    await transport.terminateSession().catch(() => {});
+  });
+}
+
+/** The built CLI serving HTTP in a child process. */
+export interface HttpCli {
+  /** The MCP endpoint it printed (`http://127.0.0.1:<port>/mcp`). */
+  url: string;
+  /** The child process. */
+  child: ChildProcess;
+  /** stderr so far. */
+  stderr(): string;
+  /** Resolves with the exit code once the process ended. */
+  exited: Promise<number | null>;
+  /** Sends SIGTERM and waits for the exit. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Spawns `node dist/cli.js --transport http --port 0 ...args` and waits for its listening line. Rejects
+ * with its stderr when it exits first.
+ */
+export async function startHttpCli(args: string[] = [], env: Record<string, string> = {}): Promise<HttpCli> {
+  const child = spawn(process.execPath, [CLI, '--transport', 'http', '--port', '0', ...args], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      TENANT_MCP_STATE_DIR: mkdtempSync(join(tmpdir(), 'tenant-mcp-state-')),
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const found = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (found) resolve(found[1]!);
+    });
+    void exited.then((code) => reject(new Error(`tenant-mcp exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    child,
+    stderr: () => stderr,
+    exited,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
     },
   };
 }

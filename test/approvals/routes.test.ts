@@ -259,13 +259,14 @@ describe('approvals page: deciding', () => {
     const cookie = await signIn(s);
     const record = holdCall(s.store);
     const csrf = csrfOf(await openPage(s, record.id, cookie), 'approve');
-    for (const headers of [
+    const forged: Record<string, string>[] = [
       { origin: 'http://evil.example' },
       { origin: 'null' },
       { origin: s.url.replace('127.0.0.1', 'localhost') },
       { referer: 'http://evil.example/approvals' },
       {},
-    ]) {
+    ];
+    for (const headers of forged) {
       const answer = await call(`${s.url}/approvals/${record.id}/approve`, {
         headers: { cookie, ...headers },
         form: { csrf },

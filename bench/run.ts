@@ -4,11 +4,13 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { type CallToolResult, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { request } from 'undici';
@@ -287,6 +289,103 @@ async function taskTools(): Promise<void> {
   await sandbox.close();
 }
 
+/**
+ * Streamable HTTP: the built CLI with `--transport http` on loopback against its embedded sandbox, a bearer
+ * token and the rate limit off (the limiter would measure itself). Memory per open session is the server's
+ * RSS growth over 50 freshly initialised sessions; throughput is 50 such clients each making
+ * `invoke_read_operation get_roles` calls back to back, all at once.
+ */
+async function httpFigures(): Promise<void> {
+  const clients = 50;
+  const callsEach = 100;
+  const token = 'bench-http-token-0123456789abcdef0123456789';
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as { port: number };
+      probe.close(() => resolve(free));
+    });
+    probe.once('error', reject);
+  });
+  const child = spawn(
+    process.execPath,
+    [CLI, '--transport', 'http', '--host', '127.0.0.1', '--port', String(port)],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        TENANT_MCP_HTTP_TOKEN: token,
+        TENANT_MCP_RATE_LIMIT: '0',
+        TENANT_MCP_STATE_DIR: mkdtempSync(join(tmpdir(), 'tenant-mcp-bench-http-')),
+      },
+      stdio: ['ignore', 'ignore', 'ignore'],
+    },
+  );
+  const url = new URL(`http://127.0.0.1:${port}/mcp`);
+  const open = async (): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> => {
+    const transport = new StreamableHTTPClientTransport(url, {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    });
+    const client = new Client({ name: 'bench-http', version: '1' });
+    await client.connect(transport);
+    return { client, transport };
+  };
+  const close = async ({
+    client,
+    transport,
+  }: {
+    client: Client;
+    transport: StreamableHTTPClientTransport;
+  }) => {
+    await transport.terminateSession().catch(() => {});
+    await client.close();
+  };
+  const call = (client: Client) =>
+    client.callTool({ name: 'invoke_read_operation', arguments: { operation: 'get_roles', arguments: {} } });
+  try {
+    let first: Awaited<ReturnType<typeof open>> | undefined;
+    for (let attempt = 0; attempt < 100 && !first; attempt++) {
+      first = await open().catch(async () => {
+        if (child.exitCode !== null)
+          throw new Error(`tenant-mcp --transport http exited (${child.exitCode})`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return undefined;
+      });
+    }
+    if (!first) throw new Error('tenant-mcp --transport http did not answer within 5 s');
+    // Warm: the sandbox, the input schemas and the tenant token are loaded on the first call.
+    for (let i = 0; i < 20; i++) await call(first.client);
+    const before = rssOf(child.pid!);
+    const sessions = await Promise.all(Array.from({ length: clients }, open));
+    const after = rssOf(child.pid!);
+    for (const { client } of sessions) for (let i = 0; i < 5; i++) await call(client);
+    const times: number[] = [];
+    const started = performance.now();
+    await Promise.all(
+      sessions.map(async ({ client }) => {
+        for (let i = 0; i < callsEach; i++) {
+          const t = performance.now();
+          const result = (await call(client)) as CallToolResult;
+          times.push(performance.now() - t);
+          if (result.isError)
+            throw new Error(`get_roles over HTTP failed: ${JSON.stringify(result.content)}`);
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `HTTP, ${clients} concurrent clients × ${callsEach} invoke_read_operation get_roles (bearer token, sandbox): ${fmt(times.length / seconds, 0)} calls/s, p50 ${fmt(quantile(times, 0.5), 1)} ms, p99 ${fmt(quantile(times, 0.99), 1)} ms`,
+    );
+    console.log(
+      `HTTP memory per open session: ${fmt(((after - before) * 1024) / clients, 0)} kB (RSS ${fmt(before)} → ${fmt(after)} MB over ${clients} new sessions); RSS after the calls ${fmt(rssOf(child.pid!))} MB`,
+    );
+    await Promise.all([first, ...sessions].map(close));
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
 console.log(
   `tenant-mcp bench on ${os.cpus()[0]?.model ?? 'unknown cpu'} ×${os.cpus().length}, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
 );
@@ -295,3 +394,4 @@ await listings();
 await overhead();
 await policyOverhead();
 await taskTools();
+await httpFigures();

@@ -313,7 +313,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     async close() {
       if (closing) return;
       closing = true;
-      const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+      // Keep listening while calls drain, so new requests get a clear 503 rather than a refused connection.
       http.closeIdleConnections();
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
@@ -323,6 +323,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       }
       clearInterval(sweeper);
       await Promise.all([...sessions].map(([id, session]) => closeSession(id, session)));
+      const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeAllConnections();
       await stopped;
     },

@@ -1,6 +1,7 @@
 // Pins the approvals page's security at the HTTP level, one credential and one forged form at a time:
 // only the approver's credential opens it, the agent's MCP token never does, POSTs need the page's own
 // origin and a per-form token, decisions happen once, and tenant data is escaped.
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -209,6 +210,10 @@ describe('approvals page: who may open it', () => {
         approverToken: AGENT_TOKEN,
         agentTokens: ['other', AGENT_TOKEN],
       }),
+    ).toThrow(/equals an MCP client's token/);
+    const hashed = `sha256:${createHash('sha256').update(AGENT_TOKEN).digest('hex').toUpperCase()}`;
+    expect(() =>
+      createApprovalsRoutes({ store, publicUrl, approverToken: AGENT_TOKEN, agentTokens: [hashed] }),
     ).toThrow(/equals an MCP client's token/);
   });
 

@@ -106,7 +106,7 @@ export function createApprovalsRoutes<P = unknown>(options: ApprovalsRoutesOptio
       `TENANT_MCP_APPROVER_TOKEN must be at least ${MIN_APPROVER_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 32\`).`,
     );
   }
-  if (approverToken && options.agentTokens?.some((token) => sameSecret(token, approverToken))) {
+  if (approverToken && options.agentTokens?.some((token) => isSameToken(token, approverToken))) {
     throw new Error(
       "TENANT_MCP_APPROVER_TOKEN equals an MCP client's token; the approver needs a secret the agent does not hold.",
     );
@@ -542,6 +542,14 @@ function remaining(ms: number): string {
 function sameSecret(a: string, b: string): boolean {
   const digest = (s: string) => createHash('sha256').update(s).digest();
   return timingSafeEqual(digest(a), digest(b));
+}
+
+/** Whether an MCP client's configured token (literal, or `sha256:<hex>` of one) is the approver token. */
+function isSameToken(configured: string, approverToken: string): boolean {
+  if (/^sha256:[0-9a-f]{64}$/i.test(configured)) {
+    return configured.slice(7).toLowerCase() === createHash('sha256').update(approverToken).digest('hex');
+  }
+  return sameSecret(configured, approverToken);
 }
 
 function cleanName(name: string): string {

@@ -68,12 +68,12 @@ export async function connectCli(
   return connectClient(transport, () => stderr, options);
 }
 
-/** Connects the SDK client over `transport`; the server's stderr comes from `stderr`. */
+/** Connects the SDK client over `transport`; the server's stderr comes from `stderr`; `beforeClose` ends the session. */
 async function connectClient(
   transport: Transport,
   stderr: () => string,
   options: ClientOptions,
-  onClose: () => Promise<void> = async () => {},
+  beforeClose: () => Promise<void> = async () => {},
 ): Promise<Connected> {
   const client = new Client(
     { name: 'tenant-mcp-tests', version: '1.0.0' },
@@ -88,8 +88,8 @@ async function connectClient(
     client,
     stderr,
     close: async () => {
+      await beforeClose();
       await client.close();
-      await onClose();
     },
     async call(name, toolArgs) {
       const result = (await client.callTool({ name, arguments: toolArgs })) as CallToolResult;

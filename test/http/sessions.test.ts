@@ -1,0 +1,74 @@
+// Pins the session lifecycle of the HTTP transport in process: one server per session, DELETE and idle
+// time close it, the cap on open sessions, and stateless mode keeping none.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createGate } from '../../src/policy/index.js';
+import { getProfile } from '../../src/policy/profiles.js';
+import { createServer } from '../../src/server/create-server.js';
+import { type HttpServer, type HttpServerOptions, startHttpServer } from '../../src/server/http/index.js';
+import { auth0Catalog } from '../../src/tools/auth0/index.js';
+import { createStubExecutor } from '../helpers/in-process.js';
+import { connectHttp } from '../helpers/mcp-client.js';
+import { INITIALIZE, raw } from './raw-request.js';
+
+const TOKEN = 'session-token-0123456789abcdef';
+
+function start(options: Partial<HttpServerOptions> = {}): Promise<HttpServer> {
+  const executor = createStubExecutor();
+  const made: string[] = [];
+  return startHttpServer({
+    port: 0,
+    auth: { kind: 'tokens', tokens: [TOKEN] },
+    defaultProfile: 'read-only',
+    createMcpServer: (principal) => {
+      made.push(principal.id);
+      const gate = createGate({
+        catalog: auth0Catalog,
+        profile: getProfile('read-only'),
+        executor,
+        tenant: { name: 'test', domain: 'stub.invalid' },
+      });
+      return createServer({ gate, catalog: auth0Catalog, sandbox: false, version: 'test', log: () => {} });
+    },
+    ...options,
+  });
+}
+
+describe('HTTP sessions', () => {
+  let server: HttpServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('opens one session per initialize and closes it on DELETE', async () => {
+    server = await start();
+    const client = await connectHttp(server.url, TOKEN);
+    await client.client.listTools();
+    expect(server.sessionCount()).toBe(1);
+    await client.close();
+    expect(server.sessionCount()).toBe(0);
+  });
+
+  it('closes sessions idle longer than the limit', async () => {
+    server = await start({ sessionIdleMs: 50 });
+    await raw(server.url, { token: TOKEN, body: INITIALIZE });
+    expect(server.sessionCount()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(server.sessionCount()).toBe(0);
+  });
+
+  it('answers 503 past the session cap', async () => {
+    server = await start({ maxSessions: 1 });
+    expect((await raw(server.url, { token: TOKEN, body: INITIALIZE })).status).toBe(200);
+    expect((await raw(server.url, { token: TOKEN, body: INITIALIZE })).status).toBe(503);
+  });
+
+  it('keeps no session and refuses GET in stateless mode', async () => {
+    server = await start({ stateless: true });
+    const client = await connectHttp(server.url, TOKEN);
+    expect((await client.client.listTools()).tools.length).toBeGreaterThan(2);
+    expect(server.sessionCount()).toBe(0);
+    await client.close();
+    expect((await raw(server.url, { token: TOKEN })).status).toBe(405);
+  });
+});

@@ -31,8 +31,7 @@ beforeAll(async () => {
     );
   }
   store = createApprovalStore({ stateDir: mkdtempSync(join(tmpdir(), 'tenant-mcp-apr-browser-')) });
-  // The public URL is only known once bound; the route reads it through this closure.
-  let route: ReturnType<typeof createApprovalsRoutes<Principal>> | undefined;
+  // Mounted as the CLI does: the routes take the public base URL from the server with each request.
   http = await startHttpServer({
     port: 0,
     auth: { kind: 'tokens', tokens: [AGENT_TOKEN] },
@@ -40,17 +39,17 @@ beforeAll(async () => {
     createMcpServer: () => {
       throw new Error('this test never opens an MCP session');
     },
-    routes: [(req, res, ctx) => route!(req, res, ctx)],
+    routes: [
+      createApprovalsRoutes<Principal>({
+        store,
+        approverToken: APPROVER_TOKEN,
+        agentTokens: [AGENT_TOKEN],
+        isApprover: (principal) => principal.approver,
+        approverName: (principal) => principal.id,
+      }),
+    ],
   });
   base = new URL(http.publicUrl).origin;
-  route = createApprovalsRoutes<Principal>({
-    store,
-    approverToken: APPROVER_TOKEN,
-    agentTokens: [AGENT_TOKEN],
-    isApprover: (principal) => principal.approver,
-    approverName: (principal) => principal.id,
-    publicUrl: base,
-  });
   // Another origin on the same site (loopback, another port): SameSite=Strict still sends the cookie
   // there, so only the Origin check and the form token stand between it and a decision.
   attacker = createServer((_req, res) => {

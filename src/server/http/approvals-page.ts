@@ -37,6 +37,8 @@ const ID_SEGMENT = /^apr_[a-z0-9]{24}$/;
 export interface ApprovalsRequestContext<P = unknown> {
   /** The principal the server authenticated from the request's own credential, if any. */
   principal?: P | undefined;
+  /** The server's public base URL, used when the routes were made without `publicUrl`. */
+  baseUrl?: string | undefined;
 }
 
 /** A route: answers the request and resolves `true`, or resolves `false` when the path is not its own. */
@@ -58,8 +60,11 @@ export interface ApprovalsRoutesOptions<P = unknown> {
   approverName?: ((principal: P) => string) | undefined;
   /** The MCP clients' tokens; an approver token equal to one of them is refused at start. */
   agentTokens?: readonly string[] | undefined;
-  /** The server's public base URL (scheme, host, port, optional path): POSTs must come from its origin. */
-  publicUrl: string;
+  /**
+   * The server's public base URL (scheme, host, port, optional path): POSTs must come from its origin.
+   * Default: the `baseUrl` the HTTP server passes with each request.
+   */
+  publicUrl?: string | undefined;
   /** Clock, epoch milliseconds. */
   now?: () => number;
   /** Diagnostics (stderr). */
@@ -111,14 +116,6 @@ export function createApprovalsRoutes<P = unknown>(options: ApprovalsRoutesOptio
       "TENANT_MCP_APPROVER_TOKEN equals an MCP client's token; the approver needs a secret the agent does not hold.",
     );
   }
-  const publicUrl = new URL(options.publicUrl);
-  const origin = publicUrl.origin;
-  const basePath = publicUrl.pathname.replace(/\/+$/, '');
-  const root = `${basePath}/approvals`;
-  const secure = publicUrl.protocol === 'https:';
-  // `__Host-` pins the cookie to this exact host and path `/`, so a sibling subdomain cannot plant one.
-  const cookieName = secure ? '__Host-tenant-mcp-approver' : 'tenant-mcp-approver';
-  const cookiePath = secure ? '/' : root;
   const formKey = randomBytes(32);
   const sessions = new Map<string, { name: string; expiresAt: number }>();
   /** Per-form tokens already submitted, with when they may be forgotten (the approval's expiry). */
@@ -129,98 +126,112 @@ export function createApprovalsRoutes<P = unknown>(options: ApprovalsRoutesOptio
     return createHmac('sha256', formKey).update(`${approver.binding}\n${id}\n${action}`).digest('base64url');
   }
 
-  function authenticate(
-    req: IncomingMessage,
-    ctx: ApprovalsRequestContext<P> | undefined,
-  ): Approver | undefined {
-    const header = req.headers.authorization;
-    if (header !== undefined) {
-      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-      if (bearer && approverToken && sameSecret(bearer, approverToken))
-        return { name: 'approver token', binding: 'token' };
-      const principal = approverPrincipal(ctx);
-      if (principal) return principal;
-      throw new PageError(
-        403,
-        'Not the approver credential',
-        "This credential cannot open approvals: the approvals page takes the approver's own token, never an MCP client's.",
-      );
+  /** The routes for one public base URL (its origin and path decide the CSRF check and the cookie). */
+  function forSite(base: string): ApprovalsRoute<P> {
+    const publicUrl = new URL(base);
+    const origin = publicUrl.origin;
+    const basePath = publicUrl.pathname.replace(/\/+$/, '');
+    const root = `${basePath}/approvals`;
+    const secure = publicUrl.protocol === 'https:';
+    // `__Host-` pins the cookie to this exact host and path `/`, so a sibling subdomain cannot plant one.
+    const cookieName = secure ? '__Host-tenant-mcp-approver' : 'tenant-mcp-approver';
+    const cookiePath = secure ? '/' : root;
+
+    function authenticate(
+      req: IncomingMessage,
+      ctx: ApprovalsRequestContext<P> | undefined,
+    ): Approver | undefined {
+      const header = req.headers.authorization;
+      if (header !== undefined) {
+        const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+        if (bearer && approverToken && sameSecret(bearer, approverToken))
+          return { name: 'approver token', binding: 'token' };
+        const principal = approverPrincipal(ctx);
+        if (principal) return principal;
+        throw new PageError(
+          403,
+          'Not the approver credential',
+          "This credential cannot open approvals: the approvals page takes the approver's own token, never an MCP client's.",
+        );
+      }
+      const sid = readCookie(req.headers.cookie, cookieName);
+      if (sid) {
+        const session = sessions.get(sid);
+        if (session && session.expiresAt > now())
+          return { name: session.name, binding: `session:${sid}`, session: sid };
+        sessions.delete(sid);
+      }
+      return approverPrincipal(ctx);
     }
-    const sid = readCookie(req.headers.cookie, cookieName);
-    if (sid) {
-      const session = sessions.get(sid);
-      if (session && session.expiresAt > now())
-        return { name: session.name, binding: `session:${sid}`, session: sid };
-      sessions.delete(sid);
+
+    function approverPrincipal(ctx: ApprovalsRequestContext<P> | undefined): Approver | undefined {
+      const principal = ctx?.principal;
+      if (principal === undefined || !options.isApprover?.(principal)) return undefined;
+      const name = cleanName(options.approverName?.(principal) ?? '') || 'OAuth approver';
+      return { name, binding: `principal:${name}` };
     }
-    return approverPrincipal(ctx);
-  }
 
-  function approverPrincipal(ctx: ApprovalsRequestContext<P> | undefined): Approver | undefined {
-    const principal = ctx?.principal;
-    if (principal === undefined || !options.isApprover?.(principal)) return undefined;
-    const name = cleanName(options.approverName?.(principal) ?? '') || 'OAuth approver';
-    return { name, binding: `principal:${name}` };
-  }
-
-  /** A POST must come from the page itself: its Origin (or, lacking one, its Referer) is the public origin. */
-  function checkSameOrigin(req: IncomingMessage): void {
-    const claimed = req.headers.origin ?? refererOrigin(req.headers.referer);
-    if (claimed !== origin) {
-      throw new PageError(
-        403,
-        'Refused: not from this page',
-        `This form was not sent from ${origin}, so it was refused and nothing changed.`,
-      );
+    /** A POST must come from the page itself: its Origin (or, lacking one, its Referer) is the public origin. */
+    function checkSameOrigin(req: IncomingMessage): void {
+      const claimed = req.headers.origin ?? refererOrigin(req.headers.referer);
+      if (claimed !== origin) {
+        throw new PageError(
+          403,
+          'Refused: not from this page',
+          `This form was not sent from ${origin}, so it was refused and nothing changed.`,
+        );
+      }
     }
-  }
 
-  function loginAllowed(address: string): boolean {
-    const entry = loginFailures.get(address);
-    if (!entry || now() - entry.since > LOGIN_FAILURE_WINDOW_MS) {
-      loginFailures.delete(address);
-      return true;
+    function loginAllowed(address: string): boolean {
+      const entry = loginFailures.get(address);
+      if (!entry || now() - entry.since > LOGIN_FAILURE_WINDOW_MS) {
+        loginFailures.delete(address);
+        return true;
+      }
+      return entry.count < LOGIN_FAILURES_ALLOWED;
     }
-    return entry.count < LOGIN_FAILURES_ALLOWED;
-  }
 
-  function loginFailed(address: string): void {
-    const entry = loginFailures.get(address);
-    if (entry && now() - entry.since <= LOGIN_FAILURE_WINDOW_MS) entry.count += 1;
-    else loginFailures.set(address, { count: 1, since: now() });
-  }
+    function loginFailed(address: string): void {
+      const entry = loginFailures.get(address);
+      if (entry && now() - entry.since <= LOGIN_FAILURE_WINDOW_MS) entry.count += 1;
+      else {
+        if (loginFailures.size >= 10_000) loginFailures.clear();
+        loginFailures.set(address, { count: 1, since: now() });
+      }
+    }
 
-  function newSession(name: string): string {
-    const t = now();
-    for (const [sid, session] of sessions) if (session.expiresAt <= t) sessions.delete(sid);
-    while (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
-    const sid = randomBytes(32).toString('base64url');
-    sessions.set(sid, { name, expiresAt: t + APPROVER_SESSION_TTL_MS });
-    return sid;
-  }
+    function newSession(name: string): string {
+      const t = now();
+      for (const [sid, session] of sessions) if (session.expiresAt <= t) sessions.delete(sid);
+      while (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
+      const sid = randomBytes(32).toString('base64url');
+      sessions.set(sid, { name, expiresAt: t + APPROVER_SESSION_TTL_MS });
+      return sid;
+    }
 
-  function sessionCookie(value: string, maxAgeSeconds: number): string {
-    return [
-      `${cookieName}=${value}`,
-      `Path=${cookiePath}`,
-      `Max-Age=${maxAgeSeconds}`,
-      'HttpOnly',
-      'SameSite=Strict',
-      ...(secure ? ['Secure'] : []),
-    ].join('; ');
-  }
+    function sessionCookie(value: string, maxAgeSeconds: number): string {
+      return [
+        `${cookieName}=${value}`,
+        `Path=${cookiePath}`,
+        `Max-Age=${maxAgeSeconds}`,
+        'HttpOnly',
+        'SameSite=Strict',
+        ...(secure ? ['Secure'] : []),
+      ].join('; ');
+    }
 
-  // ---- pages -------------------------------------------------------------------------------------
+    // ---- pages -------------------------------------------------------------------------------------
 
-  function layout(title: string, body: Html, approver?: Approver): string {
-    const logout = approver?.session
-      ? html`<form method="post" action="${root}/logout" class="logout">
+    function layout(title: string, body: Html, approver?: Approver): string {
+      const logout = approver?.session
+        ? html`<form method="post" action="${root}/logout" class="logout">
           <span>Signed in as ${approver.name}</span> <button type="submit">Sign out</button>
         </form>`
-      : approver
-        ? html`<span class="who">Approver: ${approver.name}</span>`
-        : html``;
-    return html`<!doctype html>
+        : approver
+          ? html`<span class="who">Approver: ${approver.name}</span>`
+          : html``;
+      return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -236,18 +247,18 @@ ${body}
 </body>
 </html>
 `.text;
-  }
+    }
 
-  function loginPage(next: string, message?: string): string {
-    if (!approverToken) {
+    function loginPage(next: string, message?: string): string {
+      if (!approverToken) {
+        return layout(
+          'Sign in',
+          html`<h1>Sign in</h1><p>This server accepts approvers through its OAuth issuer only: sign in there with an account that holds the approver scope.</p>`,
+        );
+      }
       return layout(
         'Sign in',
-        html`<h1>Sign in</h1><p>This server accepts approvers through its OAuth issuer only: sign in there with an account that holds the approver scope.</p>`,
-      );
-    }
-    return layout(
-      'Sign in',
-      html`<h1>Sign in to approve</h1>
+        html`<h1>Sign in to approve</h1>
 <p>Held calls wait here for a person. Paste the approver token (<code>TENANT_MCP_APPROVER_TOKEN</code>); an MCP client's token does not work here.</p>
 ${message ? html`<p class="error" role="alert">${message}</p>` : html``}
 <form method="post" action="${root}/login" class="login">
@@ -256,13 +267,13 @@ ${message ? html`<p class="error" role="alert">${message}</p>` : html``}
 <label>Approver token<input name="token" type="password" autocomplete="current-password" required></label>
 <button type="submit">Sign in</button>
 </form>`,
-    );
-  }
+      );
+    }
 
-  function listPage(approver: Approver): string {
-    const pending = store.listPending();
-    const rows = pending.map(
-      (record) => html`<tr>
+    function listPage(approver: Approver): string {
+      const pending = store.listPending();
+      const rows = pending.map(
+        (record) => html`<tr>
 <td><a href="${root}/${record.id}">${record.operation}</a></td>
 <td>${record.tenant}</td>
 <td><span class="risk risk-${record.risk}">${record.risk}</span></td>
@@ -270,26 +281,26 @@ ${message ? html`<p class="error" role="alert">${message}</p>` : html``}
 <td>${time(record.expiresAt)} (${remaining(record.expiresAt - now())})</td>
 <td>${stateOf(record, now())}</td>
 </tr>`,
-    );
-    const table = pending.length
-      ? html`<table>
+      );
+      const table = pending.length
+        ? html`<table>
 <thead><tr><th>Operation</th><th>Tenant</th><th>Risk</th><th>Requested</th><th>Expires</th><th>State</th></tr></thead>
 <tbody>${rows}</tbody>
 </table>`
-      : html`<p class="empty">No calls are waiting for a person.</p>`;
-    return layout('Waiting calls', html`<h1>Calls waiting for a person</h1>${table}`, approver);
-  }
+        : html`<p class="empty">No calls are waiting for a person.</p>`;
+      return layout('Waiting calls', html`<h1>Calls waiting for a person</h1>${table}`, approver);
+    }
 
-  function detailPage(record: ApprovalRecord, approver: Approver): string {
-    const state = stateOf(record, now());
-    const decided =
-      state === 'approved'
-        ? html`<p class="outcome approved">Approved by ${record.approvedBy ?? 'a person'} at ${time(record.approvedAt!)}. The agent can now repeat its call once.</p>`
-        : state === 'denied'
-          ? html`<p class="outcome denied">Denied by ${record.deniedBy ?? 'a person'} at ${time(record.deniedAt!)}. The call will not run.</p>`
-          : state === 'expired'
-            ? html`<p class="outcome expired">Expired at ${time(record.expiresAt)}; the agent must ask again.</p>`
-            : html`<div class="decide">
+    function detailPage(record: ApprovalRecord, approver: Approver): string {
+      const state = stateOf(record, now());
+      const decided =
+        state === 'approved'
+          ? html`<p class="outcome approved">Approved by ${record.approvedBy ?? 'a person'} at ${time(record.approvedAt!)}. The agent can now repeat its call once.</p>`
+          : state === 'denied'
+            ? html`<p class="outcome denied">Denied by ${record.deniedBy ?? 'a person'} at ${time(record.deniedAt!)}. The call will not run.</p>`
+            : state === 'expired'
+              ? html`<p class="outcome expired">Expired at ${time(record.expiresAt)}; the agent must ask again.</p>`
+              : html`<div class="decide">
 <form method="post" action="${root}/${record.id}/approve">
 <input type="hidden" name="csrf" value="${formToken(approver, record.id, 'approve')}">
 <button type="submit" class="approve">Approve</button>
@@ -300,9 +311,9 @@ ${message ? html`<p class="error" role="alert">${message}</p>` : html``}
 </form>
 </div>
 <p class="note">Approving lets this exact call run once, before ${time(record.expiresAt)}. Denying is final.</p>`;
-    return layout(
-      `${record.operation} on ${record.tenant}`,
-      html`<h1>${record.operation} <span class="on">on</span> ${record.tenant}</h1>
+      return layout(
+        `${record.operation} on ${record.tenant}`,
+        html`<h1>${record.operation} <span class="on">on</span> ${record.tenant}</h1>
 <dl>
 <dt>Approval</dt><dd><code>${record.id}</code></dd>
 <dt>Risk</dt><dd><span class="risk risk-${record.risk}">${record.risk}</span></dd>
@@ -314,175 +325,194 @@ ${message ? html`<p class="error" role="alert">${message}</p>` : html``}
 <pre class="summary">${record.summary}</pre>
 ${decided}
 <p><a href="${root}">All waiting calls</a></p>`,
-      approver,
-    );
-  }
-
-  function errorPage(error: PageError, approver?: Approver): string {
-    return layout(
-      error.title,
-      html`<h1>${error.title}</h1><p class="error" role="alert">${error.message}</p><p><a href="${root}">All waiting calls</a></p>`,
-      approver,
-    );
-  }
-
-  // ---- handlers ----------------------------------------------------------------------------------
-
-  async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    checkSameOrigin(req);
-    const form = await readForm(req);
-    const next = safeNext(form.get('next'), root);
-    const address = req.socket.remoteAddress ?? 'unknown';
-    if (!approverToken)
-      throw new PageError(404, 'No approver token', 'This server takes approvers through OAuth only.');
-    if (!loginAllowed(address)) {
-      send(
-        res,
-        429,
-        loginPage(next, 'Too many wrong tokens from this address; wait ten minutes and try again.'),
-      );
-      return;
-    }
-    const token = form.get('token') ?? '';
-    if (!sameSecret(token, approverToken)) {
-      loginFailed(address);
-      log(`tenant-mcp: approvals page: wrong approver token from ${address}`);
-      send(res, 401, loginPage(next, 'That is not the approver token.'));
-      return;
-    }
-    const name = cleanName(form.get('name') ?? '');
-    if (!name) {
-      send(res, 400, loginPage(next, 'Give your name: it is recorded with each decision.'));
-      return;
-    }
-    const sid = newSession(`${name} (approvals page)`);
-    send(res, 303, '', {
-      location: next,
-      'set-cookie': sessionCookie(sid, Math.floor(APPROVER_SESSION_TTL_MS / 1000)),
-    });
-  }
-
-  async function decide(
-    req: IncomingMessage,
-    res: ServerResponse,
-    approver: Approver,
-    id: string,
-    action: 'approve' | 'deny',
-  ): Promise<void> {
-    const form = await readForm(req);
-    const given = form.get('csrf') ?? '';
-    if (!sameSecret(given, formToken(approver, id, action))) {
-      throw new PageError(
-        403,
-        'Refused: stale or missing form',
-        'This form carries no valid form token for this approval, so nothing changed. Open the approval again and use its buttons.',
+        approver,
       );
     }
-    const formKeyUsed = `${approver.binding}\n${id}\n${action}`;
-    if (usedForms.has(formKeyUsed)) {
-      throw new PageError(409, 'Already submitted', 'This form was already submitted once; nothing changed.');
-    }
-    const record = store.get(id);
-    const state = stateOf(record, now());
-    if (state !== 'waiting') {
-      throw new PageError(
-        state === 'expired' ? 410 : 409,
-        `Already ${state}`,
-        `Approval ${id} is already ${state}; nothing changed.`,
+
+    function errorPage(error: PageError, approver?: Approver): string {
+      return layout(
+        error.title,
+        html`<h1>${error.title}</h1><p class="error" role="alert">${error.message}</p><p><a href="${root}">All waiting calls</a></p>`,
+        approver,
       );
     }
-    const t = now();
-    for (const [key, until] of usedForms) if (until < t) usedForms.delete(key);
-    usedForms.set(formKeyUsed, record.expiresAt);
-    if (action === 'approve') store.approve(id, approver.name);
-    else store.deny(id, approver.name);
-    log(
-      `tenant-mcp: approval ${id} (${record.operation} on "${record.tenant}") ${action === 'approve' ? 'approved' : 'denied'} by ${approver.name} on the approvals page`,
-    );
-    send(res, 303, '', { location: `${root}/${id}` });
-  }
 
-  async function handle(
-    req: IncomingMessage,
-    res: ServerResponse,
-    ctx: ApprovalsRequestContext<P> | undefined,
-    rest: string,
-  ): Promise<void> {
-    const method = req.method ?? 'GET';
-    const segments = rest.split('/').filter(Boolean);
-    if (segments.length === 1 && segments[0] === 'style.css') {
-      if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-      send(res, 200, method === 'HEAD' ? '' : STYLE, {
-        'content-type': 'text/css; charset=utf-8',
-        'cache-control': 'max-age=300',
-      });
-      return;
-    }
-    if (segments.length === 1 && segments[0] === 'login') {
-      if (method === 'POST') return login(req, res);
-      if (method !== 'GET') return methodNotAllowed(res, 'GET, POST');
-      const next = safeNext(new URL(req.url ?? '/', origin).searchParams.get('next') ?? undefined, root);
-      send(res, 200, loginPage(next));
-      return;
-    }
-    if (segments.length === 1 && segments[0] === 'logout') {
-      if (method !== 'POST') return methodNotAllowed(res, 'POST');
+    // ---- handlers ----------------------------------------------------------------------------------
+
+    async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
       checkSameOrigin(req);
-      const sid = readCookie(req.headers.cookie, cookieName);
-      if (sid) sessions.delete(sid);
-      send(res, 303, '', { location: `${root}/login`, 'set-cookie': sessionCookie('', 0) });
-      return;
-    }
-    const id = segments[0];
-    const action = segments[1];
-    const known =
-      segments.length === 0 ||
-      (segments.length === 1 && ID_SEGMENT.test(id!)) ||
-      (segments.length === 2 && ID_SEGMENT.test(id!) && (action === 'approve' || action === 'deny'));
-    if (!known)
-      throw new PageError(
-        404,
-        'Not found',
-        'There is no such page; approvals look like apr_ and 24 letters or digits.',
-      );
-    if (method === 'POST') checkSameOrigin(req);
-    const approver = authenticate(req, ctx);
-    if (!approver) {
-      const next = rest && segments.length === 1 ? `${root}/${id}` : root;
-      send(res, 401, loginPage(next));
-      return;
-    }
-    try {
-      if (segments.length === 2) {
-        if (method !== 'POST') return methodNotAllowed(res, 'POST');
-        return await decide(req, res, approver, id!, action as 'approve' | 'deny');
-      }
-      if (method !== 'GET') return methodNotAllowed(res, 'GET');
-      if (segments.length === 0) {
-        send(res, 200, listPage(approver));
+      const form = await readForm(req);
+      const next = safeNext(form.get('next'), root);
+      const address = req.socket.remoteAddress ?? 'unknown';
+      if (!approverToken)
+        throw new PageError(404, 'No approver token', 'This server takes approvers through OAuth only.');
+      if (!loginAllowed(address)) {
+        send(
+          res,
+          429,
+          loginPage(next, 'Too many wrong tokens from this address; wait ten minutes and try again.'),
+        );
         return;
       }
-      send(res, 200, detailPage(store.get(id!), approver));
-    } catch (error) {
-      throw attachApprover(error, approver);
+      const token = form.get('token') ?? '';
+      if (!sameSecret(token, approverToken)) {
+        loginFailed(address);
+        log(`tenant-mcp: approvals page: wrong approver token from ${address}`);
+        send(res, 401, loginPage(next, 'That is not the approver token.'));
+        return;
+      }
+      const name = cleanName(form.get('name') ?? '');
+      if (!name) {
+        send(res, 400, loginPage(next, 'Give your name: it is recorded with each decision.'));
+        return;
+      }
+      const sid = newSession(`${name} (approvals page)`);
+      send(res, 303, '', {
+        location: next,
+        'set-cookie': sessionCookie(sid, Math.floor(APPROVER_SESSION_TTL_MS / 1000)),
+      });
     }
+
+    async function decide(
+      req: IncomingMessage,
+      res: ServerResponse,
+      approver: Approver,
+      id: string,
+      action: 'approve' | 'deny',
+    ): Promise<void> {
+      const form = await readForm(req);
+      const given = form.get('csrf') ?? '';
+      if (!sameSecret(given, formToken(approver, id, action))) {
+        throw new PageError(
+          403,
+          'Refused: stale or missing form',
+          'This form carries no valid form token for this approval, so nothing changed. Open the approval again and use its buttons.',
+        );
+      }
+      const formKeyUsed = `${approver.binding}\n${id}\n${action}`;
+      if (usedForms.has(formKeyUsed)) {
+        throw new PageError(
+          409,
+          'Already submitted',
+          'This form was already submitted once; nothing changed.',
+        );
+      }
+      const record = store.get(id);
+      const state = stateOf(record, now());
+      if (state !== 'waiting') {
+        throw new PageError(
+          state === 'expired' ? 410 : 409,
+          `Already ${state}`,
+          `Approval ${id} is already ${state}; nothing changed.`,
+        );
+      }
+      const t = now();
+      for (const [key, until] of usedForms) if (until < t) usedForms.delete(key);
+      usedForms.set(formKeyUsed, record.expiresAt);
+      if (action === 'approve') store.approve(id, approver.name);
+      else store.deny(id, approver.name);
+      log(
+        `tenant-mcp: approval ${id} (${record.operation} on "${record.tenant}") ${action === 'approve' ? 'approved' : 'denied'} by ${approver.name} on the approvals page`,
+      );
+      send(res, 303, '', { location: `${root}/${id}` });
+    }
+
+    async function handle(
+      req: IncomingMessage,
+      res: ServerResponse,
+      ctx: ApprovalsRequestContext<P> | undefined,
+      rest: string,
+    ): Promise<void> {
+      const method = req.method ?? 'GET';
+      const segments = rest.split('/').filter(Boolean);
+      if (segments.length === 1 && segments[0] === 'style.css') {
+        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
+        send(res, 200, method === 'HEAD' ? '' : STYLE, {
+          'content-type': 'text/css; charset=utf-8',
+          'cache-control': 'max-age=300',
+        });
+        return;
+      }
+      if (segments.length === 1 && segments[0] === 'login') {
+        if (method === 'POST') return login(req, res);
+        if (method !== 'GET') return methodNotAllowed(res, 'GET, POST');
+        const next = safeNext(new URL(req.url ?? '/', origin).searchParams.get('next') ?? undefined, root);
+        send(res, 200, loginPage(next));
+        return;
+      }
+      if (segments.length === 1 && segments[0] === 'logout') {
+        if (method !== 'POST') return methodNotAllowed(res, 'POST');
+        checkSameOrigin(req);
+        const sid = readCookie(req.headers.cookie, cookieName);
+        if (sid) sessions.delete(sid);
+        send(res, 303, '', { location: `${root}/login`, 'set-cookie': sessionCookie('', 0) });
+        return;
+      }
+      const id = segments[0];
+      const action = segments[1];
+      const known =
+        segments.length === 0 ||
+        (segments.length === 1 && ID_SEGMENT.test(id!)) ||
+        (segments.length === 2 && ID_SEGMENT.test(id!) && (action === 'approve' || action === 'deny'));
+      if (!known)
+        throw new PageError(
+          404,
+          'Not found',
+          'There is no such page; approvals look like apr_ and 24 letters or digits.',
+        );
+      if (method === 'POST') checkSameOrigin(req);
+      const approver = authenticate(req, ctx);
+      if (!approver) {
+        const next = rest && segments.length === 1 ? `${root}/${id}` : root;
+        send(res, 401, loginPage(next));
+        return;
+      }
+      try {
+        if (segments.length === 2) {
+          if (method !== 'POST') return methodNotAllowed(res, 'POST');
+          return await decide(req, res, approver, id!, action as 'approve' | 'deny');
+        }
+        if (method !== 'GET') return methodNotAllowed(res, 'GET');
+        if (segments.length === 0) {
+          send(res, 200, listPage(approver));
+          return;
+        }
+        send(res, 200, detailPage(store.get(id!), approver));
+      } catch (error) {
+        throw attachApprover(error, approver);
+      }
+    }
+
+    return async (req, res, ctx) => {
+      const path = pathOf(req.url);
+      let rest: string;
+      if (path === root || path === `${root}/`) rest = '';
+      else if (path.startsWith(`${root}/`)) rest = path.slice(root.length);
+      else return false;
+      try {
+        await handle(req, res, ctx, rest);
+      } catch (error) {
+        const approver = (error as { approver?: Approver }).approver;
+        const pageError = toPageError(error, log);
+        if (!res.headersSent) send(res, pageError.status, errorPage(pageError, approver));
+        else res.destroy();
+      }
+      return true;
+    };
   }
 
+  const fixed = options.publicUrl ? forSite(options.publicUrl) : undefined;
+  const sites = new Map<string, ApprovalsRoute<P>>();
   return async (req, res, ctx) => {
-    const path = pathOf(req.url);
-    let rest: string;
-    if (path === root || path === `${root}/`) rest = '';
-    else if (path.startsWith(`${root}/`)) rest = path.slice(root.length);
-    else return false;
-    try {
-      await handle(req, res, ctx, rest);
-    } catch (error) {
-      const approver = (error as { approver?: Approver }).approver;
-      const pageError = toPageError(error, log);
-      if (!res.headersSent) send(res, pageError.status, errorPage(pageError, approver));
-      else res.destroy();
+    if (fixed) return fixed(req, res, ctx);
+    const base = ctx?.baseUrl;
+    if (!base) throw new Error('approvals page: no publicUrl option and no baseUrl from the HTTP server');
+    let route = sites.get(base);
+    if (!route) {
+      route = forSite(base);
+      if (sites.size < 8) sites.set(base, route);
     }
-    return true;
+    return route(req, res, ctx);
   };
 }
 

@@ -162,9 +162,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const requestUrl = new URL(req.url ?? '/', `${baseUrl}/`);
     const path = new URL(req.url ?? '/', 'http://x').pathname;
 
+    // One verification per request, shared by the routes and /mcp.
+    let checked: Promise<Principal | AuthFailure> | undefined;
+    const authenticate = () => {
+      checked ??= auth.authenticate(req.headers.authorization);
+      return checked;
+    };
     if (options.routes?.length) {
-      const header = req.headers.authorization;
-      const found = header ? await auth.authenticate(header) : undefined;
+      const found = req.headers.authorization ? await authenticate() : undefined;
       const ctx: RouteContext = {
         principal: found && isPrincipal(found) ? found : undefined,
         baseUrl,
@@ -177,7 +182,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (path !== MCP_PATH)
       return rpcError(res, 404, -32000, `Nothing at ${path}; the MCP endpoint is ${MCP_PATH}.`);
 
-    const result = await auth.authenticate(req.headers.authorization);
+    const result = await authenticate();
     if (!isPrincipal(result)) return unauthorized(res, result);
     const principal = result;
     const wait = limiter.take(principal.id);

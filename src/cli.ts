@@ -149,6 +149,7 @@ async function serve(flags: ConfigFlags): Promise<number> {
   ]);
   const audit = openAudit(openAuditLog, config.auditLog);
   const tenant = connectTenant(config);
+  const onHeld = await approvalWebhook(undefined);
   const gate = createGate({
     catalog,
     profile: config.profile,
@@ -157,6 +158,7 @@ async function serve(flags: ConfigFlags): Promise<number> {
     audit,
     approvals: createApprovalStore({ stateDir: config.stateDir, ttlMs: config.approvalTtlMs }),
     log,
+    ...(onHeld ? { onHeld } : {}),
   });
   const server = createServer({
     gate,
@@ -210,6 +212,11 @@ async function serveHttp(
   const audit = openAudit(openAuditLog, config.auditLog);
   const tenant = connectTenant(config);
   const approvals = createApprovalStore({ stateDir: config.stateDir, ttlMs: config.approvalTtlMs });
+  // The webhook's links need the public URL, known only once the server listens (port 0 picks one).
+  let notify: ((record: import('./policy/approvals.js').ApprovalRecord) => void) | undefined;
+  const onHeld = process.env.TENANT_MCP_APPROVAL_WEBHOOK?.trim()
+    ? (record: import('./policy/approvals.js').ApprovalRecord) => notify?.(record)
+    : undefined;
   const gates = new Map<string, import('./policy/index.js').Gate>();
   const gateFor = (profileName: string) => {
     let gate = gates.get(profileName);
@@ -222,13 +229,32 @@ async function serveHttp(
         audit,
         approvals,
         log,
+        ...(onHeld ? { onHeld } : {}),
       });
       gates.set(profileName, gate);
     }
     return gate;
   };
-  // approvals page routes
+  // The approvals page, for a person with the approver credential (never the agent's token).
+  const approverToken = process.env.TENANT_MCP_APPROVER_TOKEN?.trim() || undefined;
   const routes: import('./server/http/index.js').RouteHandler[] = [];
+  if (approverToken || http.auth.kind === 'oauth') {
+    const { createApprovalsRoutes } = await import('./server/http/approvals-page.js');
+    try {
+      routes.push(
+        createApprovalsRoutes<import('./server/http/index.js').Principal>({
+          store: approvals,
+          ...(approverToken ? { approverToken } : {}),
+          agentTokens: http.auth.kind === 'tokens' ? http.auth.tokens : [],
+          isApprover: (principal) => principal.approver,
+          approverName: (principal) => principal.id,
+          log,
+        }),
+      );
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  }
   const server = await startHttpServer({
     host: http.host,
     port: http.port,
@@ -251,6 +277,7 @@ async function serveHttp(
         log,
       }),
   });
+  notify = await approvalWebhook((http.publicUrl ?? server.url).replace(/\/?mcp\/?$/, ''));
   tenant.executor
     .start()
     .catch((error: Error) => log(`tenant-mcp: tenant connection failed: ${error.message}`));
@@ -271,6 +298,18 @@ function openAudit(
     return open(path, { productVersion: VERSION });
   } catch (error) {
     throw new ConfigError(`audit log ${path} cannot be used: ${(error as Error).message}`);
+  }
+}
+
+/** The chat-ops notification of held calls, when `TENANT_MCP_APPROVAL_WEBHOOK` is set. */
+async function approvalWebhook(publicUrl: string | undefined) {
+  const url = process.env.TENANT_MCP_APPROVAL_WEBHOOK?.trim();
+  if (!url) return undefined;
+  const { createApprovalWebhook } = await import('./policy/webhook.js');
+  try {
+    return createApprovalWebhook({ url, ...(publicUrl ? { publicUrl } : {}), log });
+  } catch (error) {
+    throw new ConfigError(`TENANT_MCP_APPROVAL_WEBHOOK: ${(error as Error).message}`);
   }
 }
 

@@ -42,6 +42,8 @@ export interface HttpSettings {
 
 /** Environment variables the HTTP transport reads (documented in `--help`). */
 export const HTTP_ENV_HELP = `  TENANT_MCP_HTTP_TOKEN       HTTP bearer tokens, comma-separated, each literal or sha256:<hex> of it
+  TENANT_MCP_APPROVER_TOKEN   the approvals page's own credential (/approvals), never an agent's token
+  TENANT_MCP_APPROVAL_WEBHOOK POST {id, summary, url} here when a call is held for a person
   TENANT_MCP_OAUTH_ISSUER     OAuth mode: the issuer whose JWTs are accepted (instead of tokens)
   TENANT_MCP_OAUTH_JWKS_URL   its key set (default {issuer}/.well-known/jwks.json)
   TENANT_MCP_PUBLIC_URL       this server's public MCP URL, the token audience (default http://{host}:{port}/mcp)

@@ -63,7 +63,7 @@ export interface OperationCall {
 }
 
 /** Writes one audit record for the current call. */
-type Auditor = (decision: AuditDecision, reason: string, extra?: Partial<AuditEvent>) => void;
+type Auditor = (decision: AuditDecision, reason: string, extra?: Partial<AuditEvent>) => Promise<void>;
 
 /** A person's confirmation of a whole task (e.g. `block_user`), covering the operations it runs. */
 export interface TaskGrant {
@@ -188,7 +188,7 @@ export function createGate(options: GateOptions): Gate {
     fixedArgs?: unknown,
     currentArgs?: () => unknown,
   ): Auditor {
-    return (decision, reason, extra = {}) => {
+    return async (decision, reason, extra = {}) => {
       if (!options.audit) return;
       const op = currentOp();
       const args = fixedArgs ?? currentArgs?.();
@@ -206,7 +206,7 @@ export function createGate(options: GateOptions): Gate {
         ...extra,
       };
       try {
-        options.audit.append(event);
+        await options.audit.appendDurable(event);
       } catch (error) {
         log(`tenant-mcp: audit trail write failed: ${(error as Error).message}`);
         // Fail closed: a decision that cannot be recorded does not go ahead.
@@ -256,21 +256,21 @@ export function createGate(options: GateOptions): Gate {
       undefined,
       () => maskedArgs,
     );
-    const refuse = (error: CallError): never => {
-      audit('refused', error.message);
+    const refuse = async (error: CallError): Promise<never> => {
+      await audit('refused', error.message);
       throw error;
     };
 
     try {
       op = lookup(call.operation);
     } catch (error) {
-      if (error instanceof CallError) refuse(error);
+      if (error instanceof CallError) await refuse(error);
       throw error;
     }
     const rawArgs = call.arguments ?? {};
     maskedArgs = maskSecrets(rawArgs);
     if (call.route === 'read' && op.risk !== 'read') {
-      refuse(
+      await refuse(
         new CallError(
           'wrong_route',
           `${op.id} is a ${op.risk} operation; invoke_read_operation only runs reads. Nothing was sent.`,
@@ -281,7 +281,7 @@ export function createGate(options: GateOptions): Gate {
       );
     }
     if (call.route === 'write' && op.risk === 'read') {
-      refuse(
+      await refuse(
         new CallError(
           'wrong_route',
           `${op.id} only reads; call it with invoke_read_operation. Nothing was sent.`,
@@ -294,7 +294,7 @@ export function createGate(options: GateOptions): Gate {
     );
     const constraint = profile.checkArguments(op, args);
     if (constraint) {
-      refuse(new CallError('constraint', `${constraint}; nothing was sent.`, { operation: op.id }));
+      await refuse(new CallError('constraint', `${constraint}; nothing was sent.`, { operation: op.id }));
     }
     const risk = effectiveRisk(op, args);
     await checkScopes(op, call.signal).catch((error: unknown) =>
@@ -305,7 +305,7 @@ export function createGate(options: GateOptions): Gate {
 
     if (call.dryRun && op.risk !== 'read') {
       const preview = await buildPreview(op, args, request, call.signal);
-      audit('previewed', 'dry run: nothing was sent');
+      await audit('previewed', 'dry run: nothing was sent');
       return { kind: 'preview', operation: op, arguments: args, preview, risk };
     }
 
@@ -321,7 +321,7 @@ export function createGate(options: GateOptions): Gate {
     if (needsPerson && !granted) {
       approvalId = await confirm(op, args, risk, request, call, audit);
     }
-    audit(
+    await audit(
       'approved',
       approvalId
         ? `approved by a person (${approvalId})`
@@ -343,7 +343,7 @@ export function createGate(options: GateOptions): Gate {
     } catch (error) {
       if (error instanceof TenantError) {
         const message = sanitizeText(maskString(error.message, collectSecretValues(args)));
-        audit('failed', message, {
+        await audit('failed', message, {
           ...(error.details.status !== undefined ? { status: error.details.status } : {}),
           ...(error.details.requestId ? { requestId: error.details.requestId } : {}),
           latencyMs: Date.now() - started,
@@ -352,7 +352,7 @@ export function createGate(options: GateOptions): Gate {
       }
       throw error;
     }
-    audit('sent', `HTTP ${response.status}`, {
+    await audit('sent', `HTTP ${response.status}`, {
       status: response.status,
       latencyMs: response.durationMs,
       ...(response.requestId ? { requestId: response.requestId } : {}),
@@ -479,7 +479,7 @@ export function createGate(options: GateOptions): Gate {
         return call.approvalId;
       } catch (error) {
         if (error instanceof ApprovalError) {
-          audit('refused', error.message, { approvalId: call.approvalId });
+          await audit('refused', error.message, { approvalId: call.approvalId });
           throw new CallError('approval_invalid', error.message, { subject, approval: error.code });
         }
         throw error;
@@ -489,7 +489,7 @@ export function createGate(options: GateOptions): Gate {
     if (call.confirmer?.canAsk()) {
       const answer = await call.confirmer.ask({ operation: subject, risk, tenant: tenant.name, summary });
       if (answer === 'accept') return undefined;
-      audit('declined', `the person answered ${answer} to the confirmation`);
+      await audit('declined', `the person answered ${answer} to the confirmation`);
       throw new CallError(
         'declined',
         `A person ${answer === 'decline' ? 'declined' : 'cancelled'} ${subject}; nothing was sent.`,
@@ -503,7 +503,7 @@ export function createGate(options: GateOptions): Gate {
       );
     }
     const record = options.approvals.create({ ...bound, risk, summary });
-    audit('held', 'waiting for a person to approve', { approvalId: record.id });
+    await audit('held', 'waiting for a person to approve', { approvalId: record.id });
     try {
       options.onHeld?.(record);
     } catch (error) {
@@ -536,7 +536,7 @@ export function createGate(options: GateOptions): Gate {
           'not_allowed',
           `${call.tool} needs ${id}, which the "${profile.name}" profile does not allow (${denied}); nothing was sent.`,
         );
-        audit('refused', error.message);
+        await audit('refused', error.message);
         throw error;
       }
     }
@@ -549,7 +549,7 @@ export function createGate(options: GateOptions): Gate {
       summary: async () =>
         `${task.summary}\nTask ${call.tool} (${task.risk}) on tenant "${tenant.name}"; it runs: ${task.operations.join(', ')}.`,
     });
-    audit(
+    await audit(
       'approved',
       approvalId ? `task approved by a person (${approvalId})` : 'task confirmed by a person',
       {

@@ -8,7 +8,8 @@ import type * as nodeFs from 'node:fs';
 export type AuditFs = Pick<
   typeof nodeFs,
   'openSync' | 'closeSync' | 'readSync' | 'writeSync' | 'fsyncSync' | 'fstatSync' | 'mkdirSync'
->;
+> &
+  Partial<Pick<typeof nodeFs, 'fsync'>>;
 
 const NEWLINE = 0x0a;
 const FIRST_CHUNK = 64 * 1024;

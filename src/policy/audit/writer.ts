@@ -51,6 +51,12 @@ export interface AuditLog {
    * record may not be on disk; the caller must then not proceed with the call it describes.
    */
   append(event: AuditEvent): void;
+  /**
+   * The same record, written at once (order and chain as `append`), then resolved once an fsync that began
+   * after the write has finished. Concurrent calls share fsyncs (group commit), so a burst of calls pays for
+   * a few, not one each, while each still waits until its own record is on disk.
+   */
+  appendDurable(event: AuditEvent): Promise<void>;
   /** Closes the file; later appends throw. Safe to call twice. */
   close(): void;
 }
@@ -185,6 +191,70 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
   }
 
   function append(event: AuditEvent): void {
+    write(event);
+    try {
+      fs.fsyncSync(file);
+    } catch (error) {
+      throw syncFailed(error);
+    }
+  }
+
+  function syncFailed(error: unknown): AuditWriteError {
+    expectedSize = -1;
+    return new AuditWriteError(
+      'io',
+      `Cannot flush the audit record to ${path}: ${describe(error)}. The call was not recorded, so it must not proceed.`,
+      path,
+      undefined,
+      { cause: error },
+    );
+  }
+
+  // Group commit: `syncing` is the fsync in flight; `queued` the one that starts when it ends and covers
+  // every record written meanwhile.
+  let syncing: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
+  function flush(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (!fs.fsync) {
+        try {
+          fs.fsyncSync(file);
+          resolve();
+        } catch (error) {
+          reject(error);
+        }
+        return;
+      }
+      fs.fsync(file, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+  function startSync(): Promise<void> {
+    syncing = flush().finally(() => {
+      syncing = undefined;
+    });
+    return syncing;
+  }
+  function durable(): Promise<void> {
+    if (!syncing) return startSync();
+    queued ??= syncing
+      .catch(() => {})
+      .then(() => {
+        queued = undefined;
+        return startSync();
+      });
+    return queued;
+  }
+
+  async function appendDurable(event: AuditEvent): Promise<void> {
+    write(event);
+    try {
+      await durable();
+    } catch (error) {
+      throw syncFailed(error);
+    }
+  }
+
+  function write(event: AuditEvent): void {
     if (!open) throw new AuditWriteError('closed', `The audit log ${path} is closed.`, path);
     let size: number;
     try {
@@ -224,7 +294,6 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
       for (let done = 0; done < bytes.length; ) {
         done += fs.writeSync(file, bytes, done, bytes.length - done);
       }
-      fs.fsyncSync(file);
     } catch (error) {
       // Part of the line may be in the file: read the tail again before the next append, which then
       // refuses a torn line rather than writing after it.
@@ -255,6 +324,7 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
       return head;
     },
     append,
+    appendDurable,
     close,
   };
 }

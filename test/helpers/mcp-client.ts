@@ -31,6 +31,8 @@ export interface Connected {
   stderr(): string;
   /** Disconnects and stops the server. */
   close(): Promise<void>;
+  /** The server's process id (stdio child or HTTP child), for tests that kill it. */
+  pid?: number;
   /** Calls a tool and returns its result, text joined. */
   call(
     name: string,
@@ -44,12 +46,41 @@ export interface ClientOptions {
   onElicit?: (message: string) => ElicitResult | Promise<ElicitResult>;
 }
 
-/** Spawns `node dist/cli.js ...args` with only the given environment (plus PATH). */
+/**
+ * The transport `connectCli` uses: stdio, or Streamable HTTP when `TENANT_MCP_E2E_TRANSPORT=http`, so
+ * `npm test` runs the same end-to-end suites over both.
+ */
+export const E2E_TRANSPORT: 'stdio' | 'http' =
+  process.env.TENANT_MCP_E2E_TRANSPORT === 'http' ? 'http' : 'stdio';
+
+const E2E_HTTP_TOKEN = 'e2e-http-token-0123456789abcdef';
+
+/**
+ * Spawns `node dist/cli.js ...args` with only the given environment (plus PATH) and connects to it over
+ * {@link E2E_TRANSPORT}.
+ */
 export async function connectCli(
   args: string[] = [],
   env: Record<string, string> = {},
   options: ClientOptions = {},
 ): Promise<Connected> {
+  if (E2E_TRANSPORT === 'http') {
+    // Rate limiting is pinned by its own test; here it would only slow the suites' bursts down.
+    const cli = await startHttpCli(args, {
+      TENANT_MCP_HTTP_TOKEN: E2E_HTTP_TOKEN,
+      TENANT_MCP_RATE_LIMIT: '0',
+      ...env,
+    });
+    const connected = await connectHttp(cli.url, E2E_HTTP_TOKEN, { ...options, stderr: cli.stderr });
+    return {
+      ...connected,
+      ...(cli.child.pid ? { pid: cli.child.pid } : {}),
+      async close() {
+        await connected.close().catch(() => {});
+        await cli.stop();
+      },
+    };
+  }
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, ...args],
@@ -65,7 +96,8 @@ export async function connectCli(
   transport.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  return connectClient(transport, () => stderr, options);
+  const connected = await connectClient(transport, () => stderr, options);
+  return { ...connected, ...(transport.pid ? { pid: transport.pid } : {}) };
 }
 
 /** Connects the SDK client over `transport`; the server's stderr comes from `stderr`; `beforeClose` ends the session. */

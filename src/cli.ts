@@ -275,6 +275,7 @@ async function serveHttp(
         sandbox: config.mode === 'sandbox',
         version: VERSION,
         log,
+        principal: principal.id,
       }),
   });
   notify = await approvalWebhook((http.publicUrl ?? server.url).replace(/\/?mcp\/?$/, ''));

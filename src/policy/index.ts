@@ -48,8 +48,8 @@ export interface OperationCall {
   approvalId?: string;
   /** Asks a person, when the client can. */
   confirmer?: Confirmer;
-  /** The MCP client, for the audit trail. */
-  client?: { name: string; version?: string };
+  /** The MCP client (and over HTTP the authenticated principal), for the audit trail. */
+  client?: { name: string; version?: string; principal?: string };
   /** Aborts the upstream request. */
   signal?: AbortSignal;
   /** A task confirmation from {@link Gate.confirmTask} covering this operation. */
@@ -93,8 +93,8 @@ export interface TaskCallContext {
   approvalId?: string;
   /** Asks a person, when the client can. */
   confirmer?: Confirmer;
-  /** The MCP client, for the audit trail. */
-  client?: { name: string; version?: string };
+  /** The MCP client (and over HTTP the authenticated principal), for the audit trail. */
+  client?: { name: string; version?: string; principal?: string };
 }
 
 /** What a call produced. */

@@ -73,8 +73,11 @@ export interface AuditEvent {
   tenant: { name: string; domain: string };
   /** The active profile. */
   profile: string;
-  /** The MCP client, from its `initialize` (name and version), when known. */
-  client?: { name: string; version?: string };
+  /**
+   * The MCP client, from its `initialize` (name and version), when known, and over HTTP the authenticated
+   * principal (`token-1`, `oauth:<issuer>#<subject>`): who asked, not just with what.
+   */
+  client?: { name: string; version?: string; principal?: string };
   /** The tool the call came through, e.g. `invoke_write_operation` or `block_user`. */
   tool: string;
   /** The operation, when known. */

@@ -46,6 +46,8 @@ export interface ServerOptions {
   version: string;
   /** Where diagnostics go (stderr in stdio mode). */
   log: (line: string) => void;
+  /** The authenticated HTTP principal this server serves (its id), recorded in the audit trail. */
+  principal?: string;
 }
 
 /** Creates a fresh MCP server; one per connection. */
@@ -111,11 +113,10 @@ export function createServer(options: ServerOptions): Server {
     try {
       // task tools
       if (taskTool) {
-        const client = server.getClientVersion();
         return await callTaskTool(gate, taskTool, args, {
           signal: extra.signal,
           confirmer,
-          ...(client ? { client: { name: client.name, version: client.version } } : {}),
+          client: clientInfo(),
         });
       }
       if (op) {
@@ -189,6 +190,16 @@ export function createServer(options: ServerOptions): Server {
     return textResult(JSON.stringify(description));
   }
 
+  /** Who is calling, for the audit trail: the client's name and version, and the HTTP principal if any. */
+  function clientInfo(): { name: string; version?: string; principal?: string } {
+    const client = server.getClientVersion();
+    return {
+      name: client?.name ?? 'unknown client',
+      ...(client?.version ? { version: client.version } : {}),
+      ...(options.principal ? { principal: options.principal } : {}),
+    };
+  }
+
   const confirmer: Confirmer = {
     canAsk: () => Boolean(server.getClientCapabilities()?.elicitation?.form),
     async ask(request) {
@@ -220,7 +231,6 @@ export function createServer(options: ServerOptions): Server {
     controls: { fields?: string[]; max_items?: number; dry_run?: boolean; approval_id?: string },
     context: { signal: AbortSignal; tool: string },
   ): Promise<CallToolResult> {
-    const client = server.getClientVersion();
     const outcome = await gate.invoke({
       operation,
       arguments: args,
@@ -231,7 +241,7 @@ export function createServer(options: ServerOptions): Server {
       ...(controls.fields ? { fields: controls.fields } : {}),
       ...(controls.dry_run ? { dryRun: true } : {}),
       ...(controls.approval_id ? { approvalId: controls.approval_id } : {}),
-      ...(client ? { client: { name: client.name, version: client.version } } : {}),
+      client: clientInfo(),
     });
     if (outcome.kind === 'preview') return textResult(JSON.stringify(previewBody(outcome)));
     const { response } = outcome;

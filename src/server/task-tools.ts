@@ -54,7 +54,7 @@ export interface TaskCallOptions {
   /** Asks a person, when the client can. */
   confirmer?: Confirmer;
   /** The MCP client, for the audit trail. */
-  client?: { name: string; version?: string };
+  client?: { name: string; version?: string; principal?: string };
   /** The clock (tests move it). */
   now?: () => number;
 }

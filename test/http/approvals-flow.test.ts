@@ -1,8 +1,11 @@
 // The whole human-in-the-loop flow over HTTP through the built CLI: an agent's destructive call is held,
 // a chat-ops webhook gets the link the agent never sees, the agent's token cannot open the approvals page,
 // the approver approves there, and the agent's repeated call runs once.
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectHttp, type HttpCli, startHttpCli } from '../helpers/mcp-client.js';
 
@@ -19,6 +22,7 @@ describe('approvals over HTTP', () => {
   let cli: HttpCli;
   const hooks: Hook[] = [];
   let receiver: ReturnType<typeof createServer>;
+  const stateDir = mkdtempSync(join(tmpdir(), 'tenant-mcp-approvals-flow-'));
 
   beforeAll(async () => {
     receiver = createServer(async (req: IncomingMessage, res) => {
@@ -33,6 +37,7 @@ describe('approvals over HTTP', () => {
       TENANT_MCP_HTTP_TOKEN: AGENT,
       TENANT_MCP_APPROVER_TOKEN: APPROVER,
       TENANT_MCP_APPROVAL_WEBHOOK: hookUrl,
+      TENANT_MCP_STATE_DIR: stateDir,
     });
   });
   afterAll(async () => {
@@ -84,5 +89,15 @@ describe('approvals over HTTP', () => {
     const replay = await agent.call('invoke_write_operation', { ...args, approval_id: id });
     expect(replay.text).toMatch(/already used/);
     await agent.close();
+
+    // The audit trail says who asked: the HTTP principal, beside the client's name.
+    const records = readFileSync(join(stateDir, 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const sent = records.filter((r) => r.unmapped.decision === 'sent');
+    expect(sent.length).toBeGreaterThan(0);
+    for (const record of sent)
+      expect(record.actor).toMatchObject({ app_name: 'tenant-mcp-tests', session: { uid: 'token-1' } });
   });
 });

@@ -120,7 +120,11 @@ export function toOcsfRecord(event: AuditEvent, context: RecordContext): OcsfRec
     status_code: status,
     status_detail: event.reason,
     message: `${event.decision} ${target} on tenant ${event.tenant.name}: ${event.reason}`,
-    actor: { app_name: event.client?.name, user: { name: context.osUser } },
+    actor: {
+      app_name: event.client?.name,
+      user: { name: context.osUser },
+      ...(event.client?.principal ? { session: { uid: event.client.principal } } : {}),
+    },
     api: {
       operation: target,
       service: { name: SERVICE },

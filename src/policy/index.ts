@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { TenantError } from '../executor/errors.js';
 import { type Pagination, readPagination } from '../executor/pagination.js';
 import type { Executor, TenantRequest, TenantResponse } from '../executor/types.js';
+import type { TaskConfirmation, TaskGrant } from '../tools/tasks/context.js';
 import type { Catalog, OperationSpec, Risk } from '../tools/types.js';
 import { ApprovalError, type ApprovalRecord, type ApprovalStore } from './approvals.js';
 import type { AuditLog } from './audit/index.js';
@@ -21,6 +22,7 @@ import { collectSecretValues, maskSecrets, maskString } from './secrets.js';
 import type { AuditDecision, AuditEvent, Confirmer, Profile } from './types.js';
 import { closest, describeIssues } from './validate.js';
 
+export type { TaskConfirmation, TaskGrant } from '../tools/tasks/context.js';
 export { CallError, type CallErrorCode } from './errors.js';
 export type { Confirmer, Profile } from './types.js';
 
@@ -64,26 +66,6 @@ export interface OperationCall {
 
 /** Writes one audit record for the current call. */
 type Auditor = (decision: AuditDecision, reason: string, extra?: Partial<AuditEvent>) => Promise<void>;
-
-/** A person's confirmation of a whole task (e.g. `block_user`), covering the operations it runs. */
-export interface TaskGrant {
-  /** The task tool confirmed. */
-  readonly tool: string;
-  /** Operations the confirmation covers. */
-  readonly operations: ReadonlySet<string>;
-}
-
-/** What a task tool asks a person to confirm. */
-export interface TaskConfirmation {
-  /** Operations the task will run (each is still checked against the profile). */
-  operations: string[];
-  /** The task's own arguments (the approval is bound to them). */
-  arguments: Record<string, unknown>;
-  /** Risk of the task as a whole. */
-  risk: Risk;
-  /** What will happen, for the person. */
-  summary: string;
-}
 
 /** Who is asking, for a task confirmation. */
 export interface TaskCallContext {

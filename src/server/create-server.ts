@@ -27,6 +27,7 @@ import {
   invokeWriteInput,
   searchInput,
 } from './discovery-tools.js';
+import { formValidator } from './form-validator.js';
 import { type JsonSchema, toClientJsonSchema } from './json-schema.js';
 import { createSearchIndex, type SearchIndex } from './search.js';
 import { shapeResult } from './shape.js';
@@ -65,7 +66,11 @@ export function createServer(options: ServerOptions): Server {
 
   const server = new Server(
     { name: 'tenant-mcp', title: `tenant-mcp (${providerName(catalog)})`, version: options.version },
-    { capabilities: { tools: { listChanged: false } }, instructions: instructions(options, writesAllowed) },
+    {
+      capabilities: { tools: { listChanged: false } },
+      instructions: instructions(options, writesAllowed),
+      jsonSchemaValidator: formValidator,
+    },
   );
 
   async function inputJsonSchema(op: OperationSpec): Promise<JsonSchema> {

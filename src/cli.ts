@@ -217,6 +217,9 @@ async function serveHttp(
   const onHeld = process.env.TENANT_MCP_APPROVAL_WEBHOOK?.trim()
     ? (record: import('./policy/approvals.js').ApprovalRecord) => notify?.(record)
     : undefined;
+  // A token's own profile must exist before anyone connects with it.
+  if (http.auth.kind === 'tokens')
+    for (const name of http.auth.profiles ?? []) if (name) config.profileNamed(name);
   const gates = new Map<string, import('./policy/index.js').Gate>();
   const gateFor = (profileName: string) => {
     let gate = gates.get(profileName);

@@ -32,6 +32,8 @@ export type AuthSettings =
       kind: 'tokens';
       /** Each a literal token or `sha256:<hex>` of one. */
       tokens: readonly string[];
+      /** The profile each token runs under (same order as `tokens`); `undefined` means the server's `--profile`. */
+      profiles?: readonly (string | undefined)[];
     }
   | {
       /** OAuth 2.1 resource server. */
@@ -97,7 +99,8 @@ export function createAuthenticator(
     };
     return { kind: 'none', authenticate: async () => anonymous };
   }
-  if (settings.kind === 'tokens') return tokenAuthenticator(settings.tokens, defaultProfile);
+  if (settings.kind === 'tokens')
+    return tokenAuthenticator(settings.tokens, defaultProfile, settings.profiles);
   return oauthAuthenticator(settings, resource);
 }
 
@@ -108,14 +111,18 @@ function bearer(header: string | undefined): string | undefined {
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
-function tokenAuthenticator(tokens: readonly string[], profile: string): Authenticator {
+function tokenAuthenticator(
+  tokens: readonly string[],
+  defaultProfile: string,
+  profiles: readonly (string | undefined)[] = [],
+): Authenticator {
   const digests = tokens.map((token) =>
     /^sha256:[0-9a-f]{64}$/i.test(token) ? Buffer.from(token.slice(7), 'hex') : sha256(token),
   );
   const principals = digests.map(
     (_, index): Principal => ({
       id: `token-${index + 1}`,
-      profile,
+      profile: profiles[index] ?? defaultProfile,
       approver: false,
       via: 'token',
       scopes: [],

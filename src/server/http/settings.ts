@@ -41,7 +41,8 @@ export interface HttpSettings {
 }
 
 /** Environment variables the HTTP transport reads (documented in `--help`). */
-export const HTTP_ENV_HELP = `  TENANT_MCP_HTTP_TOKEN       HTTP bearer tokens, comma-separated, each literal or sha256:<hex> of it
+export const HTTP_ENV_HELP = `  TENANT_MCP_HTTP_TOKEN       HTTP bearer tokens, comma-separated, each literal or sha256:<hex> of it,
+                              optionally @profile (e.g. sha256:ab…@read-only) to run under that profile
   TENANT_MCP_APPROVER_TOKEN   the approvals page's own credential (/approvals), never an agent's token
   TENANT_MCP_APPROVAL_WEBHOOK POST {id, summary, url} here when a call is held for a person
   TENANT_MCP_OAUTH_ISSUER     OAuth mode: the issuer whose JWTs are accepted (instead of tokens)
@@ -65,7 +66,18 @@ export function httpSettingsFrom(flags: HttpFlags, env: NodeJS.ProcessEnv): Http
     throw new ConfigError(`--port "${flags.port}" is not a port number (0-65535).`);
   }
   const warnings: string[] = [];
-  const tokens = list(env.TENANT_MCP_HTTP_TOKEN);
+  // Each entry is a token (or sha256:<hex> of one), optionally `@profile` to run it under another profile
+  // than --profile, so one server can serve a read-only audit agent and an admin side by side.
+  const entries = list(env.TENANT_MCP_HTTP_TOKEN).map((entry) => {
+    const at = entry.lastIndexOf('@');
+    return at > 0
+      ? { token: entry.slice(0, at), profile: entry.slice(at + 1) }
+      : { token: entry, profile: undefined };
+  });
+  const tokens = entries.map((entry) => entry.token);
+  const emptyProfile = entries.find((entry) => entry.profile === '');
+  if (emptyProfile)
+    throw new ConfigError('TENANT_MCP_HTTP_TOKEN: a token ends with "@" but names no profile.');
   const issuer = env.TENANT_MCP_OAUTH_ISSUER?.trim();
   let auth: AuthSettings;
   if (tokens.length && issuer) {
@@ -81,7 +93,11 @@ export function httpSettingsFrom(flags: HttpFlags, env: NodeJS.ProcessEnv): Http
         'TENANT_MCP_HTTP_TOKEN: each token needs at least 16 characters (or give sha256:<hex>).',
       );
     }
-    auth = { kind: 'tokens', tokens };
+    auth = {
+      kind: 'tokens',
+      tokens,
+      ...(entries.some((entry) => entry.profile) ? { profiles: entries.map((entry) => entry.profile) } : {}),
+    };
   } else if (issuer) {
     const jwksUrl = env.TENANT_MCP_OAUTH_JWKS_URL?.trim() || undefined;
     checkSecureUrl(issuer, 'TENANT_MCP_OAUTH_ISSUER');

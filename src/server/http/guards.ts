@@ -79,6 +79,8 @@ export async function readBody(
 export interface RateLimiter {
   /** Takes one token for `key`: 0 when allowed, else the seconds to wait. */
   take(key: string): number;
+  /** The seconds `key` would have to wait for a token, without taking one (0 when one is there). */
+  wait(key: string): number;
 }
 
 /** Creates a rate limiter; `rate` 0 disables it. Buckets idle long enough to be full are forgotten. */
@@ -104,6 +106,12 @@ export function createRateLimiter(rate: number, burst: number, now: () => number
         return 0;
       }
       return Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
+    },
+    wait(key) {
+      const bucket = buckets.get(key);
+      if (rate <= 0 || !bucket) return 0;
+      const tokens = Math.min(burst, bucket.tokens + ((now() - bucket.at) / 1000) * rate);
+      return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / rate));
     },
   };
 }

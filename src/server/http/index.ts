@@ -103,6 +103,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const log = options.log ?? (() => {});
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const limiter = createRateLimiter(options.rateLimit?.perSecond ?? 20, options.rateLimit?.burst ?? 40);
+  // Failed authentications per client address: 10 in a burst, then one a second, so guessing tokens (or
+  // making us verify junk JWTs) is slow; only failures count, so a busy legitimate client is never slowed.
+  const failures = createRateLimiter(1, 10);
   const idleMs = options.sessionIdleMs ?? 30 * 60_000;
   const maxSessions = options.maxSessions ?? 1000;
   const sessions = new Map<string, Session>();
@@ -182,8 +185,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (path !== MCP_PATH)
       return rpcError(res, 404, -32000, `Nothing at ${path}; the MCP endpoint is ${MCP_PATH}.`);
 
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const locked = failures.wait(address);
+    if (locked > 0) {
+      res.setHeader('retry-after', String(locked));
+      return rpcError(
+        res,
+        429,
+        -32000,
+        `Too many failed authentications from this address; retry after ${locked} s.`,
+      );
+    }
     const result = await authenticate();
-    if (!isPrincipal(result)) return unauthorized(res, result);
+    if (!isPrincipal(result)) {
+      failures.take(address);
+      return unauthorized(res, result);
+    }
     const principal = result;
     const wait = limiter.take(principal.id);
     if (wait > 0) {

@@ -130,3 +130,29 @@ describe('HTTP in OAuth resource-server mode', () => {
     expect(res.status).toBe(404);
   });
 });
+
+describe('HTTP in OAuth mode when the issuer keys cannot be fetched', () => {
+  it('answers 503 with Retry-After, not a 401 that blames the token', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const issuer = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+    const cli = await startHttpCli([], { TENANT_MCP_OAUTH_ISSUER: issuer });
+    try {
+      const { privateKey } = await generateKeyPair('ES256');
+      const token = await new SignJWT({ scope: 'tenant-mcp:read' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer(issuer)
+        .setSubject('agent-8')
+        .setAudience(cli.url)
+        .setExpirationTime('5m')
+        .sign(privateKey);
+      const res = await raw(cli.url, { body: INITIALIZE, token });
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.body).toMatch(/issuer keys could not be fetched/);
+    } finally {
+      await cli.stop();
+    }
+  });
+});

@@ -46,8 +46,8 @@ export type AuthSettings =
 
 /** Why a request was not let in. */
 export interface AuthFailure {
-  /** 401 (no or bad credentials) or 403 (valid, but no scope we know). */
-  status: 401 | 403;
+  /** 401 (no or bad credentials), 403 (valid, but no scope we know) or 503 (the issuer's keys are unreachable). */
+  status: 401 | 403 | 503;
   /** RFC 6750 error code, when one applies. */
   error?: 'invalid_token' | 'insufficient_scope';
   /** A short reason for the client. */
@@ -167,6 +167,10 @@ function oauthAuthenticator(
           requiredClaims: ['exp', 'sub'],
         }));
       } catch (error) {
+        // Our side cannot check any token right now: say so, rather than blame the client's token.
+        if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
+          return { status: 503, description: 'The issuer keys could not be fetched; try again shortly.' };
+        }
         return { status: 401, error: 'invalid_token', description: describeJwtError(error) };
       }
       const scopes = scopesOf(payload);
@@ -207,9 +211,6 @@ function describeJwtError(error: unknown): string {
     error instanceof joseErrors.JWSSignatureVerificationFailed
   ) {
     return 'The token is not signed by the issuer.';
-  }
-  if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
-    return 'The issuer keys could not be fetched; try again.';
   }
   return 'The token is malformed or not accepted.';
 }

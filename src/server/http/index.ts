@@ -198,6 +198,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     const result = await authenticate();
     if (!isPrincipal(result)) {
+      if (result.status === 503) {
+        res.setHeader('retry-after', '5');
+        return rpcError(res, 503, -32000, result.description);
+      }
       failures.take(address);
       return unauthorized(res, result);
     }

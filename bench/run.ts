@@ -21,6 +21,8 @@ import { getProfile } from '../src/policy/profiles.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { auth0Catalog } from '../src/tools/auth0/index.js';
 
+/** Approvals and audit records of benchmarked servers go here, never under the user's home. */
+const BENCH_STATE = mkdtempSync(join(tmpdir(), 'tenant-mcp-bench-state-'));
 const CLI = 'dist/cli.js';
 const INIT = `${JSON.stringify({
   jsonrpc: '2.0',
@@ -42,7 +44,7 @@ function timeToInitialize(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, args, {
-      env: { ...process.env, ...env },
+      env: { ...process.env, TENANT_MCP_STATE_DIR: BENCH_STATE, ...env },
       stdio: ['pipe', 'pipe', 'ignore'],
     });
     child.stdout.once('data', () => {
@@ -81,7 +83,7 @@ async function connect(
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, ...args],
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', TENANT_MCP_STATE_DIR: BENCH_STATE, ...env },
     stderr: 'ignore',
   });
   const client = new Client({ name: 'bench', version: '1' });

@@ -13,13 +13,14 @@ import {
   ElicitRequestSchema,
   type ElicitResult,
 } from '@modelcontextprotocol/sdk/types.js';
-import { createExecutor } from '../../src/executor/index.js';
+import { createExecutor, type ProviderProfile, type TenantAuth } from '../../src/executor/index.js';
 import { type ApprovalStore, createApprovalStore } from '../../src/policy/approvals.js';
 import { openAuditLog } from '../../src/policy/audit/index.js';
 import { createGate } from '../../src/policy/index.js';
 import { getProfile, type ProfileName } from '../../src/policy/profiles.js';
 import { createServer } from '../../src/server/create-server.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
+import type { Catalog } from '../../src/tools/types.js';
 
 /** A parsed answer, read loosely: tests walk it with `toMatchObject`. */
 // biome-ignore lint/suspicious/noExplicitAny: answers are JSON whose shape each test asserts itself
@@ -49,26 +50,38 @@ export interface TaskHarness {
   close(): Promise<void>;
 }
 
-/** Connects a fresh server for `profile` to the tenant at `domain`. */
+/**
+ * Connects a fresh server for `profile` to the tenant at `domain`: Auth0 with client credentials by
+ * default, or another provider's catalog with its own credentials (`auth`, `provider`).
+ */
 export async function connectTasks(options: {
   domain: string;
-  clientId: string;
-  clientSecret: string;
+  clientId?: string;
+  clientSecret?: string;
+  auth?: TenantAuth;
+  provider?: ProviderProfile;
+  catalog?: Catalog;
   profile: ProfileName;
   onElicit?: (message: string) => ElicitResult | Promise<ElicitResult>;
 }): Promise<TaskHarness> {
+  const catalog = options.catalog ?? auth0Catalog;
   const stateDir = mkdtempSync(join(tmpdir(), 'tenant-mcp-tasks-'));
   const auditPath = join(stateDir, 'audit.jsonl');
   const executor = createExecutor({
     domain: options.domain,
-    auth: { kind: 'client_credentials', clientId: options.clientId, clientSecret: options.clientSecret },
+    auth: options.auth ?? {
+      kind: 'client_credentials',
+      clientId: options.clientId ?? '',
+      clientSecret: options.clientSecret ?? '',
+    },
+    ...(options.provider ? { provider: options.provider } : {}),
     maxRetries: 0,
   });
   const approvals = createApprovalStore({ stateDir });
   const audit = openAuditLog(auditPath, { productVersion: 'test' });
   const gate = createGate({
-    catalog: auth0Catalog,
-    profile: getProfile(options.profile),
+    catalog,
+    profile: getProfile(options.profile, catalog),
     executor,
     tenant: { name: 'test', domain: options.domain },
     audit,
@@ -76,7 +89,7 @@ export async function connectTasks(options: {
   });
   const server = createServer({
     gate,
-    catalog: auth0Catalog,
+    catalog,
     sandbox: false,
     version: '0.0.0-test',
     log: () => {},

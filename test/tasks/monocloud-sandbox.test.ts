@@ -1,105 +1,39 @@
-// The task tools on a MonoCloud catalog, against the MonoCloud sandbox's Northwind stories through a real
-// executor, gate and server: the same names as Auth0's, each diagnose_login story, one confirmation per task.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { type CallToolResult, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createExecutor, MONOCLOUD_PROVIDER } from '../../src/executor/index.js';
-import { type ApprovalStore, createApprovalStore } from '../../src/policy/approvals.js';
-import { openAuditLog } from '../../src/policy/audit/index.js';
-import { createGate } from '../../src/policy/index.js';
-import { getProfile, MONOCLOUD_HELPDESK_WRITES, type ProfileName } from '../../src/policy/profiles.js';
+import { MONOCLOUD_PROVIDER } from '../../src/executor/index.js';
+import { MONOCLOUD_HELPDESK_WRITES, type ProfileName } from '../../src/policy/profiles.js';
 import {
   MONOCLOUD_SEED,
   type MonoCloudSandbox,
   startMonoCloudSandbox,
 } from '../../src/sandbox/monocloud/index.js';
-import { createServer } from '../../src/server/create-server.js';
 import { monocloudCatalog } from '../../src/tools/monocloud/index.js';
 import { taskToolsFor } from '../../src/tools/tasks/index.js';
-import { ACCEPT, type Json, type TaskResult } from './harness.js';
+import { ACCEPT, connectTasks, type Json, type TaskHarness } from './harness.js';
 
 const S = MONOCLOUD_SEED;
 let sandbox: MonoCloudSandbox;
 let asked: string[] = [];
 
-interface Agent {
-  client: Client;
-  approvals: ApprovalStore;
-  call(name: string, args?: Record<string, unknown>): Promise<TaskResult>;
-  audit(): Json[];
-  close(): Promise<void>;
-}
+type Agent = TaskHarness;
 
 /** A server on the MonoCloud catalog for `profile`, joined in process to a client (eliciting when asked). */
-async function connect(profile: ProfileName, elicit: boolean): Promise<Agent> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'tenant-mcp-mono-tasks-'));
-  const auditPath = join(stateDir, 'audit.jsonl');
-  const executor = createExecutor({
+function connect(profile: ProfileName, elicit: boolean): Promise<Agent> {
+  return connectTasks({
     domain: sandbox.url,
     auth: { kind: 'api_key', apiKey: sandbox.apiKey },
     provider: MONOCLOUD_PROVIDER,
-    maxRetries: 0,
-  });
-  const approvals = createApprovalStore({ stateDir });
-  const audit = openAuditLog(auditPath, { productVersion: 'test' });
-  const gate = createGate({
     catalog: monocloudCatalog,
-    profile: getProfile(profile, monocloudCatalog),
-    executor,
-    tenant: { name: 'test', domain: sandbox.url },
-    audit,
-    approvals,
+    profile,
+    ...(elicit
+      ? {
+          onElicit: (message: string) => {
+            asked.push(message);
+            return ACCEPT;
+          },
+        }
+      : {}),
   });
-  const server = createServer({
-    gate,
-    catalog: monocloudCatalog,
-    sandbox: true,
-    version: '0.0.0-test',
-    log: () => {},
-  });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client(
-    { name: 'tenant-mcp-mono-task-tests', version: '1.0.0' },
-    { capabilities: elicit ? { elicitation: { form: {} } } : {} },
-  );
-  if (elicit) {
-    client.setRequestHandler(ElicitRequestSchema, async (request) => {
-      asked.push(request.params.message);
-      return ACCEPT;
-    });
-  }
-  await client.connect(clientSide);
-  return {
-    client,
-    approvals,
-    async call(name, args = {}) {
-      const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
-      const text = result.content.map((item) => (item.type === 'text' ? item.text : '')).join('\n');
-      let json: Json = {};
-      try {
-        json = JSON.parse(text);
-      } catch {
-        // Plain-text results (gate refusals, approvals) stay in `text`.
-      }
-      return { text, isError: result.isError === true, json };
-    },
-    audit: () =>
-      readFileSync(auditPath, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line)),
-    async close() {
-      await client.close();
-      audit.close();
-      await executor.close();
-    },
-  };
 }
 
 let helpdesk: Agent;

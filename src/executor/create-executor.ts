@@ -184,11 +184,14 @@ export function createExecutor(options: ExecutorOptions): Executor {
     return answer;
   }
 
+  // The gate asks on every call; decode each token once, not once per call.
+  let decoded: { token: string; scopes: ReadonlySet<string> | undefined } | undefined;
   async function grantedScopes(signal?: AbortSignal): Promise<ReadonlySet<string> | undefined> {
     // An API key is opaque: there is no token whose claims could be read.
     if (auth.kind === 'api_key') return undefined;
     const token = tokens ? (await tokens.get(signal)).token : fixed;
-    return scopesOfToken(token);
+    if (decoded?.token !== token) decoded = { token, scopes: scopesOfToken(token) };
+    return decoded.scopes;
   }
 
   let closed = false;

@@ -87,7 +87,7 @@ export function createServer(options: ServerOptions): Server {
       name: tool.name,
       title: tool.title,
       description: tool.description,
-      inputSchema: toClientJsonSchema(tool.input) as Tool['inputSchema'],
+      inputSchema: genericSchema(tool) as Tool['inputSchema'],
       annotations: { title: tool.title, ...tool.annotations },
     }));
     for (const op of operationTools.values()) {
@@ -272,6 +272,17 @@ export function createServer(options: ServerOptions): Server {
 
 /** The key under which tenant data is returned; the instructions tell the agent never to obey it. */
 export const UNTRUSTED = 'untrusted_tenant_data';
+
+/** The generic tools' JSON Schemas are static: converted once per process, not per listing or session. */
+const GENERIC_SCHEMAS = new Map<string, JsonSchema>();
+function genericSchema(tool: (typeof DISCOVERY_TOOLS)[number]): JsonSchema {
+  let schema = GENERIC_SCHEMAS.get(tool.name);
+  if (!schema) {
+    schema = toClientJsonSchema(tool.input);
+    GENERIC_SCHEMAS.set(tool.name, schema);
+  }
+  return schema;
+}
 
 /** `dry_run` and `approval_id`, added to every per-operation tool that writes. */
 const writeControls = z.strictObject({ dry_run: dryRun, approval_id: approvalId.optional() });

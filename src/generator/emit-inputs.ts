@@ -1,7 +1,7 @@
 /**
  * Emits `<outDir>/inputs.generated.ts` (e.g. `src/tools/auth0/inputs.generated.ts`): one lazily built,
  * memoized zod schema per operation for its flat `arguments` object, on top of lazily built component
- * factories. The module imports its rule helpers from `./rules.js` beside it.
+ * factories. The module imports its rule helpers from `src/tools/rules.ts` (shared by every provider).
  */
 import type { EmitInput, GeneratedFile } from './generate.js';
 import type { ProviderConfig } from './providers.js';
@@ -46,7 +46,7 @@ export function emitInputs(input: EmitInput): GeneratedFile {
     input.header,
     '// Each schema is built on first use: importing this module builds nothing.',
     "import { z } from 'zod';",
-    ...(helpers.length ? [`import { ${helpers.join(', ')} } from './rules.js';`] : []),
+    ...(helpers.length ? [`import { ${helpers.join(', ')} } from '../rules.js';`] : []),
     '',
     '// Type arguments are spelled out so the compiler need not infer a thousand object types.',
     'type Shape = z.ZodRawShape;',

@@ -7,7 +7,7 @@ import { emitInputs } from '../../src/generator/emit-inputs.js';
 import { GeneratorError } from '../../src/generator/errors.js';
 import { type GeneratedFile, generate } from '../../src/generator/generate.js';
 import type { OpenApiDocument } from '../../src/generator/openapi.js';
-import * as rules from '../../src/tools/auth0/rules.js';
+import * as rules from '../../src/tools/rules.js';
 import type { OperationSpec } from '../../src/tools/types.js';
 import { miniSpec, overlayWith } from './fixtures.js';
 
@@ -33,7 +33,7 @@ function load(files: GeneratedFile[]) {
       return Reflect.get(target, property);
     },
   });
-  const inputs = run('inputs.generated.ts', { zod: { z: spied }, './rules.js': rules })
+  const inputs = run('inputs.generated.ts', { zod: { z: spied }, '../rules.js': rules })
     .inputSchemas as Record<string, () => z.ZodObject>;
   const operations = run('catalog.generated.ts', {}).operations as OperationSpec[];
   return { inputs, operations, counter };

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
-import { checkRules, describeRule } from '../../src/tools/auth0/rules.js';
+import { checkRules, describeRule } from '../../src/tools/rules.js';
 import type { FieldRule } from '../../src/tools/types.js';
 
 const CONNECTION = 'con_0123456789abcdef';

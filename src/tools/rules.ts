@@ -4,7 +4,7 @@
  * agent can fix the call in one retry.
  */
 import type { z } from 'zod';
-import type { FieldRule } from '../types.js';
+import type { FieldRule } from './types.js';
 
 type Args = Record<string, unknown>;
 

@@ -221,6 +221,14 @@ async function serveHttp(
   if (http.auth.kind === 'tokens')
     for (const name of http.auth.profiles ?? []) if (name) config.profileNamed(name);
   const gates = new Map<string, import('./policy/index.js').Gate>();
+  // Over HTTP a held call names the approvals page (known once the server listens), not a terminal command.
+  const approverToken = process.env.TENANT_MCP_APPROVER_TOKEN?.trim() || undefined;
+  const hasPage = Boolean(approverToken) || http.auth.kind === 'oauth';
+  let pageBase = '';
+  const heldHint = (record: import('./policy/approvals.js').ApprovalRecord) =>
+    hasPage
+      ? `A person approves or denies it on the approvals page: ${pageBase}/approvals/${record.id} (they sign in there with their own credential; your token does not open it)${onHeld ? '; the approvers were notified' : ''}.\n`
+      : `Ask a person on the server to run:\n  tenant-mcp approve ${record.id}\n`;
   const gateFor = (profileName: string) => {
     let gate = gates.get(profileName);
     if (!gate) {
@@ -232,6 +240,7 @@ async function serveHttp(
         audit,
         approvals,
         log,
+        heldHint,
         ...(onHeld ? { onHeld } : {}),
       });
       gates.set(profileName, gate);
@@ -239,9 +248,8 @@ async function serveHttp(
     return gate;
   };
   // The approvals page, for a person with the approver credential (never the agent's token).
-  const approverToken = process.env.TENANT_MCP_APPROVER_TOKEN?.trim() || undefined;
   const routes: import('./server/http/index.js').RouteHandler[] = [];
-  if (approverToken || http.auth.kind === 'oauth') {
+  if (hasPage) {
     const { createApprovalsRoutes } = await import('./server/http/approvals-page.js');
     try {
       routes.push(
@@ -278,10 +286,12 @@ async function serveHttp(
         sandbox: config.mode === 'sandbox',
         version: VERSION,
         log,
-        principal: principal.id,
+        transport: 'http',
+        principal: { id: principal.id, elicitation: principal.elicitation },
       }),
   });
-  notify = await approvalWebhook((http.publicUrl ?? server.url).replace(/\/?mcp\/?$/, ''));
+  pageBase = (http.publicUrl ?? server.url).replace(/\/?mcp\/?$/, '');
+  notify = await approvalWebhook(pageBase);
   tenant.executor
     .start()
     .catch((error: Error) => log(`tenant-mcp: tenant connection failed: ${error.message}`));

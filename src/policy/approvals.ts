@@ -1,16 +1,41 @@
 /**
- * Approvals for destructive calls when the client cannot ask a person. An approval is bound to a hash of
- * (tenant, operation, canonical arguments), approved by a person outside the agent's conversation
- * (`tenant-mcp approve <id>`), used once, and expires. Records live in the state directory, files 0600.
+ * Approvals for calls a person must confirm out of band, and the memory of what a person declined. An
+ * approval is bound to the effects of the call (tenant, operations, canonical arguments), approved by a
+ * person outside the agent's conversation (`tenant-mcp approve <id>`, the approvals page), used once, and
+ * expires. A decline (on the page, at the terminal, or in a client's confirmation form) is remembered per
+ * effect for a while, so the same change cannot be asked again through another tool at once. Records live
+ * in the state directory, files 0600; expired ones are swept, so the directory stays bounded.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
+import { type BoundEffect, bindingOf, effectHash } from './effects.js';
+
+export { canonicalJson } from './effects.js';
 
 /** Default lifetime of an approval: long enough to find a person, short enough to go stale. */
 export const DEFAULT_APPROVAL_TTL_MS = 10 * 60_000;
 
+/** How long a person's "no" refuses the same change through every route. */
+export const DEFAULT_DECLINE_TTL_MS = 15 * 60_000;
+
+/** Used and expired approval files are kept this long after expiry (for `--list` and the page), then swept. */
+const KEEP_AFTER_EXPIRY_MS = 24 * 60 * 60_000;
+
+/** At most this many files in each of `approvals/` and `declines/`; beyond it the oldest go first. */
+const MAX_FILES = 5_000;
+
 const ID_PATTERN = /^apr_[a-z0-9]{24}$/;
+const HASH_PATTERN = /^[0-9a-f]{64}$/;
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** A fresh, unguessable approval id (about 124 bits of randomness). */
@@ -43,18 +68,36 @@ export class ApprovalError extends Error {
   }
 }
 
+/** Who asked for a held call, as the approver is shown it. */
+export interface Requester {
+  /** The MCP client's name and version, as it announced itself. */
+  client: string;
+  /** The authenticated HTTP principal, when there is one. */
+  principal?: string;
+  /** The profile the call runs under. */
+  profile?: string;
+  /** The tool the call came through. */
+  tool?: string;
+}
+
 /** One approval as stored. */
 export interface ApprovalRecord {
   /** `apr_` and 24 lower-case letters and digits. */
   id: string;
   /** Tenant name the call is for. */
   tenant: string;
-  /** Operation id. */
+  /** What is held, for lists: the operation id, or the task tool's name. */
   operation: string;
+  /** The operations the approval lets run (one, or a task's steps). */
+  operations?: string[];
   /** Risk class of the call. */
   risk: string;
-  /** SHA-256 of tenant, operation and canonical arguments. */
+  /** The hash of its effects (tenant, operations, canonical arguments); see `bindingOf`. */
   bindingHash: string;
+  /** The hash of each effect, so a denial is remembered per change. */
+  effectHashes?: string[];
+  /** Who asked. */
+  requestedBy?: Requester;
   /** What the person is shown: the same summary as an elicitation. */
   summary: string;
   /** Epoch milliseconds. */
@@ -71,10 +114,26 @@ export interface ApprovalRecord {
   deniedBy?: string;
 }
 
+/** A remembered "no": the same change is refused until `until`. */
+export interface DeclineRecord {
+  /** The effect's hash. */
+  hash: string;
+  /** Operation id of the change. */
+  operation: string;
+  /** Epoch milliseconds after which it is forgotten. */
+  until: number;
+  /** When the person declined. */
+  at: number;
+  /** Who declined (the approver's name, or "a person in the client"). */
+  by: string;
+  /** The record that tells the decline: an approval id, or the audit trail's correlation id. */
+  ref: string;
+}
+
 /** The store's operations. */
 export interface ApprovalStore {
   /** Records a pending approval for this exact call and returns it. */
-  create(call: BoundCall & { risk: string; summary: string }): ApprovalRecord;
+  create(call: BoundCall & { risk: string; summary: string; requestedBy?: Requester }): ApprovalRecord;
   /** Reads one approval; throws `malformed`/`unknown`. */
   get(id: string): ApprovalRecord;
   /** Marks a pending approval approved; throws when expired, denied or already used. */
@@ -88,35 +147,34 @@ export interface ApprovalStore {
   consume(id: string, call: BoundCall): ApprovalRecord;
   /** Approvals not yet used nor expired, newest first. */
   listPending(): ApprovalRecord[];
+  /** Remembers that a person declined these effects (by hash) until `until`. */
+  recordDecline(decline: Omit<DeclineRecord, 'hash'>, hashes: readonly string[]): void;
+  /** The live decline of an effect, if a person declined it recently. */
+  declined(hash: string): DeclineRecord | undefined;
 }
 
-/** What an approval is bound to. */
+/**
+ * What an approval is bound to: the tenant and its effects, `effects` when several (a task), otherwise
+ * the one effect `operation` with `arguments`. `operation` also names what is held in lists.
+ */
 export interface BoundCall {
   /** Tenant name. */
   tenant: string;
-  /** Operation id. */
+  /** Operation id (or, with `effects`, the task tool's name). */
   operation: string;
-  /** The validated arguments. */
-  arguments: unknown;
+  /** The validated arguments (ignored when `effects` is given). */
+  arguments?: unknown;
+  /** The effects, when there are several or they are not named by `operation` alone. */
+  effects?: readonly BoundEffect[];
 }
 
-/** JSON with object keys sorted at every depth, so equal arguments hash equally whatever their order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+function effectsOf(call: BoundCall): readonly BoundEffect[] {
+  return call.effects ?? [{ operation: call.operation, arguments: call.arguments }];
 }
 
-/** The binding hash of a call. */
+/** The binding hash of a call: see `bindingOf`. */
 export function bindingHash(call: BoundCall): string {
-  return createHash('sha256')
-    .update(`${call.tenant}\n${call.operation}\n${canonicalJson(call.arguments)}`)
-    .digest('hex');
+  return bindingOf(call.tenant, effectsOf(call));
 }
 
 /** Options of {@link createApprovalStore}. */
@@ -125,6 +183,8 @@ export interface ApprovalStoreOptions {
   stateDir: string;
   /** Lifetime of new approvals (default 10 minutes). */
   ttlMs?: number;
+  /** How long a decline refuses the same change (default 15 minutes). */
+  declineTtlMs?: number;
   /** Clock, epoch milliseconds. */
   now?: () => number;
 }
@@ -134,11 +194,42 @@ export function createApprovalStore(options: ApprovalStoreOptions): ApprovalStor
   const dir = join(options.stateDir, 'approvals');
   const ttl = options.ttlMs ?? DEFAULT_APPROVAL_TTL_MS;
   const now = options.now ?? Date.now;
+  const declineTtl = options.declineTtlMs ?? DEFAULT_DECLINE_TTL_MS;
+  const declineDir = join(options.stateDir, 'declines');
   const pendingPath = (id: string) => join(dir, `${id}.json`);
   const usedPath = (id: string) => join(dir, `${id}.used.json`);
+  const declinePath = (hash: string) => join(declineDir, `${hash}.json`);
 
   function ensureDir(): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Deletes what is past keeping, and the oldest beyond {@link MAX_FILES}: the state directory stays bounded. */
+  function sweep(folder: string, stale: (name: string, mtimeMs: number) => boolean): void {
+    let names: string[];
+    try {
+      names = readdirSync(folder);
+    } catch {
+      return;
+    }
+    const files: Array<{ name: string; mtime: number }> = [];
+    for (const name of names) {
+      try {
+        files.push({ name, mtime: statSync(join(folder, name)).mtimeMs });
+      } catch {
+        // Gone meanwhile (another process swept or consumed it).
+      }
+    }
+    files.sort((a, b) => b.mtime - a.mtime);
+    files.forEach((file, index) => {
+      if (index >= MAX_FILES || stale(file.name, file.mtime)) {
+        try {
+          unlinkSync(join(folder, file.name));
+        } catch {
+          // Already gone.
+        }
+      }
+    });
   }
 
   function write(record: ApprovalRecord): void {
@@ -189,14 +280,32 @@ export function createApprovalStore(options: ApprovalStoreOptions): ApprovalStor
     }
   }
 
+  function recordDecline(decline: Omit<DeclineRecord, 'hash'>, hashes: readonly string[]): void {
+    if (hashes.length === 0) return;
+    mkdirSync(declineDir, { recursive: true, mode: 0o700 });
+    sweep(declineDir, (_name, mtime) => mtime < now() - declineTtl);
+    for (const hash of hashes) {
+      if (!HASH_PATTERN.test(hash)) continue;
+      const temp = join(declineDir, `.${hash}.${process.pid}.tmp`);
+      writeFileSync(temp, `${JSON.stringify({ ...decline, hash })}\n`, { mode: 0o600 });
+      renameSync(temp, declinePath(hash));
+    }
+  }
+
   return {
     create(call) {
+      // Files are touched when written, so anything unchanged since long before its expiry can go.
+      sweep(dir, (_name, mtime) => mtime < now() - ttl - KEEP_AFTER_EXPIRY_MS);
+      const effects = effectsOf(call);
       const record: ApprovalRecord = {
         id: newApprovalId(),
         tenant: call.tenant,
         operation: call.operation,
+        operations: [...new Set(effects.map((effect) => effect.operation))],
         risk: call.risk,
         bindingHash: bindingHash(call),
+        effectHashes: effects.map((effect) => effectHash(call.tenant, effect)),
+        ...(call.requestedBy ? { requestedBy: call.requestedBy } : {}),
         summary: call.summary,
         createdAt: now(),
         expiresAt: now() + ttl,
@@ -227,7 +336,22 @@ export function createApprovalStore(options: ApprovalStoreOptions): ApprovalStor
       }
       const denied = { ...record, deniedAt: now(), deniedBy: by };
       write(denied);
+      recordDecline(
+        { operation: record.operation, until: now() + declineTtl, at: now(), by, ref: id },
+        record.effectHashes ?? [],
+      );
       return denied;
+    },
+    recordDecline,
+    declined(hash) {
+      if (!HASH_PATTERN.test(hash)) return undefined;
+      let record: DeclineRecord;
+      try {
+        record = JSON.parse(readFileSync(declinePath(hash), 'utf8')) as DeclineRecord;
+      } catch {
+        return undefined;
+      }
+      return record.until > now() ? record : undefined;
     },
     consume(id, call) {
       const record = get(id);

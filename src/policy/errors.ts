@@ -13,7 +13,8 @@ export type CallErrorCode =
   | 'scope_missing' // the tenant token cannot perform the operation
   | 'approval_required' // a person must approve; the message carries the approval id
   | 'approval_invalid' // the approval id is unknown, pending, expired, used or for another call
-  | 'declined' // a person declined or cancelled the confirmation
+  | 'declined' // a person declined or cancelled the confirmation, or declined the same change recently
+  | 'change_too_large' // the change is too long for a person to review whole, so it is refused
   | 'audit_unavailable' // the audit trail cannot be written, so nothing may run (fail closed)
   | 'tenant_error'; // the tenant refused or failed; carries its status and request id
 

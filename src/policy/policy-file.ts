@@ -24,6 +24,8 @@
  *         body_fields: [blocked]    # the body may carry only these fields
  *     scopes: [read:users, update:users]
  *     reveal_secrets: false
+ *     elicitation: stdio            # stdio (default) | allowed | never: where a person may confirm in
+ *                                   # the agent's own client; over HTTP `allowed` trusts every principal
  * tenants:
  *   prod:
  *     domain: acme.eu.auth0.com     # a string or { env: VAR }
@@ -222,6 +224,7 @@ const profileSchema = z.strictObject({
   constraints: z.array(constraintSchema).optional(),
   scopes: z.array(z.string().min(1)).optional(),
   reveal_secrets: z.boolean().optional(),
+  elicitation: z.enum(['stdio', 'allowed', 'never']).optional(),
 });
 const tenantSchema = z.strictObject({
   description: z.string().optional(),
@@ -588,6 +591,7 @@ function build(
       ...(parent ? { extends: parent } : {}),
       ...(spec.max_risk ? { maxRisk: spec.max_risk } : {}),
       ...(spec.scopes ? { scopes: spec.scopes } : {}),
+      ...(spec.elicitation ? { elicitation: spec.elicitation } : {}),
       revealSecrets: spec.reveal_secrets ?? false,
     };
     // Confirm overrides and constraints do not change what is allowed, so they are checked against this.

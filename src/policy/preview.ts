@@ -3,10 +3,15 @@
  * counterpart exists, and a field-level diff. Dry runs return it; confirmations show it to the person.
  */
 
-import type { TenantRequest } from '../executor/types.js';
+import { TenantError } from '../executor/errors.js';
+import type { Executor, TenantRequest } from '../executor/types.js';
 import { buildPath, buildQuery } from '../executor/url.js';
-import type { OperationSpec } from '../tools/types.js';
-import { canonicalJson } from './approvals.js';
+import type { Catalog, OperationSpec } from '../tools/types.js';
+import type { ViewTarget } from './approver-view.js';
+import { canonicalJson } from './effects.js';
+import { maskSecrets } from './secrets.js';
+import { findTargets, labelsOf, MAX_TARGET_READS, readerParams } from './targets.js';
+import type { Profile } from './types.js';
 
 /** One changed field. */
 export interface FieldChange {
@@ -77,45 +82,110 @@ export function diffFields(current: unknown, body: unknown, prefix = ''): FieldC
   return changes;
 }
 
-/** The plain-language confirmation text: what will happen, to what, and the preview. */
-export function renderSummary(input: {
-  op: OperationSpec;
-  risk: string;
-  tenant: string;
-  preview: Preview;
-  maxChars?: number;
-}): string {
-  const { op, preview } = input;
-  const lines = [
-    `${op.summary}.`,
-    `Operation ${op.id} (${input.risk}) on tenant "${input.tenant}":`,
-    `${preview.request.method} ${preview.request.path}`,
-  ];
-  if (preview.request.body !== undefined) lines.push(`Body: ${compact(preview.request.body, 600)}`);
-  if (preview.removes && preview.current !== undefined)
-    lines.push(`This removes: ${compact(preview.current, 600)}`);
-  if (preview.changes) {
-    lines.push(
-      preview.changes.length
-        ? `Changes: ${preview.changes.map((c) => `${c.field}: ${compact(c.from, 80)} → ${compact(c.to, 80)}`).join('; ')}`
-        : 'Changes: none (the values sent equal the current ones).',
-    );
-  }
-  if (preview.currentUnavailable) lines.push(`Current state not shown: ${preview.currentUnavailable}`);
-  const text = lines.join('\n');
-  const max = input.maxChars ?? 2_000;
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-function compact(value: unknown, max: number): string {
-  const text = value === undefined ? '(none)' : (JSON.stringify(value) ?? String(value));
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
 function equal(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads what a write would change and whom it acts on, through the executor, as the profile allows. */
+export interface Previewer {
+  /** The preview of a write: the exact request, the current state (masked, not sanitised) and the diff. */
+  preview(
+    op: OperationSpec,
+    args: Readonly<Record<string, unknown>>,
+    request: TenantRequest,
+    signal?: AbortSignal,
+  ): Promise<Preview>;
+  /**
+   * The change's targets, each read with its GET when the profile allows that read; a resource the
+   * preview already read (`known`: the preview) is not read twice.
+   */
+  targets(
+    op: OperationSpec,
+    args: Readonly<Record<string, unknown>>,
+    signal?: AbortSignal,
+    known?: Preview,
+  ): Promise<ViewTarget[]>;
+}
+
+/** Creates the previewer of a gate. */
+export function createPreviewer(deps: { executor: Executor; catalog: Catalog; profile: Profile }): Previewer {
+  const { executor, catalog, profile } = deps;
+  const read = async (reader: OperationSpec, pathParams: Record<string, unknown>, signal?: AbortSignal) => {
+    const response = await executor.send({
+      method: 'GET',
+      path: reader.path,
+      pathParams: pathParams as Record<string, string>,
+      label: reader.id,
+      ...(signal ? { signal } : {}),
+    });
+    return profile.revealSecrets ? response.body : maskSecrets(response.body);
+  };
+  return {
+    async preview(op, args, request, signal) {
+      const described = describeRequest(request, catalog.apiBasePath);
+      const preview: Preview = {
+        request: {
+          ...described,
+          ...(described.body !== undefined ? { body: maskSecrets(described.body) } : {}),
+        },
+      };
+      const reader = findReadCounterpart(op, catalog.operations);
+      if (!reader) return preview;
+      preview.readWith = reader.id;
+      if (profile.denies(reader)) {
+        preview.currentUnavailable = `${reader.id} is not allowed by the profile`;
+        return preview;
+      }
+      const pathParams: Record<string, unknown> = {};
+      for (const param of reader.params) if (param.in === 'path') pathParams[param.name] = args[param.name];
+      try {
+        const current = await read(reader, pathParams, signal);
+        preview.current = current;
+        if (op.method === 'DELETE') preview.removes = true;
+        else if (request.body !== undefined) preview.changes = diffFields(current, maskSecrets(request.body));
+      } catch (error) {
+        if (!(error instanceof TenantError)) throw error;
+        preview.currentUnavailable = error.message;
+      }
+      return preview;
+    },
+    async targets(op, args, signal, known) {
+      const refs = findTargets(op, args, catalog.operations);
+      const counterpart = known?.readWith ? findReadCounterpart(op, catalog.operations) : undefined;
+      return Promise.all(
+        refs.map(async (ref, index): Promise<ViewTarget> => {
+          const base = { kind: ref.kind, id: ref.id };
+          if (!ref.reader) return { ...base, unavailable: 'no operation reads it' };
+          if (index >= MAX_TARGET_READS) return { ...base, unavailable: 'too many targets to read' };
+          if (profile.denies(ref.reader))
+            return { ...base, unavailable: `${ref.reader.id} is not allowed by the profile` };
+          const first = counterpart?.params.find((p) => p.in === 'path');
+          if (
+            known?.current !== undefined &&
+            ref.reader === counterpart &&
+            first &&
+            args[first.name] === ref.id
+          )
+            return { ...base, labels: labelsOf(known.current) };
+          try {
+            return {
+              ...base,
+              labels: labelsOf(await read(ref.reader, readerParams(ref.reader, ref.id), signal)),
+            };
+          } catch (error) {
+            if (!(error instanceof TenantError)) throw error;
+            return {
+              ...base,
+              unavailable:
+                error.details.status === 404 ? 'it does not exist' : `HTTP ${error.details.status ?? '?'}`,
+            };
+          }
+        }),
+      );
+    },
+  };
 }

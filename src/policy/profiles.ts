@@ -13,7 +13,7 @@ import { auth0Catalog } from '../tools/auth0/index.js';
 import type { Catalog, OperationSpec, Risk } from '../tools/types.js';
 import { PolicyFileError } from './policy-error.js';
 import type { PolicyFile } from './policy-file.js';
-import type { ConfirmMode, Profile } from './types.js';
+import type { ConfirmMode, ElicitationSetting, Profile } from './types.js';
 
 /** Tools every profile lists: they only describe the catalog, and describe only what the profile allows. */
 export const DISCOVERY_TOOLS = ['search_operations', 'describe_operation'] as const;
@@ -134,6 +134,8 @@ export interface ProfileDefinition {
   revealSecrets?: boolean;
   /** How a denial words an operation that no allow rule covers; the default quotes the allow list. */
   allowMiss?: string;
+  /** Where a person may confirm in the client; inherited from the parent, `stdio` at the root. */
+  elicitation?: ElicitationSetting;
 }
 
 /** A profile built from rules; it keeps what a narrowing child needs to ask of it. */
@@ -141,6 +143,7 @@ class RuleProfile implements Profile {
   readonly name: string;
   readonly revealSecrets: boolean;
   readonly scopes: ReadonlySet<string> | undefined;
+  readonly elicitation: ElicitationSetting;
   readonly #parent: RuleProfile | undefined;
   readonly #def: ProfileDefinition;
   readonly #operations: readonly OperationSpec[];
@@ -156,6 +159,7 @@ class RuleProfile implements Profile {
     this.name = def.name;
     this.revealSecrets = def.revealSecrets ?? false;
     this.#parent = def.extends;
+    this.elicitation = def.elicitation ?? def.extends?.elicitation ?? 'stdio';
     this.#def = def;
     this.#operations = operations;
     this.#byToolName = new Map(operations.map((op) => [op.toolName, op]));
@@ -356,7 +360,8 @@ export const HELPDESK_WRITES: Readonly<Record<string, string>> = {
  */
 export const MONOCLOUD_HELPDESK_WRITES: Readonly<Record<string, string>> = {
   disable_user: 'block an account that looks taken over (destructive: a person confirms each)',
-  enable_user: 'let a disabled account sign in again',
+  enable_user:
+    'let a disabled account sign in again (destructive, as re-opening access: a person confirms each)',
   unblock_user: 'lift the lockout after too many failed sign-ins',
   unblock_ip: 'lift a block of one IP address for a user',
   revoke_user_session: 'sign a user out of one session: containment for a stolen session',

@@ -151,3 +151,15 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
     target[key] = value;
   }
 }
+
+/** What {@link escapeInvisible} writes out: banned code points, line/paragraph separators, lone surrogates. */
+const INVISIBLE = new RegExp(`[${classOf(BANNED_RANGES)}\\u{2028}\\u{2029}\\u{d800}-\\u{dfff}]`, 'gu');
+
+/**
+ * `s` with every character a reviewer could not see (the ones {@link sanitizeText} removes, line and
+ * paragraph separators, lone surrogates) written out as `\u{…}`, so a person approving a change sees that
+ * they are there instead of reading text they reorder or hide. Linear: one precompiled class, no backtracking.
+ */
+export function escapeInvisible(s: string): string {
+  return s.replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`);
+}

@@ -8,6 +8,14 @@ import type { OperationSpec } from '../tools/types.js';
 /** How a profile wants an operation confirmed: `always`/`never` override the default (destructive → ask). */
 export type ConfirmMode = 'always' | 'never';
 
+/**
+ * Where a person may answer a confirmation inside the agent's own client (MCP elicitation): `stdio`
+ * (the default) trusts the host that started the server over stdio, which shows the form to its user;
+ * `allowed` also trusts HTTP principals under the profile; `never` sends every confirmation out of band.
+ * An HTTP principal may also be trusted on its own (a token's `+elicitation`, the OAuth scope).
+ */
+export type ElicitationSetting = 'stdio' | 'allowed' | 'never';
+
 /** A profile, resolved from a built-in or a policy file; pure decisions, no I/O. */
 export interface Profile {
   /** Profile name as configured (`read-only`, `helpdesk`, `admin`, or a policy-file name). */
@@ -33,29 +41,63 @@ export interface Profile {
   readonly revealSecrets: boolean;
   /** Scopes the profile may use; `undefined` means no allowlist. */
   readonly scopes: ReadonlySet<string> | undefined;
+  /** Where a person may confirm in the client (default `stdio`). */
+  readonly elicitation: ElicitationSetting;
 }
 
-/** What a person is asked to approve: the same text on elicitation and on `tenant-mcp approve`. */
+/**
+ * What a person is asked to approve: the same text on elicitation, `tenant-mcp approve`, the approvals
+ * page and the webhook.
+ */
 export interface ConfirmationRequest {
-  /** Operation id. */
+  /** What is held: the operation id, or the task tool's name. */
   operation: string;
   /** Risk class of the call as it will run. */
   risk: string;
   /** Tenant name (e.g. `prod`, `sandbox`). */
   tenant: string;
-  /** Plain-language summary: what will happen, to what, and the preview. */
+  /** The approver's view: tenant, who asked, each change in full with its target (see `approver-view.ts`). */
   summary: string;
 }
 
-/** A person's answer. */
-export type ConfirmationAnswer = 'accept' | 'decline' | 'cancel';
+/**
+ * A person's answer: `accept` only when they ticked the confirm box; `decline` (also an unticked box) and
+ * `cancel`; or `failed` when no answer came (the client erred, timed out, or answered with a malformed
+ * form), with what happened in words.
+ */
+export type ConfirmationAnswer = 'accept' | 'decline' | 'cancel' | { failed: string };
 
 /** Asks a person, through the client, whether a call may run. Implemented by the server. */
 export interface Confirmer {
   /** Whether the connected client can ask a person right now (declared elicitation). */
   canAsk(): boolean;
-  /** Asks; resolves with the person's answer (`accept` only when they ticked the confirm box). */
+  /** Asks; resolves with the person's answer. Should not reject; a rejection counts as `failed`. */
   ask(request: ConfirmationRequest): Promise<ConfirmationAnswer>;
+}
+
+/** The MCP client a call came from, as the audit trail and the approver see it. */
+export interface ClientInfo {
+  /** The client's name, from its `initialize`. */
+  name: string;
+  /** Its version. */
+  version?: string;
+  /** Over HTTP, the authenticated principal (`token-1`, `oauth:<issuer>#<subject>`). */
+  principal?: string;
+}
+
+/**
+ * Who is calling and through which channel. The composition root fills it in per session; the gate
+ * decides from it (and the profile) whether a person may confirm inside this client.
+ */
+export interface Caller {
+  /** The client and principal. */
+  client: ClientInfo;
+  /** `stdio`: the host that started us shows forms to its user; `http`: the client may be the agent itself. */
+  transport: 'stdio' | 'http';
+  /** Over HTTP: the operator trusts this principal to confirm in its own client (`+elicitation`, scope). */
+  elicitation?: boolean;
+  /** Asks a person through the client, when it can. */
+  confirmer?: Confirmer;
 }
 
 /** Decisions the audit trail records, one record each. */
@@ -80,8 +122,12 @@ export interface AuditEvent {
   client?: { name: string; version?: string; principal?: string };
   /** The tool the call came through, e.g. `invoke_write_operation` or `block_user`. */
   tool: string;
-  /** The operation, when known. */
-  operation?: { id: string; method: string; path: string; risk: string };
+  /** The operation, when known; an unknown one keeps the id it was asked by. */
+  operation?: { id: string; method?: string; path?: string; risk?: string };
+  /** A task's operations, when the record is about several. */
+  operations?: string[];
+  /** The rules that led to the decision (profile, route, risk, constraint, confirm override...). */
+  rules?: readonly string[];
   /** Arguments with secrets already masked by the caller. */
   arguments?: unknown;
   /** The tenant's HTTP status, when it answered. */

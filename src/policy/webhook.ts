@@ -46,9 +46,17 @@ export type ApprovalNotifier = ((record: ApprovalRecord) => void) & {
   idle(): Promise<void>;
 };
 
-/** Creates the webhook notifier; throws when the URL is not an absolute http(s) URL. */
+/**
+ * Creates the webhook notifier; throws when the URL is not absolute, or is plain http to a host other
+ * than loopback (the payload names the held change and the link to approve it; it must not travel in clear).
+ */
 export function createApprovalWebhook(options: ApprovalWebhookOptions): ApprovalNotifier {
   const target = parseHttpUrl(options.url, 'TENANT_MCP_APPROVAL_WEBHOOK');
+  if (target.protocol === 'http:' && !isLoopbackHost(target.hostname)) {
+    throw new Error(
+      `TENANT_MCP_APPROVAL_WEBHOOK must use https:// off loopback (http:// only to 127.0.0.1, ::1 or localhost), not ${target.origin}.`,
+    );
+  }
   const base = options.publicUrl
     ? parseHttpUrl(options.publicUrl, 'public URL').href.replace(/\/+$/, '')
     : '';
@@ -106,4 +114,9 @@ function parseHttpUrl(text: string, what: string): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new Error(`${what} must be an http or https URL, not ${url.protocol}`);
   return url;
+}
+
+function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
 }

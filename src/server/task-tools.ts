@@ -5,7 +5,7 @@
  * answer keeps our words apart from the tenant's, which go inside the untrusted container.
  */
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { CallError, type Confirmer, type Gate, type OperationCall } from '../policy/index.js';
+import { CallError, type Caller, type Gate, type OperationCall } from '../policy/index.js';
 import {
   type PlannedRequest,
   type TaskContext,
@@ -51,10 +51,8 @@ export function listTaskTools(gate: Gate, provider = 'auth0'): Tool[] {
 export interface TaskCallOptions {
   /** Aborts the tenant requests. */
   signal?: AbortSignal;
-  /** Asks a person, when the client can. */
-  confirmer?: Confirmer;
-  /** The MCP client, for the audit trail. */
-  client?: { name: string; version?: string; principal?: string };
+  /** Who asks and through which client. */
+  caller?: Caller;
   /** The clock (tests move it). */
   now?: () => number;
 }
@@ -112,8 +110,7 @@ export function createTaskContext(
     route: 'task-tool',
     tool,
     ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.confirmer ? { confirmer: options.confirmer } : {}),
-    ...(options.client ? { client: options.client } : {}),
+    ...(options.caller ? { caller: options.caller } : {}),
   });
   return {
     async read(operation, args, readOptions) {
@@ -154,8 +151,8 @@ export function createTaskContext(
         gate.confirmTask(task, {
           tool,
           ...(options.approvalId ? { approvalId: options.approvalId } : {}),
-          ...(options.confirmer ? { confirmer: options.confirmer } : {}),
-          ...(options.client ? { client: options.client } : {}),
+          ...(options.caller ? { caller: options.caller } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
         }),
       );
     },
@@ -194,6 +191,7 @@ export function toTaskError(error: CallError): TaskError {
     case 'approval_required':
     case 'approval_invalid':
     case 'declined':
+    case 'change_too_large':
       return new TaskError('needs_person', error.message, details);
     default:
       return new TaskError('refused', error.message, details);

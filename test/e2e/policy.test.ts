@@ -122,8 +122,8 @@ describe('a destructive call with a client that can ask (elicitation)', () => {
   });
   afterAll(() => server.close());
 
-  const deleteRole = () =>
-    server.call('invoke_write_operation', { operation: 'delete_roles_by_id', arguments: { id: 'rol_A1' } });
+  const deleteRole = (id = 'rol_A1') =>
+    server.call('invoke_write_operation', { operation: 'delete_roles_by_id', arguments: { id } });
   const deletes = () => upstream.requests.filter((r) => r.method === 'DELETE');
 
   it('runs on accept with the box ticked, after showing what will go', async () => {
@@ -133,17 +133,24 @@ describe('a destructive call with a client that can ask (elicitation)', () => {
     expect(result.isError).toBe(false);
     expect(deletes()).toHaveLength(1);
     expect(messages.at(-1)).toMatch(/DELETE \/api\/v2\/roles\/rol_A1/);
-    expect(messages.at(-1)).toMatch(/This removes: \{"id":"rol_A1","name":"auditors"\}/);
+    expect(messages.at(-1)).toMatch(/On role "rol_A1", tenant data: name "auditors"/);
+    expect(messages.at(-1)).toMatch(/Deletes it; now, tenant data: \{"id":"rol_A1","name":"auditors"\}/);
   });
 
+  // Each case deletes another role: a decline refuses the same change for a while, whatever asks again.
   it.each([
-    ['decline', { action: 'decline' as const }, /declined/],
-    ['cancel', { action: 'cancel' as const }, /cancelled/],
-    ['accept without the box ticked', { action: 'accept' as const, content: { confirm: false } }, /declined/],
-  ])('sends nothing on %s, and says so', async (_name, answer, message) => {
+    ['decline', { action: 'decline' as const }, /declined/, 'rol_B1'],
+    ['cancel', { action: 'cancel' as const }, /cancelled/, 'rol_B2'],
+    [
+      'accept without the box ticked',
+      { action: 'accept' as const, content: { confirm: false } },
+      /declined/,
+      'rol_B3',
+    ],
+  ])('sends nothing on %s, and says so', async (_name, answer, message, role) => {
     answers = [answer];
-    upstream.script({ status: 200, body: { id: 'rol_A1', name: 'auditors' } });
-    const result = await deleteRole();
+    upstream.script({ status: 200, body: { id: role, name: 'auditors' } });
+    const result = await deleteRole(role);
     expect(result.isError).toBe(true);
     expect(result.text).toMatch(message);
     expect(result.text).toMatch(/nothing was sent/);

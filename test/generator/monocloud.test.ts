@@ -88,6 +88,8 @@ const PER_TOOLSET = {
 /** Writes that are destructive although their method is not DELETE: credentials, access, irreversible. */
 const DESTRUCTIVE_WRITES = [
   'disable_user',
+  // Re-opening access an administrator closed: a person confirms, as for Auth0's `blocked` field.
+  'enable_user',
   'set_password',
   'reset_password',
   'change_password',

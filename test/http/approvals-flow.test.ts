@@ -54,10 +54,13 @@ describe('approvals over HTTP', () => {
     const held = await agent.call('invoke_write_operation', args);
     expect(held.isError).toBe(true);
     const id = /(apr_[a-z0-9]{24})/.exec(held.text)![1]!;
-    expect(held.text).not.toMatch(/\/approvals\//);
+    const base = cli.url.replace(/\/mcp$/, '');
+    // Over HTTP the agent is told where a person approves (a page its own token does not open), not a
+    // terminal command on a machine the person may not have.
+    expect(held.text).toContain(`approvals page: ${base}/approvals/${id}`);
+    expect(held.text).not.toMatch(/tenant-mcp approve/);
 
     await expect.poll(() => hooks.length).toBe(1);
-    const base = cli.url.replace(/\/mcp$/, '');
     expect(hooks[0]).toMatchObject({ id, url: `${base}/approvals/${id}` });
     expect(hooks[0]!.summary).toMatch(/DELETE \/api\/v2\/roles\//);
 

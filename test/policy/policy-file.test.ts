@@ -71,7 +71,7 @@ const ERRORS: Array<[string, string, number, string, string | RegExp]> = [
     5,
     'profiles.support.alow',
     'unknown key (did you mean "allow"?); known keys: description, provider, extends, allow, deny, max_risk, ' +
-      'confirm, constraints, scopes, reveal_secrets',
+      'confirm, constraints, scopes, reveal_secrets, elicitation',
   ],
   [
     'a misspelt top-level key',

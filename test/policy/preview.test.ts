@@ -1,6 +1,7 @@
 // Pins what a dry run and a confirmation show: the exact request, the read counterpart, the field diff.
 import { describe, expect, it } from 'vitest';
-import { describeRequest, diffFields, findReadCounterpart, renderSummary } from '../../src/policy/preview.js';
+import { renderView } from '../../src/policy/approver-view.js';
+import { describeRequest, diffFields, findReadCounterpart } from '../../src/policy/preview.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
 
 const op = (id: string) => auth0Catalog.operations.find((o) => o.id === id)!;
@@ -39,19 +40,39 @@ describe('preview', () => {
     expect(diffFields(current, { name: 'Al' })).toEqual([]);
   });
 
-  it('renders a plain summary with the changes', () => {
-    const text = renderSummary({
-      op: op('patch_users_by_id'),
-      risk: 'destructive',
-      tenant: 'prod',
-      preview: {
-        request: { method: 'PATCH', path: '/api/v2/users/auth0%7C1', body: { blocked: true } },
-        current: { blocked: false },
-        changes: [{ field: 'blocked', from: false, to: true }],
-      },
+  it('renders the approver view with the changes, sensitive fields first', () => {
+    const view = renderView({
+      tenant: { name: 'prod', domain: 'acme.eu.auth0.com' },
+      requester: { client: 'claude-code 1.0', principal: 'token-1', profile: 'helpdesk', tool: 'block_user' },
+      changes: [
+        {
+          op: op('patch_users_by_id'),
+          risk: 'destructive',
+          request: { method: 'PATCH', path: '/api/v2/users/auth0%7C1', body: { name: 'x', blocked: true } },
+          targets: [
+            {
+              kind: 'user',
+              id: 'auth0|1',
+              labels: [
+                ['name', 'Dave'],
+                ['email', 'dave@example.com'],
+              ],
+            },
+          ],
+          changes: [
+            { field: 'name', from: 'Dave', to: 'x' },
+            { field: 'blocked', from: false, to: true },
+          ],
+        },
+      ],
     });
-    expect(text).toContain('Operation patch_users_by_id (destructive) on tenant "prod"');
+    expect(view.ok).toBe(true);
+    const text = (view as { text: string }).text;
+    expect(text).toContain('Tenant "prod" (acme.eu.auth0.com)');
+    expect(text).toContain('principal "token-1"');
     expect(text).toContain('PATCH /api/v2/users/auth0%7C1');
-    expect(text).toContain('Changes: blocked: false → true');
+    expect(text).toContain('On user "auth0|1", tenant data: name "Dave", email "dave@example.com"');
+    expect(text.indexOf('! blocked: false → true')).toBeGreaterThan(0);
+    expect(text.indexOf('! blocked')).toBeLessThan(text.indexOf('· name'));
   });
 });

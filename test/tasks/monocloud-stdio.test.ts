@@ -35,18 +35,33 @@ describe('MonoCloud task tools over stdio (helpdesk, embedded sandbox)', () => {
     expect(tools.map((t) => t.name)).not.toContain('list_security_events');
   });
 
-  it('diagnoses carol, lifts her lockout and IP blocks after one confirmation, and the diagnosis changes', async () => {
+  it('diagnoses carol, lifts her lockout and IP blocks (writes: no person, as on every route), and the diagnosis changes', async () => {
     const before = JSON.parse(
       (await server.call('diagnose_login', { user: 'carol@northwind.example.com' })).text,
     );
     expect(before.findings.map((f: { cause: string }) => f.cause)).toEqual(['locked_out', 'ip_blocked']);
     const fixed = await server.call('unblock_user', { user: 'carol@northwind.example.com' });
     expect(JSON.parse(fixed.text).done).toEqual(['lockout lifted', 'IP unblocked ×2']);
-    expect(asked).toHaveLength(1);
+    expect(asked).toHaveLength(0);
     const after = JSON.parse(
       (await server.call('diagnose_login', { user: 'carol@northwind.example.com' })).text,
     );
     expect(after.findings).toEqual([]);
+  });
+
+  it('unblocks dave after one confirmation that names him, and the diagnosis changes', async () => {
+    const before = JSON.parse(
+      (await server.call('diagnose_login', { user: 'dave@northwind.example.com' })).text,
+    );
+    expect(before.findings.map((f: { cause: string }) => f.cause)).toContain('disabled');
+    const fixed = await server.call('unblock_user', { user: 'dave@northwind.example.com' });
+    expect(fixed.isError, fixed.text).toBe(false);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatch(/tenant data: name "[^"]+", email "dave@northwind\.example\.com"/);
+    const after = JSON.parse(
+      (await server.call('diagnose_login', { user: 'dave@northwind.example.com' })).text,
+    );
+    expect(after.findings.map((f: { cause: string }) => f.cause)).not.toContain('disabled');
   });
 
   it('answers an Auth0-only argument as a tool error naming the field', async () => {

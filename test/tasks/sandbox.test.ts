@@ -190,7 +190,7 @@ describe('reading tools', () => {
 });
 
 describe('writing tools, confirmed by a person through elicitation', () => {
-  it('unblock_user: dry run sends nothing; then one confirmation lifts carol’s lock', async () => {
+  it('unblock_user: dry run sends nothing; then carol’s lock is lifted without a person, as every route lifts it', async () => {
     const dry = await helpdesk.call('unblock_user', { user: U.carol, dry_run: true });
     expect(dry.json.untrusted_tenant_data.would_send).toEqual([
       expect.objectContaining({ operation: 'delete_user-blocks_by_id', method: 'DELETE' }),
@@ -200,14 +200,20 @@ describe('writing tools, confirmed by a person through elicitation', () => {
 
     const done = await helpdesk.call('unblock_user', { user: 'carol@northwind.example.com' });
     expect(done.json.done).toEqual(['brute-force locks lifted']);
-    expect(asked).toHaveLength(1);
-    expect(asked[0]).toMatch(/Unblock user auth0\|64f1a0c2e4b0a1b2c3d40003/);
+    // Lifting a brute-force lock is a write in the helpdesk profile: invoke_write_operation would not ask
+    // either, so the task does not (a confirmation belongs to the change, not to the tool).
+    expect(asked).toEqual([]);
     expect(sandbox.state.blocks).toHaveLength(0);
     expect(causes((await diagnose('carol@northwind.example.com')).json)).not.toContain('brute_force_block');
   });
 
-  it('unblock_user: lifts dave’s blocked flag; nothing to do says so', async () => {
+  it('unblock_user: lifts dave’s blocked flag after a person saw whom; nothing to do says so', async () => {
     await helpdesk.call('unblock_user', { user: 'dave@northwind.example.com' });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatch(
+      /On user "auth0\|64f1a0c2e4b0a1b2c3d40004", tenant data: name "[^"]+", email "dave@northwind\.example\.com"/,
+    );
+    expect(asked[0]).toMatch(/! blocked: true → false/);
     expect(sandbox.state.users.get(U.dave)!.blocked).toBeUndefined();
     const again = await helpdesk.call('unblock_user', { user: 'dave@northwind.example.com' });
     expect(again.json.note).toMatch(/nothing was sent/);
@@ -308,15 +314,16 @@ describe('profiles', () => {
   });
 
   it('every request a task makes is on the audit trail under the task’s name, writes after their approval', async () => {
+    // Unblocked first (whatever ran before), then blocked again: his story as seeded, and a person confirms.
+    await helpdesk.call('unblock_user', { user: U.dave });
     const start = helpdesk.audit().length;
-    await helpdesk.call('unblock_user', { user: U.carol });
+    await helpdesk.call('block_user', { user: U.dave });
     const records = helpdesk.audit().slice(start);
-    expect(records.every((r) => r.src_endpoint.name === 'unblock_user')).toBe(true);
+    expect(records.every((r) => r.src_endpoint.name === 'block_user')).toBe(true);
     const decisions = records.map((r) => `${r.unmapped.decision} ${r.api.operation}`);
     expect(decisions).toContain('sent get_users_by_id');
-    expect(decisions).toContain('sent get_user-blocks_by_id');
-    const approved = decisions.indexOf('approved unblock_user');
+    const approved = decisions.indexOf('approved block_user');
     expect(approved).toBeGreaterThan(-1);
-    expect(decisions.indexOf('sent delete_user-blocks_by_id')).toBeGreaterThan(approved);
+    expect(decisions.indexOf('sent patch_users_by_id')).toBeGreaterThan(approved);
   });
 });

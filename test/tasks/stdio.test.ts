@@ -34,18 +34,33 @@ describe('task tools over stdio (helpdesk, embedded sandbox)', () => {
     ]);
   });
 
-  it('diagnoses carol, lifts her lock after one confirmation, and the diagnosis changes', async () => {
+  it('diagnoses carol, lifts her lock (a write: no person, as on every route), and the diagnosis changes', async () => {
     const before = JSON.parse(
       (await server.call('diagnose_login', { user: 'carol@northwind.example.com' })).text,
     );
     expect(before.findings[0]).toMatchObject({ cause: 'brute_force_block', next: 'unblock_user' });
     const fixed = await server.call('unblock_user', { user: 'carol@northwind.example.com' });
     expect(JSON.parse(fixed.text).done).toEqual(['brute-force locks lifted']);
-    expect(asked).toHaveLength(1);
+    expect(asked).toHaveLength(0);
     const after = JSON.parse(
       (await server.call('diagnose_login', { user: 'carol@northwind.example.com' })).text,
     );
     expect(after.findings.map((f: { cause: string }) => f.cause)).not.toContain('brute_force_block');
+  });
+
+  it('unblocks dave after one confirmation that names him, and the diagnosis changes', async () => {
+    const before = JSON.parse(
+      (await server.call('diagnose_login', { user: 'dave@northwind.example.com' })).text,
+    );
+    expect(before.findings.map((f: { cause: string }) => f.cause)).toContain('blocked');
+    const fixed = await server.call('unblock_user', { user: 'dave@northwind.example.com' });
+    expect(fixed.isError, fixed.text).toBe(false);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatch(/tenant data: name "[^"]+", email "dave@northwind\.example\.com"/);
+    const after = JSON.parse(
+      (await server.call('diagnose_login', { user: 'dave@northwind.example.com' })).text,
+    );
+    expect(after.findings.map((f: { cause: string }) => f.cause)).not.toContain('blocked');
   });
 
   it('answers bad input as a tool error naming the field', async () => {

@@ -90,7 +90,7 @@ function tenantEndpoint(domain: string): { hostname: string; port?: number } {
  */
 export function toOcsfRecord(event: AuditEvent, context: RecordContext): OcsfRecord {
   const op = event.operation;
-  const activity = (op && ACTIVITY[op.method.toUpperCase()]) || OTHER_ACTIVITY;
+  const activity = (op?.method && ACTIVITY[op.method.toUpperCase()]) || OTHER_ACTIVITY;
   const decision = DECISION[event.decision];
   // A destructive call that skipped confirmation because the profile said `confirm: never` is logged
   // one step up, so it can be found without reading `unmapped`.
@@ -131,7 +131,7 @@ export function toOcsfRecord(event: AuditEvent, context: RecordContext): OcsfRec
       request: { uid: event.correlationId },
       response: event.status === undefined ? undefined : { code: event.status },
     },
-    http_request: op ? { http_method: op.method.toUpperCase(), url: { path: op.path } } : undefined,
+    http_request: op?.method ? { http_method: op.method.toUpperCase(), url: { path: op.path } } : undefined,
     http_response: event.status === undefined ? undefined : { code: event.status },
     src_endpoint: { name: event.tool, svc_name: PRODUCT, hostname: context.hostname },
     dst_endpoint: { ...tenantEndpoint(event.tenant.domain), svc_name: SERVICE },
@@ -153,6 +153,8 @@ export function toOcsfRecord(event: AuditEvent, context: RecordContext): OcsfRec
       profile: event.profile,
       tool: event.tool,
       risk: op?.risk,
+      operations: event.operations,
+      rules: event.rules,
       client_version: event.client?.version,
       approval_id: event.approvalId,
       latency_ms: event.latencyMs,

@@ -15,6 +15,11 @@ export interface Principal {
   readonly profile: string;
   /** Whether it may approve held calls (OAuth scope `tenant-mcp:approve`). */
   readonly approver: boolean;
+  /**
+   * Whether the operator trusts it to confirm its own calls in its client (a token's `+elicitation`, the
+   * OAuth scope `tenant-mcp:elicitation`); otherwise its held calls wait for a person out of band.
+   */
+  readonly elicitation: boolean;
   /** How it authenticated. */
   readonly via: 'token' | 'oauth' | 'none';
   /** The token's scopes (OAuth mode). */
@@ -34,6 +39,8 @@ export type AuthSettings =
       tokens: readonly string[];
       /** The profile each token runs under (same order as `tokens`); `undefined` means the server's `--profile`. */
       profiles?: readonly (string | undefined)[];
+      /** Whether each token may confirm in its own client (same order as `tokens`; default no). */
+      elicitation?: readonly boolean[];
     }
   | {
       /** OAuth 2.1 resource server. */
@@ -72,6 +79,9 @@ export const SCOPE_PROFILES: ReadonlyArray<readonly [scope: string, profile: str
 /** The scope that lets a principal approve held calls on the approvals page. */
 export const APPROVER_SCOPE = 'tenant-mcp:approve';
 
+/** The scope that lets a principal confirm its own held calls in its client (a person's host, not a bot). */
+export const ELICITATION_SCOPE = 'tenant-mcp:elicitation';
+
 /** Signature algorithms accepted on access tokens (no `none`, no HMAC: the key is the issuer's public one). */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
 
@@ -94,13 +104,15 @@ export function createAuthenticator(
       id: 'anonymous',
       profile: defaultProfile,
       approver: false,
+      // Loopback without authentication: the operator chose to trust whoever runs here.
+      elicitation: false,
       via: 'none',
       scopes: [],
     };
     return { kind: 'none', authenticate: async () => anonymous };
   }
   if (settings.kind === 'tokens')
-    return tokenAuthenticator(settings.tokens, defaultProfile, settings.profiles);
+    return tokenAuthenticator(settings.tokens, defaultProfile, settings.profiles, settings.elicitation);
   return oauthAuthenticator(settings, resource);
 }
 
@@ -115,6 +127,7 @@ function tokenAuthenticator(
   tokens: readonly string[],
   defaultProfile: string,
   profiles: readonly (string | undefined)[] = [],
+  elicitation: readonly boolean[] = [],
 ): Authenticator {
   const digests = tokens.map((token) =>
     /^sha256:[0-9a-f]{64}$/i.test(token) ? Buffer.from(token.slice(7), 'hex') : sha256(token),
@@ -124,6 +137,7 @@ function tokenAuthenticator(
       id: `token-${index + 1}`,
       profile: profiles[index] ?? defaultProfile,
       approver: false,
+      elicitation: elicitation[index] === true,
       via: 'token',
       scopes: [],
     }),
@@ -186,6 +200,7 @@ function oauthAuthenticator(
         id: `oauth:${payload.iss}#${payload.sub}`,
         profile,
         approver: scopes.includes(APPROVER_SCOPE),
+        elicitation: scopes.includes(ELICITATION_SCOPE),
         via: 'oauth',
         scopes,
       };

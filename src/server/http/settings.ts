@@ -42,7 +42,9 @@ export interface HttpSettings {
 
 /** Environment variables the HTTP transport reads (documented in `--help`). */
 export const HTTP_ENV_HELP = `  TENANT_MCP_HTTP_TOKEN       HTTP bearer tokens, comma-separated, each literal or sha256:<hex> of it,
-                              optionally @profile (e.g. sha256:ab…@read-only) to run under that profile
+                              optionally @profile (e.g. sha256:ab…@read-only) to run under that profile,
+                              and +elicitation (@helpdesk+elicitation, @+elicitation) when a person
+                              uses that client and may confirm held calls in it
   TENANT_MCP_APPROVER_TOKEN   the approvals page's own credential (/approvals), never an agent's token
   TENANT_MCP_APPROVAL_WEBHOOK POST {id, summary, url} here when a call is held for a person
   TENANT_MCP_OAUTH_ISSUER     OAuth mode: the issuer whose JWTs are accepted (instead of tokens)
@@ -51,6 +53,9 @@ export const HTTP_ENV_HELP = `  TENANT_MCP_HTTP_TOKEN       HTTP bearer tokens, 
   TENANT_MCP_ALLOWED_ORIGINS  browser origins allowed besides the server's own, comma-separated
   TENANT_MCP_RATE_LIMIT       requests a second per client and burst, e.g. 20:40 (default; 0 turns it off)
   TENANT_MCP_MAX_BODY_BYTES   largest request body (default 1048576)`;
+
+/** What a token entry ends with when its client is a person's host and may confirm in it. */
+export const ELICITATION_SUFFIX = '+elicitation';
 
 const list = (value: string | undefined) =>
   (value ?? '')
@@ -68,14 +73,28 @@ export function httpSettingsFrom(flags: HttpFlags, env: NodeJS.ProcessEnv): Http
   const warnings: string[] = [];
   // Each entry is a token (or sha256:<hex> of one), optionally `@profile` to run it under another profile
   // than --profile, so one server can serve a read-only audit agent and an admin side by side.
+  // `+elicitation` after the profile says a person uses that client, so it may confirm its own held calls;
+  // without it an HTTP client never receives a confirmation form (it may be the agent itself).
   const entries = list(env.TENANT_MCP_HTTP_TOKEN).map((entry) => {
     const at = entry.lastIndexOf('@');
-    return at > 0
-      ? { token: entry.slice(0, at), profile: entry.slice(at + 1) }
-      : { token: entry, profile: undefined };
+    if (at <= 0) return { token: entry, profile: undefined, elicitation: false };
+    let suffix = entry.slice(at + 1);
+    const elicitation = suffix.endsWith(ELICITATION_SUFFIX);
+    if (elicitation) suffix = suffix.slice(0, -ELICITATION_SUFFIX.length);
+    if (suffix.includes('+')) {
+      throw new ConfigError(
+        `TENANT_MCP_HTTP_TOKEN: "@${entry.slice(at + 1)}" is not @profile or @profile${ELICITATION_SUFFIX}.`,
+      );
+    }
+    return {
+      token: entry.slice(0, at),
+      profile: suffix || undefined,
+      elicitation,
+      bare: !elicitation && !suffix,
+    };
   });
   const tokens = entries.map((entry) => entry.token);
-  const emptyProfile = entries.find((entry) => entry.profile === '');
+  const emptyProfile = entries.find((entry) => 'bare' in entry && entry.bare);
   if (emptyProfile)
     throw new ConfigError('TENANT_MCP_HTTP_TOKEN: a token ends with "@" but names no profile.');
   const issuer = env.TENANT_MCP_OAUTH_ISSUER?.trim();
@@ -97,6 +116,9 @@ export function httpSettingsFrom(flags: HttpFlags, env: NodeJS.ProcessEnv): Http
       kind: 'tokens',
       tokens,
       ...(entries.some((entry) => entry.profile) ? { profiles: entries.map((entry) => entry.profile) } : {}),
+      ...(entries.some((entry) => entry.elicitation)
+        ? { elicitation: entries.map((entry) => entry.elicitation) }
+        : {}),
     };
   } else if (issuer) {
     const jwksUrl = env.TENANT_MCP_OAUTH_JWKS_URL?.trim() || undefined;

@@ -42,8 +42,7 @@ export const blockUser = defineTaskTool({
     }
     return runPlan(ctx, {
       steps: [{ operation: 'patch_users_by_id', args: { id, blocked: true }, what: 'blocked flag set' }],
-      arguments: { user_id: id },
-      summary: `Block user ${id}: set blocked to true, so every login is refused until someone unblocks it.`,
+      summary: 'Block the user below: every login is refused until someone unblocks them.',
       dryRun: input.dry_run,
       next: 'revoke_user_sessions ends sessions already open',
     });
@@ -86,8 +85,7 @@ export const unblockUser = defineTaskTool({
     }
     return runPlan(ctx, {
       steps,
-      arguments: { user_id: id, lift: steps.map((s) => s.operation) },
-      summary: `Unblock user ${id}: ${steps.map((s) => s.what.replace(' lifted', '')).join(' and ')} will be lifted, so the user can log in again.`,
+      summary: `Unblock the user below: ${steps.map((s) => s.what.replace(' lifted', '')).join(' and ')} will be lifted, so they can log in again.`,
       dryRun: input.dry_run,
       next: 'diagnose_login if they still cannot log in',
       extra: list.toAnswer().not_checked ? { not_checked: list.notChecked } : {},
@@ -127,8 +125,7 @@ export const revokeUserSessions = defineTaskTool({
       : { operation: 'delete_sessions_for_user', args: { user_id: id }, what: 'sessions ended' };
     return runPlan(ctx, {
       steps: [step],
-      arguments: { user_id: id, refresh_tokens: input.refresh_tokens === true },
-      summary: `Sign user ${id} out everywhere: end ${open ? `${open.length} session(s)` : 'every session'}${input.refresh_tokens ? ' and revoke refresh tokens' : ''}.`,
+      summary: `Sign the user below out everywhere: end ${open ? `${open.length} session(s)` : 'every session'}${input.refresh_tokens ? ' and revoke refresh tokens' : ''}.`,
       dryRun: input.dry_run,
       next: 'block_user as well if the account must stay closed',
       extra: {

@@ -4,25 +4,35 @@
  * task makes is checked, confirmed where needed and audited like any other call; the tools themselves know
  * nothing of the gate, MCP or HTTP.
  */
-import type { Risk } from '../types.js';
 
-/** A person's confirmation of a whole task, as the gate issued it; only passed back to {@link TaskContext.write}. */
+/**
+ * A person's confirmation of a task's steps, as the gate issued it; only passed back to
+ * {@link TaskContext.write}. It covers exactly the steps (operation and arguments) that needed a person.
+ */
 export interface TaskGrant {
   /** The task tool confirmed. */
   readonly tool: string;
-  /** Operations the confirmation covers. */
-  readonly operations: ReadonlySet<string>;
+}
+
+/** One request a task will make. */
+export interface TaskStep {
+  /** Operation id. */
+  operation: string;
+  /** Its arguments, exactly as the task will send them. */
+  args: Record<string, unknown>;
 }
 
 /** What a task asks a person to confirm. */
 export interface TaskConfirmation {
-  /** Operations the task will run; each is still checked against the profile. */
-  operations: string[];
-  /** The task's resolved arguments; an approval id is bound to exactly these. */
-  arguments: Record<string, unknown>;
-  /** Risk of the task as a whole. */
-  risk: Risk;
-  /** What will happen, in a sentence or two, for the person. */
+  /**
+   * Every write the task will make. Each is decided as a call of its own would be; those that need a
+   * person in the profile are confirmed together, and an approval id is bound to exactly those.
+   */
+  steps: TaskStep[];
+  /**
+   * What the task does, in our words for the person (the view adds whom it acts on and each field, so
+   * this sentence carries no tenant value).
+   */
   summary: string;
 }
 

@@ -107,9 +107,6 @@ export const createPasswordChangeTicket = defineTaskTool({
       };
     }
     const args: Record<string, unknown> = { ...fields };
-    const who = fields.user_id
-      ? `user ${fields.user_id}`
-      : `${fields.email} on connection ${fields.connection_id}`;
     const planned = await ctx.preview('post_password-change', args);
     if (dryRun) {
       return {
@@ -122,10 +119,8 @@ export const createPasswordChangeTicket = defineTaskTool({
       };
     }
     const grant = await ctx.confirm({
-      operations: ['post_password-change'],
-      arguments: args,
-      risk: 'destructive',
-      summary: `Create a password-change link for ${who}, valid for ${lifetime(fields.ttl_sec)}. Whoever holds the link can set the account's password.`,
+      steps: [{ operation: 'post_password-change', args }],
+      summary: `Create a password-change link for the user below, valid for ${lifetime(fields.ttl_sec)}. Whoever holds the link can set the account's password.`,
     });
     let body: unknown;
     try {

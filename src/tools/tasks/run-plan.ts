@@ -29,14 +29,14 @@ export async function runPlan(
   ctx: TaskContext,
   plan: {
     steps: Step[];
-    arguments: Record<string, unknown>;
     summary: string;
     dryRun: boolean | undefined;
     next: string;
     extra?: Record<string, unknown>;
   },
 ): Promise<TaskAnswer> {
-  // Every step is validated (schema, profile) before a person is asked to confirm any of it.
+  // Every step is validated (schema, profile) before a person is asked to confirm any of it; the gate
+  // asks about exactly the steps that need a person in the profile, as it would for each alone.
   const wouldSend = await Promise.all(plan.steps.map((s) => ctx.preview(s.operation, s.args)));
   if (plan.dryRun) {
     return {
@@ -50,9 +50,7 @@ export async function runPlan(
     };
   }
   const grant = await ctx.confirm({
-    operations: [...new Set(plan.steps.map((s) => s.operation))],
-    arguments: plan.arguments,
-    risk: 'destructive',
+    steps: plan.steps.map((s) => ({ operation: s.operation, args: s.args })),
     summary: plan.summary,
   });
   const done: string[] = [];

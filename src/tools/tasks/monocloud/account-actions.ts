@@ -50,8 +50,7 @@ export const monoBlockUser = defineTaskTool({
     return runPlan(ctx, {
       // Sessions are left to revoke_user_sessions, as on Auth0: one task, one effect.
       steps: [{ operation: 'disable_user', args: { user_id: id, revoke_sessions: false }, what: 'disabled' }],
-      arguments: { user_id: id },
-      summary: `Disable user ${id}, so every sign-in is refused until someone enables it again.`,
+      summary: 'Disable the user below: every sign-in is refused until someone enables them again.',
       dryRun: input.dry_run,
       next: 'revoke_user_sessions ends sessions already open',
     });
@@ -98,8 +97,7 @@ export const monoUnblockUser = defineTaskTool({
     const extra = list.toAnswer().not_checked ? { not_checked: list.notChecked } : {};
     return runPlan(ctx, {
       steps,
-      arguments: { user_id: id, steps: steps.map((s) => s.on ?? s.operation) },
-      summary: `Unblock user ${id}: ${tally(steps.map((s) => s.what)).join(', ')}, so the user can sign in again.`,
+      summary: `Unblock the user below: ${tally(steps.map((s) => s.what)).join(', ')}, so they can sign in again.`,
       dryRun: input.dry_run,
       next: 'diagnose_login if they still cannot sign in',
       extra,
@@ -137,8 +135,7 @@ export const monoRevokeUserSessions = defineTaskTool({
         what: 'session revoked',
         on: s.id,
       })),
-      arguments: { user_id: id, sessions: open.map((s) => s.id) },
-      summary: `Sign user ${id} out everywhere: revoke ${open.length} session(s).`,
+      summary: `Sign the user below out everywhere: revoke ${open.length} session(s).`,
       dryRun: input.dry_run,
       next: 'block_user as well if the account must stay closed',
       extra: {

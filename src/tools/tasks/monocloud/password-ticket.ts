@@ -63,10 +63,8 @@ export const monoCreatePasswordChangeTicket = defineTaskTool({
       };
     }
     const grant = await ctx.confirm({
-      operations: ['reset_password'],
-      arguments: args,
-      risk: 'destructive',
-      summary: `Create a password-reset link for user ${id}, valid for ${lifetime}${input.send_email ? ', and email it to them' : ''}. Whoever holds the link can set the account's password.`,
+      steps: [{ operation: 'reset_password', args }],
+      summary: `Create a password-reset link for the user below, valid for ${lifetime}${input.send_email ? ', and email it to them' : ''}. Whoever holds the link can set the account's password.`,
     });
     let body: unknown;
     try {

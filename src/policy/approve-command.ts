@@ -1,6 +1,8 @@
 /**
- * `tenant-mcp approve <id>`: the person's side of a held call. It shows the same summary a client would
- * have shown, asks y/N on a terminal (`--yes` for scripts), and marks the approval usable once.
+ * `tenant-mcp approve <id>`: the person's side of a held call. It shows the same view a client would have
+ * shown (tenant, who asked, each change and whom it acts on), asks y/N on a terminal (`--yes` for scripts),
+ * and marks the approval usable once; "n" or `--deny` denies it, which is final and refuses the same
+ * change through every tool for a while.
  */
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
@@ -17,7 +19,21 @@ export interface CommandIo {
   stderr: NodeJS.WritableStream;
 }
 
-const USAGE = 'usage: tenant-mcp approve <apr_id> [--yes] | tenant-mcp approve --list';
+const USAGE = 'usage: tenant-mcp approve <apr_id> [--yes] | tenant-mcp approve --deny <apr_id> | tenant-mcp approve --list';
+
+const HELP = `${USAGE}
+
+Approve or deny a call an agent is waiting on. The state directory (TENANT_MCP_STATE_DIR, default
+~/.tenant-mcp) must be the server's.
+
+  tenant-mcp approve <apr_id>         show what the call would change, then ask y/N (y approves, n denies)
+  tenant-mcp approve <apr_id> --yes   approve without asking (scripts)
+  tenant-mcp approve --deny <apr_id>  deny: final; the same change is refused through every tool for 15 minutes
+  tenant-mcp approve --list           the calls waiting, newest first
+  tenant-mcp approve --help           this text
+
+Exit codes: 0 approved (or denied with --deny, or listed), 1 not approved (denied at the prompt, or the id
+cannot be used), 2 usage.`;
 
 /** Runs the command; resolves with the exit code (0 approved or listed, 1 refused or declined, 2 usage). */
 export async function runApproveCommand(
@@ -34,11 +50,15 @@ export async function runApproveCommand(
     return 2;
   }
   const { values, positionals } = parsed;
+  if (values.help) {
+    say(io.stdout, HELP);
+    return 0;
+  }
   if (values.list) {
     const pending = store.listPending();
     if (!pending.length) say(io.stdout, 'No approvals are waiting.');
     for (const record of pending) {
-      const state = record.approvedAt ? 'approved, unused' : 'waiting';
+      const state = record.deniedAt ? 'denied' : record.approvedAt ? 'approved, unused' : 'waiting';
       say(
         io.stdout,
         `${record.id}  ${record.operation} on "${record.tenant}"  ${state}  expires ${new Date(record.expiresAt).toISOString()}`,
@@ -51,8 +71,18 @@ export async function runApproveCommand(
     return 2;
   }
   const id = positionals[0]!;
+  const by = userInfoName();
   try {
     const record = store.get(id);
+    if (values.deny) {
+      store.deny(id, by);
+      say(io.stdout, `Denied ${id}. The call will not run, and the same change is refused for a while.`);
+      return 0;
+    }
+    if (record.deniedAt) {
+      say(io.stderr, `tenant-mcp approve: ${id} was denied by ${record.deniedBy ?? 'a person'}; it cannot be approved.`);
+      return 1;
+    }
     if (record.approvedAt) {
       say(io.stdout, `${id} is already approved; the agent can repeat its call with approval_id "${id}".`);
       return 0;
@@ -72,11 +102,13 @@ export async function runApproveCommand(
       const answer = await rl.question('Approve? [y/N] ');
       rl.close();
       if (!/^y(es)?$/i.test(answer.trim())) {
-        say(io.stdout, 'Not approved. The call will not run.');
+        // Anything but yes is a no, and a no is final: the agent must not be able to ask again and again.
+        store.deny(id, by);
+        say(io.stdout, 'Denied. The call will not run, and the same change is refused for a while.');
         return 1;
       }
     }
-    store.approve(id, userInfo().username);
+    store.approve(id, by);
     say(io.stdout, `Approved. The agent can now repeat its call with approval_id "${id}".`);
     return 0;
   } catch (error) {
@@ -88,11 +120,25 @@ export async function runApproveCommand(
   }
 }
 
+/** The OS user, recorded as who decided; some containers run as a uid with no passwd entry. */
+function userInfoName(): string {
+  try {
+    return `${userInfo().username} (tenant-mcp approve)`;
+  } catch {
+    return `${process.env.USER ?? 'unknown user'} (tenant-mcp approve)`;
+  }
+}
+
 function parse(argv: string[]) {
   return parseArgs({
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { yes: { type: 'boolean', short: 'y' }, list: { type: 'boolean' } },
+    options: {
+      yes: { type: 'boolean', short: 'y' },
+      list: { type: 'boolean' },
+      deny: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
 }

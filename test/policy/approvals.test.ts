@@ -101,15 +101,37 @@ describe('tenant-mcp approve', () => {
     expect(s.get(id).approvedAt).toBe(clock);
   });
 
-  it('asks y/N on a terminal and takes no for an answer', async () => {
+  it('asks y/N on a terminal; yes approves', async () => {
     const s = store();
     const { id } = s.create({ ...call, risk: 'destructive', summary: 's' });
-    const no = io('n\n', true);
-    expect(await runApproveCommand([id], s, no.io)).toBe(1);
-    expect(s.get(id).approvedAt).toBeUndefined();
     const yes = io('y\n', true);
     expect(await runApproveCommand([id], s, yes.io)).toBe(0);
     expect(s.get(id).approvedAt).toBe(clock);
+  });
+
+  it('takes no for a final answer: "n" denies, the call never runs, and the same change is remembered', async () => {
+    const s = store();
+    const { id, effectHashes } = s.create({ ...call, risk: 'destructive', summary: 's' });
+    const no = io('n\n', true);
+    expect(await runApproveCommand([id], s, no.io)).toBe(1);
+    expect(no.out.join('')).toMatch(/Denied/);
+    expect(s.get(id).deniedAt).toBe(clock);
+    expect(() => s.consume(id, call)).toThrow(expect.objectContaining({ code: 'denied' }));
+    expect(s.declined(effectHashes![0]!)).toMatchObject({ ref: id, operation: 'delete_users_by_id' });
+    const again = io('y\n', true);
+    expect(await runApproveCommand([id], s, again.io)).toBe(1);
+    expect(again.err.join('')).toMatch(/was denied/);
+  });
+
+  it('denies with --deny, and answers --help', async () => {
+    const s = store();
+    const { id } = s.create({ ...call, risk: 'destructive', summary: 's' });
+    const deny = io();
+    expect(await runApproveCommand(['--deny', id], s, deny.io)).toBe(0);
+    expect(s.get(id).deniedBy).toMatch(/tenant-mcp approve/);
+    const help = io();
+    expect(await runApproveCommand(['--help'], s, help.io)).toBe(0);
+    expect(help.out.join('')).toMatch(/--deny <apr_id>/);
   });
 
   it('refuses to approve from a non-terminal without --yes', async () => {
@@ -129,6 +151,41 @@ describe('tenant-mcp approve', () => {
     const list = io();
     expect(await runApproveCommand(['--list'], s, list.io)).toBe(0);
     expect(list.out.join('')).toContain(id);
+  });
+});
+
+describe('declines', () => {
+  it('are remembered per effect until they expire, and swept', () => {
+    const s = createApprovalStore({ stateDir: dir, now: () => clock, declineTtlMs: 60_000 });
+    const hash = 'a'.repeat(64);
+    s.recordDecline(
+      { operation: 'delete_users_by_id', until: clock + 60_000, at: clock, by: 'ops', ref: 'x' },
+      [hash],
+    );
+    expect(s.declined(hash)).toMatchObject({ by: 'ops', ref: 'x' });
+    clock += 60_001;
+    expect(s.declined(hash)).toBeUndefined();
+    expect(s.declined('../../etc/passwd')).toBeUndefined();
+  });
+
+  it('bind a task to all its effects, in any order', () => {
+    const s = store();
+    const effects = [
+      { operation: 'patch_users_by_id', arguments: { id: 'auth0|1', blocked: false } },
+      { operation: 'delete_user-blocks_by_id', arguments: { id: 'auth0|1' } },
+    ];
+    const { id } = s.create({
+      tenant: 'prod',
+      operation: 'unblock_user',
+      effects,
+      risk: 'destructive',
+      summary: 's',
+    });
+    s.approve(id, 'ops');
+    const reordered = { tenant: 'prod', operation: 'unblock_user', effects: [...effects].reverse() };
+    const fewer = { tenant: 'prod', operation: 'unblock_user', effects: effects.slice(0, 1) };
+    expect(() => s.consume(id, fewer)).toThrow(expect.objectContaining({ code: 'mismatch' }));
+    expect(s.consume(id, reordered).id).toBe(id);
   });
 });
 

@@ -27,6 +27,9 @@ export const USER_FIELDS = [
   'email',
   'email_verified',
   'name',
+  'nickname',
+  'given_name',
+  'family_name',
   'username',
   'phone_number',
   'identities',
@@ -50,6 +53,7 @@ export interface Lookup {
 export type Resolution =
   | { kind: 'found'; user: TenantUser; tried: Lookup[] }
   | { kind: 'ambiguous'; candidates: TenantUser[]; more: boolean; tried: Lookup[] }
+  | { kind: 'partial'; candidates: TenantUser[]; tried: Lookup[] }
   | { kind: 'missing'; tried: Lookup[] }
   | { kind: 'unchecked'; tried: Lookup[] }
   | { kind: 'invalid'; reason: string };
@@ -67,6 +71,26 @@ const PLAIN_WORD = /^[\p{L}\p{N}][\p{L}\p{N}._'-]*$/u;
 export function nameQuery(text: string): string {
   if (PLAIN_WORD.test(text)) return `name:${text}* OR nickname:${text}* OR email:${text}*`;
   return `name:"${text.replace(/["\\]/g, '')}"`;
+}
+
+/**
+ * Whether `fragment` names a person by a whole word of one of `values` (their name, nickname, email,
+ * username): the whole value, an email's whole local part, or one word of it. A search by name matches
+ * prefixes ("a" finds Alice), which is fine for finding people but not for acting on one: a task picks a
+ * person only when the fragment is a whole word of who they are. Linear in the values' length.
+ */
+export function namesWholeWord(fragment: string, values: readonly unknown[]): boolean {
+  const wanted = fragment.normalize('NFKC').trim().toLowerCase();
+  if (!wanted) return false;
+  for (const value of values) {
+    if (typeof value !== 'string') continue;
+    const text = value.normalize('NFKC').toLowerCase();
+    if (text === wanted) return true;
+    const at = text.indexOf('@');
+    if (at > 0 && text.slice(0, at) === wanted) return true;
+    if (text.split(/[\s.@_+'-]+/).includes(wanted)) return true;
+  }
+  return false;
 }
 
 /** Reads `operation`; a 404 resolves to `undefined`, other failures reject with the {@link TaskError}. */
@@ -148,7 +172,23 @@ export async function resolveUser(ctx: TaskContext, user: string, maxCandidates 
     );
   }
   if (found === null) return { kind: 'unchecked', tried };
-  if (found.length === 1) return { kind: 'found', user: found[0]!, tried };
+  if (found.length === 1) {
+    const only = found[0]!;
+    const byName = !user.includes('|') && !user.includes('@');
+    if (
+      byName &&
+      !namesWholeWord(user, [
+        only.name,
+        only.nickname,
+        only.email,
+        only.username,
+        only.given_name,
+        only.family_name,
+      ])
+    )
+      return { kind: 'partial', candidates: [only], tried };
+    return { kind: 'found', user: only, tried };
+  }
   if (found.length === 0) return { kind: 'missing', tried };
   return {
     kind: 'ambiguous',
@@ -203,6 +243,15 @@ export function unresolved(resolution: Exclude<Resolution, { kind: 'found' }>): 
       return {
         answer: {
           error: `user matches ${resolution.more ? 'more than ' : ''}${resolution.candidates.length} people; call again with one user_id from the candidates. Nothing else was done.`,
+          tried: resolution.tried,
+        },
+        tenant: { candidates: resolution.candidates.map(userRow) },
+      };
+    case 'partial':
+      return {
+        answer: {
+          error:
+            'user matches only the start of a word of one person, which is not enough to act on them; call again with their user_id, full name or email. Nothing else was done.',
           tried: resolution.tried,
         },
         tenant: { candidates: resolution.candidates.map(userRow) },

@@ -4,7 +4,15 @@
  * which lookups ran. MonoCloud times are epoch seconds; answers show them cut to the minute.
  */
 import { type TaskContext, TaskError } from '../context.js';
-import { EMAIL_PATTERN, type Lookup, listOf, prune, readOrMissing, reasonOf } from '../users.js';
+import {
+  EMAIL_PATTERN,
+  type Lookup,
+  listOf,
+  namesWholeWord,
+  prune,
+  readOrMissing,
+  reasonOf,
+} from '../users.js';
 
 /** One address or number of a user. */
 export interface MonoIdentifier extends Record<string, unknown> {
@@ -52,6 +60,7 @@ export interface MonoUser extends Record<string, unknown> {
 export type MonoResolution =
   | { kind: 'found'; user: MonoUser; tried: Lookup[] }
   | { kind: 'ambiguous'; candidates: MonoUser[]; more: boolean; tried: Lookup[] }
+  | { kind: 'partial'; candidates: MonoUser[]; tried: Lookup[] }
   | { kind: 'missing'; tried: Lookup[] }
   | { kind: 'unchecked'; tried: Lookup[] }
   | { kind: 'invalid'; reason: string };
@@ -175,7 +184,22 @@ export async function resolveMonoUser(
     });
   }
   if (found === null) return { kind: 'unchecked', tried };
-  if (found.length === 1) return { kind: 'found', user: found[0]!, tried };
+  if (found.length === 1) {
+    const only = found[0]!;
+    const byName = !USER_ID_PATTERN.test(user) && !user.includes('@');
+    const names = [
+      only.claims?.name,
+      only.claims?.given_name,
+      only.claims?.family_name,
+      only.claims?.nickname,
+      ...(only.emails ?? []).map((e) => e.email),
+      typeof only.username === 'object' && only.username
+        ? (only.username as { username?: unknown }).username
+        : only.username,
+    ];
+    if (byName && !namesWholeWord(user, names)) return { kind: 'partial', candidates: [only], tried };
+    return { kind: 'found', user: only, tried };
+  }
   if (found.length === 0) return { kind: 'missing', tried };
   return {
     kind: 'ambiguous',
@@ -197,6 +221,16 @@ export function unresolvedMono(
       return {
         answer: {
           error: `user matches ${resolution.more ? 'more than ' : ''}${resolution.candidates.length} people; call again with one user_id from the candidates. Nothing else was done.`,
+          tried: resolution.tried,
+        },
+        tenant: { candidates: resolution.candidates.map((u) => monoUserRow(u, now)) },
+        isError: true,
+      };
+    case 'partial':
+      return {
+        answer: {
+          error:
+            'user matches only the start of a word of one person, which is not enough to act on them; call again with their user_id, full name or email. Nothing else was done.',
           tried: resolution.tried,
         },
         tenant: { candidates: resolution.candidates.map((u) => monoUserRow(u, now)) },

@@ -38,7 +38,7 @@ import { formValidator } from './form-validator.js';
 import { type JsonSchema, toClientJsonSchema } from './json-schema.js';
 import { createSearchIndex, type SearchIndex } from './search.js';
 import { shapeResult } from './shape.js';
-import { callTaskTool, findTaskTool, listTaskTools } from './task-tools.js'; // task tools
+import { callTaskTool, findTaskTool, listTaskNames, listTaskTools } from './task-tools.js';
 
 /** What the server is built from. */
 export interface ServerOptions {
@@ -75,8 +75,13 @@ export function createServer(options: ServerOptions): Server {
   const writesAllowed = visible.some((op) => op.risk !== 'read') && gate.allowsTool('invoke_write_operation');
   const genericTools = DISCOVERY_TOOLS.filter((tool) => !tool.writes || writesAllowed);
   const toolsets = new Set(options.toolsets ?? []);
+  // A task tool's name wins over an operation's (MonoCloud has an operation called unblock_user): the
+  // operation stays reachable through the generic invoke tools.
+  const taskNames = new Set(listTaskNames(catalog.provider));
   const operationTools = new Map(
-    visible.filter((op) => toolsets.has(op.toolset)).map((op) => [op.toolName, op] as const),
+    visible
+      .filter((op) => toolsets.has(op.toolset) && !taskNames.has(op.toolName))
+      .map((op) => [op.toolName, op] as const),
   );
   let searchIndex: SearchIndex | undefined;
   const schemaCache = new Map<string, JsonSchema>();

@@ -26,6 +26,11 @@ export function findTaskTool(name: string, provider = 'auth0'): TaskToolDefiniti
   return taskToolsFor(provider).find((tool) => tool.name === name);
 }
 
+/** The names of the provider's task tools, listed or not. */
+export function listTaskNames(provider = 'auth0'): string[] {
+  return taskToolsFor(provider).map((tool) => tool.name);
+}
+
 /** The task tools of the catalog's provider that the gate's profile allows, as MCP tools. */
 export function listTaskTools(gate: Gate, provider = 'auth0'): Tool[] {
   return taskToolsFor(provider)

@@ -65,9 +65,11 @@ export async function connectCli(
   options: ClientOptions = {},
 ): Promise<Connected> {
   if (E2E_TRANSPORT === 'http') {
-    // Rate limiting is pinned by its own test; here it would only slow the suites' bursts down.
+    // Rate limiting is pinned by its own test; here it would only slow the suites' bursts down. A client
+    // that answers confirmation forms plays a person's host, so its token is trusted to (`+elicitation`);
+    // over HTTP no other client is ever asked.
     const cli = await startHttpCli(args, {
-      TENANT_MCP_HTTP_TOKEN: E2E_HTTP_TOKEN,
+      TENANT_MCP_HTTP_TOKEN: options.onElicit ? `${E2E_HTTP_TOKEN}@+elicitation` : E2E_HTTP_TOKEN,
       TENANT_MCP_RATE_LIMIT: '0',
       ...env,
     });

@@ -75,9 +75,7 @@ export function emitSandboxModel(input: EmitInput): GeneratedFile {
     for (const [key, value] of Object.entries(schema as Json)) {
       if (!KEEP.has(key)) continue;
       if (key === 'properties') {
-        out[key] = Object.fromEntries(
-          Object.entries(value as Json).map(([name, sub]) => [name, facts(sub)]),
-        );
+        out[key] = Object.fromEntries(Object.entries(value as Json).map(([name, sub]) => [name, facts(sub)]));
       } else if (key === 'enum' || key === 'const') out[key] = value;
       else out[key] = facts(value);
     }
@@ -152,7 +150,11 @@ export function emitSandboxModel(input: EmitInput): GeneratedFile {
     const name = pending.shift()!;
     schemas[name] = facts(all.get(name));
   }
-  const sortedSchemas = Object.fromEntries(Object.keys(schemas).sort().map((k) => [k, schemas[k]]));
+  const sortedSchemas = Object.fromEntries(
+    Object.keys(schemas)
+      .sort()
+      .map((k) => [k, schemas[k]]),
+  );
 
   const components = (doc as { components?: Json }).components;
   const flows = scopeScheme

@@ -223,14 +223,18 @@ describe('sandbox resources', () => {
     it('lists, creates, updates and deletes applications with their secrets', async () => {
       const list = await req('GET', '/clients');
       expect(list.body.map((c: { name: string }) => c.name)).toEqual([
-        'Northwind Fleet Console',
+        'All Applications',
         'Northwind Tenant Automation (tenant-mcp)',
+        'Northwind Fleet Console',
       ]);
+      expect((await req('GET', '/clients?is_global=true')).body.map((c: { name: string }) => c.name)).toEqual(
+        ['All Applications'],
+      );
       expect(list.body.every((c: { client_secret?: string }) => typeof c.client_secret === 'string')).toBe(
         true,
       );
       expect((await req('GET', '/clients?app_type=spa')).body).toHaveLength(1);
-      expect((await req('GET', '/clients?include_totals=true')).body).toMatchObject({ total: 2, start: 0 });
+      expect((await req('GET', '/clients?include_totals=true')).body).toMatchObject({ total: 3, start: 0 });
 
       const created = await req('POST', '/clients', { name: 'Warehouse Kiosk', app_type: 'native' });
       expect(created.status).toBe(201);

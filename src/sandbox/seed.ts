@@ -90,7 +90,7 @@ export const BASE = {
   /** The Management API's own resource server. */
   managementApi: '5e7a9d0c1b2f3a4e5d6c7b80',
   /** The automation client's grant to the Management API. */
-  managementGrant: 'cgr_SandboxAutomati0n',
+  managementGrant: 'cgr_SandboxAutomat0n',
 } as const;
 
 const GUARDIAN_FACTORS = [
@@ -253,8 +253,8 @@ export function seedBase(
   for (const [path, value] of Object.entries(settings)) store.singletons.set(path, value);
 
   if (options.connections) {
-    state.connections.set('con_DefaultDatabase01', {
-      id: 'con_DefaultDatabase01',
+    state.connections.set('con_DefaultDatabase1', {
+      id: 'con_DefaultDatabase1',
       name: DB,
       strategy: 'auth0',
       options: {

@@ -41,7 +41,11 @@ describe('sandbox resources', () => {
 
       const renamed = await req('PATCH', `/roles/${created.body.id}`, { name: 'compliance' });
       // The description survives a rename and is returned, as on a real tenant.
-      expect(renamed.body).toEqual({ id: created.body.id, name: 'compliance', description: 'Reads the audit trail.' });
+      expect(renamed.body).toEqual({
+        id: created.body.id,
+        name: 'compliance',
+        description: 'Reads the audit trail.',
+      });
       expect((await req('GET', `/roles/${created.body.id}`)).body.name).toBe('compliance');
       expect((await req('DELETE', `/roles/${created.body.id}`)).status).toBe(200);
       const gone = await req('GET', `/roles/${created.body.id}`);

@@ -73,7 +73,12 @@ describe('sandbox users', () => {
       /connection/,
     ],
     ['no password', { connection: DB, email: 'x@example.org' }, 400, /password/],
-    ['a short password', { connection: DB, email: 'x@example.org', password: 'short' }, 400, /PasswordStrengthError: Password is too weak/],
+    [
+      'a short password',
+      { connection: DB, email: 'x@example.org', password: 'short' },
+      400,
+      /PasswordStrengthError: Password is too weak/,
+    ],
     ['a bad email', { connection: DB, email: 'not-an-email', password: 'long-enough-1' }, 400, /email/],
     [
       'an unknown field',

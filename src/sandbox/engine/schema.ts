@@ -24,6 +24,15 @@ const FORMATS: Record<string, RegExp> = {
   'date-time': /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/,
   ipv4: /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/,
   uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+  // Auth0's own formats, where their rule is plain from the ids and names a tenant hands out.
+  'organization-name': /^[a-z0-9][a-z0-9_-]*$/,
+  'role-id': /^rol_[A-Za-z0-9]{16}$/,
+  'connection-id': /^con_[A-Za-z0-9]{16}$/,
+  'organization-id': /^org_[A-Za-z0-9]{16}$/,
+  'client-grant-id': /^cgr_[A-Za-z0-9]{16}$/,
+  'html-color': /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/,
+  'non-empty-string': /\S/,
+  hexadecimal: /^[0-9a-fA-F]*$/,
 };
 
 /** The JSON type name Auth0's messages use for a value. */

@@ -16,7 +16,11 @@ import {
 } from './context.js';
 
 function roleJson(role: RoleRecord) {
-  return { id: role.id, name: role.name, ...(role.description !== undefined ? { description: role.description } : {}) };
+  return {
+    id: role.id,
+    name: role.name,
+    ...(role.description !== undefined ? { description: role.description } : {}),
+  };
 }
 
 function findRole(ctx: HandlerContext, id: string | undefined): RoleRecord {

@@ -120,7 +120,9 @@ const POLICIES: Record<string, { length: number; kinds: number; all?: boolean; m
 export function meetsPolicy(password: string, options: JsonObject): boolean {
   const name = typeof options.passwordPolicy === 'string' ? options.passwordPolicy : 'good';
   const policy = POLICIES[name] ?? POLICIES.good!;
-  const minLength = Number((options.password_complexity_options as JsonObject | undefined)?.min_length ?? policy.length);
+  const minLength = Number(
+    (options.password_complexity_options as JsonObject | undefined)?.min_length ?? policy.length,
+  );
   if ([...password].length < Math.max(1, minLength)) return false;
   const kinds = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/].map((re) => re.test(password));
   if (policy.all && !(kinds[0] && kinds[1] && kinds[2])) return false;

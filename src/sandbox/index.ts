@@ -251,7 +251,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       op,
       match.params,
       url.searchParams,
-      body,
+      withoutTolerated(match.op.id, body),
       QUERY_ALIASES[match.op.id],
     );
     if ('issue' in checked) throw requestError(checked.issue);
@@ -407,6 +407,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
  * reset to Auth0's own template text, a live event stream): refused rather than answered and forgotten.
  */
 const REFUSED = new Set(['post_redeliver', 'reset_phone_template', 'subscribe_events', 'post_revoke']);
+
+/**
+ * Body fields a real tenant accepts though the description's closed schema leaves them out; Auth0's
+ * own Deploy CLI sends them back on every import. They are checked by nothing and stored as sent.
+ */
+const TOLERATED_BODY_FIELDS: Record<string, string[]> = {
+  'patch_resource-servers_by_id': ['token_lifetime_for_web'],
+  patch_settings: ['session_lifetime_in_minutes', 'idle_session_lifetime_in_minutes'],
+};
+
+function withoutTolerated(opId: string, body: unknown): unknown {
+  const extra = TOLERATED_BODY_FIELDS[opId];
+  if (!extra || body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  return Object.fromEntries(Object.entries(body).filter(([key]) => !extra.includes(key)));
+}
 
 /** Query names a handler reads besides those the document declares (the document calls `q` `search`). */
 const QUERY_ALIASES: Record<string, string[]> = { get_logs: ['q'] };

@@ -136,6 +136,10 @@ export function createTenantEngine(state: () => TenantState): Engine {
     unique: UNIQUE,
     native: (template, id) => NATIVE[template]?.(state(), id),
     unsetUntilWritten: UNSET_UNTIL_WRITTEN,
+    emptyUntilSet: new Set([
+      '/prompts/{prompt}/custom-text',
+      '/self-service-profiles/{id}/custom-text/{language}',
+    ]),
     paging: { page: 'page', perPage: 'per_page', firstPage: 0, defaultPerPage: 50, cap: true },
     errors: {
       notFound: (template) => notFoundError(template),

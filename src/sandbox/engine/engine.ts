@@ -78,6 +78,8 @@ export interface EngineOptions {
   paging: { page: string; perPage: string; firstPage: number; defaultPerPage: number; cap: boolean };
   /** Singletons that are a 404 until set (besides those created with POST). */
   unsetUntilWritten?: ReadonlySet<string>;
+  /** Items that read as empty (the schema's smallest value) until set, instead of a 404. */
+  emptyUntilSet?: ReadonlySet<string>;
   /** Most records one collection keeps. */
   maxRecords?: number;
 }
@@ -350,7 +352,10 @@ export function createEngine(ops: readonly ModelOperation[], options: EngineOpti
     const current = records?.get(id);
     switch (op.method) {
       case 'GET':
-        if (!current) throw errors.notFound(route.template, id);
+        if (!current) {
+          if (options.emptyUntilSet?.has(route.template)) return { body: schemas.minimal(op.response) ?? {} };
+          throw errors.notFound(route.template, id);
+        }
         return { body: shape(op, current) };
       case 'DELETE':
         if (!current) throw errors.notFound(route.template, id);

@@ -499,7 +499,7 @@ export const resourceHandlers: HandlerTable = {
     const ids = Array.isArray(b.ids) ? (b.ids as string[]) : undefined;
     for (const [id, t] of tokens ?? []) {
       if (
-        (ids && ids.includes(id)) ||
+        ids?.includes(id) ||
         (b.user_id !== undefined &&
           t.user_id === b.user_id &&
           (b.client_id === undefined || t.client_id === b.client_id))

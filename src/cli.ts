@@ -21,8 +21,11 @@ Usage:
       Approve a destructive call an agent is waiting on (asks y/N on a terminal).
   tenant-mcp audit verify FILE | tenant-mcp audit repair FILE
       Check the audit trail's hash chain; cut off a torn last line after a crash.
-  tenant-mcp sandbox [--port N] [--host 127.0.0.1]
-      Run the sandbox tenant alone over HTTP (point AUTH0_DOMAIN=http://127.0.0.1:N at it).
+  tenant-mcp sandbox [--port N] [--host 127.0.0.1] [--provider auth0|monocloud] [--tls] [--state FILE]
+                     [--seed demo|none] [--rate-limit realistic|off]
+      Run the sandbox tenant alone (point AUTH0_DOMAIN=http://127.0.0.1:N at it). --tls serves HTTPS
+      with a generated CA whose PEM path it prints (for NODE_EXTRA_CA_CERTS); --state loads and saves
+      the tenant as JSON; rate limits are realistic unless --rate-limit off.
   tenant-mcp --help | --version
 
 Options:
@@ -75,6 +78,10 @@ async function main(argv: string[]): Promise<number> {
       transport: { type: 'string' },
       stateless: { type: 'boolean' },
       'insecure-no-auth': { type: 'boolean' },
+      tls: { type: 'boolean' },
+      state: { type: 'string' },
+      seed: { type: 'string' },
+      'rate-limit': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -89,7 +96,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = positionals[0] ?? 'serve';
   if (positionals.length > 1) throw new ConfigError(`Unexpected argument "${positionals[1]}"; see --help.`);
-  if (command === 'sandbox') return runSandbox(values.port, values.host);
+  if (command === 'sandbox') {
+    const { runSandboxCommand } = await import('./sandbox/command.js');
+    return runSandboxCommand(values, { log, waitForSignal, fail: (message) => new ConfigError(message) });
+  }
+  if (values.tls || values.state || values.seed || values['rate-limit'])
+    throw new ConfigError('--tls, --state, --seed and --rate-limit belong to the sandbox command.');
   if (command !== 'serve') throw new ConfigError(`Unknown command "${command}"; see --help.`);
   const transport = values.transport ?? 'stdio';
   if (transport !== 'stdio' && transport !== 'http') {
@@ -113,22 +125,6 @@ async function main(argv: string[]): Promise<number> {
     return serveHttp(flags, http);
   }
   return serve(flags);
-}
-
-async function runSandbox(portText: string | undefined, host: string | undefined): Promise<number> {
-  const port = portText === undefined ? 4010 : Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`--port "${portText}" is not a port number (0-65535).`);
-  }
-  const { startSandbox } = await import('./sandbox/index.js');
-  const sandbox = await startSandbox({ port, ...(host ? { host } : {}) });
-  log(`tenant-mcp sandbox listening on ${sandbox.url}`);
-  log(
-    `  AUTH0_DOMAIN=${sandbox.url} AUTH0_CLIENT_ID=${sandbox.clientId} AUTH0_CLIENT_SECRET=${sandbox.clientSecret}`,
-  );
-  await waitForSignal();
-  await sandbox.close();
-  return 0;
 }
 
 async function serve(flags: ConfigFlags): Promise<number> {

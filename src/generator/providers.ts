@@ -6,7 +6,7 @@
 import { emitCatalog } from './emit-catalog.js';
 import { emitInputs } from './emit-inputs.js';
 import type { Emitter } from './generate.js';
-import { emitSandboxSamples } from './sandbox-samples.js';
+import { emitSandboxModel } from './sandbox-model.js';
 
 /** How one provider's catalog is generated. */
 export interface ProviderConfig {
@@ -49,11 +49,7 @@ export const AUTH0: ProviderConfig = {
   scopeScheme: 'oAuth2ClientCredentials',
   basePath: '/api/v2',
   ownProse: false,
-  emitters: [
-    emitCatalog,
-    emitInputs,
-    (input) => emitSandboxSamples(input.doc, { resolve: input.resolver.get }),
-  ],
+  emitters: [emitCatalog, emitInputs, emitSandboxModel],
 };
 
 /**
@@ -66,7 +62,7 @@ export const MONOCLOUD: ProviderConfig = {
   outDir: 'src/tools/monocloud',
   spec: 'openapi/monocloud/management.yaml',
   ownProse: true,
-  emitters: [emitCatalog, emitInputs],
+  emitters: [emitCatalog, emitInputs, emitSandboxModel],
 };
 
 /** Every provider, in the order `npm run generate` runs them. */

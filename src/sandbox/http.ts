@@ -46,14 +46,12 @@ export function badQuery(message: string): ApiError {
   return new ApiError(400, `Query validation error: ${message}`, 'invalid_query_string');
 }
 
-/** Headers every answer carries: a request id (clients quote it in bug reports) and rate-limit hints. */
-export function baseHeaders(requestId: string, nowMs: number): Record<string, string> {
-  return {
-    'x-request-id': requestId,
-    'x-ratelimit-limit': '50',
-    'x-ratelimit-remaining': '49',
-    'x-ratelimit-reset': String(Math.ceil(nowMs / 1000) + 1),
-  };
+/**
+ * The header every answer carries: a request id, which clients quote in bug reports. Rate-limit
+ * headers come from the limiter, when one is on.
+ */
+export function baseHeaders(requestId: string): Record<string, string> {
+  return { 'x-request-id': requestId };
 }
 
 /** Sends `body` as JSON, or nothing when `body` is undefined (204, 202 and friends). */

@@ -3,7 +3,8 @@
  * with `include_totals`, checkpoint paging with `from`/`take`, `fields`/`include_fields` projection and
  * `sort=field:1|-1`. Handlers call these so every resource pages the same way.
  */
-import { badQuery } from './http.js';
+import { OFFSET_PAGING_CAP } from './engine/paging.js';
+import { ApiError, badQuery } from './http.js';
 
 /** Reads an integer parameter, refusing values outside `[min, max]`. */
 export function intParam(
@@ -94,6 +95,13 @@ export function paginate(
   const perPage = intParam(query, 'per_page', options.defaultPerPage ?? 50, 0, options.maxPerPage ?? 100);
   const page = intParam(query, 'page', 0, 0, 100_000);
   const start = page * perPage;
+  if (start + perPage > OFFSET_PAGING_CAP) {
+    throw new ApiError(
+      400,
+      'You can only page through the first 1000 records. See https://auth0.com/docs/users/search/v3/view-search-results-by-page#limitation',
+      'invalid_paging',
+    );
+  }
   const slice = items.slice(start, start + perPage);
   if (!boolParam(query, 'include_totals', false)) return slice;
   return {

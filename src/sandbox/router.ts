@@ -4,7 +4,7 @@
  * earlier wins (`/users/{id}/roles` never swallows `/users-by-email`, `/keys/rotate` beats `/keys/{kid}`).
  */
 import { ApiError } from './http.js';
-import type { SampleOperation } from './sample-operation.js';
+import type { ModelOperation } from './model.js';
 
 /** What the router needs of an operation: its method and its path template. */
 export interface RoutableOperation {
@@ -15,7 +15,7 @@ export interface RoutableOperation {
 }
 
 /** A matched operation and its decoded path parameters. */
-export interface RouteMatch<T extends RoutableOperation = SampleOperation> {
+export interface RouteMatch<T extends RoutableOperation = ModelOperation> {
   /** The operation the request addresses. */
   op: T;
   /** Path parameters by template name, percent-decoded. */
@@ -32,13 +32,13 @@ interface CompiledRoute<T> {
 }
 
 /** A reusable matcher over a fixed list of operations. */
-export interface Router<T extends RoutableOperation = SampleOperation> {
+export interface Router<T extends RoutableOperation = ModelOperation> {
   /** The operation for `method` and `path` (below the API prefix, e.g. `/api/v2`), or undefined. */
   match(method: string, path: string): RouteMatch<T> | undefined;
 }
 
 /** Builds a router; later entries with the same method and template are ignored. */
-export function createRouter<T extends RoutableOperation = SampleOperation>(ops: readonly T[]): Router<T> {
+export function createRouter<T extends RoutableOperation = ModelOperation>(ops: readonly T[]): Router<T> {
   const buckets = new Map<string, CompiledRoute<T>[]>();
   for (const op of ops) {
     const segments = op.path.split('/').slice(1);

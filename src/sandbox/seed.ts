@@ -5,6 +5,8 @@
  * pending reset, failing MFA codes, an IP blocked tenant-wide).
  * Ids are fixed; dates are offsets from the start time, so runs differ only in absolute time.
  */
+import { AUTH0_MODEL } from './auth0-model.generated.js';
+import { startingSigningKeys } from './signing-keys.js';
 import type { ClientRecord, ConnectionRecord, JsonObject, TenantState, UserRecord } from './state.js';
 
 /** Fixed ids of the seeded records, for tests and demos. */
@@ -51,6 +53,8 @@ export const SEED = {
   attackerIp: '203.0.113.45',
   /** IP blocked tenant-wide (`limit_mu`) after failed logins to unknown accounts. */
   throttledIp: '192.0.2.200',
+  /** The console's API, whose permissions the roles grant. */
+  resourceServers: { fleet: '64f1a0c2e4b0a1b2c3d4f1ee' },
   /** MFA enrolments: alice's push app, bob's authenticator app (whose codes he now gets wrong). */
   enrollments: {
     alice: 'dev_N0rthw1ndAl1cePush1',
@@ -78,6 +82,193 @@ const BROWSER =
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+
+/** Fixed ids of what every sandbox tenant has, with or without the demo data. */
+export const BASE = {
+  /** The global client ("All Applications") every tenant has; the Deploy CLI looks it up. */
+  globalClient: 'GL0ba1C11entT3nantMcpSandb0x0001',
+  /** The Management API's own resource server. */
+  managementApi: '5e7a9d0c1b2f3a4e5d6c7b80',
+  /** The automation client's grant to the Management API. */
+  managementGrant: 'cgr_SandboxAutomat0n',
+} as const;
+
+const GUARDIAN_FACTORS = [
+  'sms',
+  'push-notification',
+  'otp',
+  'email',
+  'duo',
+  'webauthn-roaming',
+  'webauthn-platform',
+  'recovery-code',
+];
+
+/**
+ * What a brand-new tenant has before anyone touches it: the global client, the Management API and the
+ * automation client's grant to it, signing keys, guardian factors (all off), default tenant settings,
+ * attack protection and prompts. No email provider and no email templates: those answer 404 until set.
+ * With `connections`, also the default database and Google connections a new tenant starts with.
+ */
+export function seedBase(
+  state: TenantState,
+  ctx: SeedContext,
+  options: { connections?: boolean } = {},
+): void {
+  const audience = `${ctx.origin}/api/v2/`;
+  state.clients.set(BASE.globalClient, {
+    client_id: BASE.globalClient,
+    name: 'All Applications',
+    tenant: TENANT,
+    global: true,
+    client_secret: 'global-client-secret-of-the-sandbox-tenant-not-for-production-0',
+    is_first_party: true,
+    callbacks: [],
+    allowed_logout_urls: [],
+    allowed_origins: [],
+    web_origins: [],
+    client_aliases: [],
+    allowed_clients: [],
+    oidc_conformant: false,
+    sso_disabled: false,
+    cross_origin_authentication: false,
+    custom_login_page_on: true,
+    jwt_configuration: { alg: 'RS256', lifetime_in_seconds: 36000, secret_encoded: false },
+    signing_keys: [{ cert: String(startingSigningKeys(ctx.origin)[0]!.cert), subject: `/CN=dev-${TENANT}` }],
+    callback_url_template: false,
+    grant_types: [],
+  });
+  state.clients.set(ctx.clientId, {
+    client_id: ctx.clientId,
+    name: 'tenant-mcp sandbox automation',
+    description: 'Machine-to-machine application the sandbox issues Management API tokens to.',
+    tenant: TENANT,
+    global: false,
+    is_first_party: true,
+    app_type: 'non_interactive',
+    client_secret: ctx.clientSecret,
+    token_endpoint_auth_method: 'client_secret_post',
+    callbacks: [],
+    grant_types: ['client_credentials'],
+    oidc_conformant: true,
+    sso_disabled: false,
+    cross_origin_authentication: false,
+    jwt_configuration: { alg: 'RS256', lifetime_in_seconds: 36000, secret_encoded: false },
+    custom_login_page_on: true,
+  });
+  const { store } = state;
+  store.collection('/resource-servers', true).set(BASE.managementApi, {
+    id: BASE.managementApi,
+    name: 'Auth0 Management API',
+    identifier: audience,
+    is_system: true,
+    allow_offline_access: false,
+    skip_consent_for_verifiable_first_party_clients: false,
+    token_lifetime: 86400,
+    token_lifetime_for_web: 7200,
+    signing_alg: 'RS256',
+    scopes: AUTH0_MODEL.scopes.map((value) => ({
+      value,
+      description: value.replace(':', ' ').replace(/_/g, ' '),
+    })),
+  });
+  store.collection('/client-grants', true).set(BASE.managementGrant, {
+    id: BASE.managementGrant,
+    client_id: ctx.clientId,
+    audience,
+    scope: [...AUTH0_MODEL.scopes],
+    subject_type: 'client',
+  });
+  const keys = store.collection('/keys/signing', true);
+  for (const key of startingSigningKeys(ctx.origin)) keys.set(String(key.kid), key);
+  const factors = store.collection('/guardian/factors', true);
+  for (const name of GUARDIAN_FACTORS) factors.set(name, { name, enabled: false, trial_expired: false });
+  const settings: Record<string, unknown> = {
+    '/tenants/settings': {
+      friendly_name: 'Sandbox Tenant',
+      picture_url: '',
+      support_email: '',
+      support_url: '',
+      allowed_logout_urls: [],
+      session_lifetime: 168,
+      idle_session_lifetime: 72,
+      sandbox_version: '22',
+      default_audience: '',
+      default_directory: '',
+      enabled_locales: ['en'],
+      flags: {
+        enable_client_connections: false,
+        revoke_refresh_token_grant: false,
+        disable_clickjack_protection_headers: false,
+        enable_public_signup_user_exists_error: true,
+        allow_legacy_delegation_grant_types: false,
+        allow_legacy_ro_grant_types: false,
+        allow_legacy_tokeninfo_endpoint: false,
+        enable_legacy_profile: false,
+        enable_idtoken_api2: false,
+        enable_sso: true,
+        disable_management_api_sms_obfuscation: false,
+      },
+      sessions: { oidc_logout_prompt_enabled: false },
+      oidc_logout: { rp_logout_end_session_endpoint_discovery: true },
+    },
+    '/branding': { colors: { primary: '#635dff', page_background: '#000000' } },
+    '/prompts': {
+      universal_login_experience: 'new',
+      identifier_first: false,
+      webauthn_platform_first_factor: false,
+    },
+    '/guardian/policies': [],
+    '/guardian/factors/sms/selected-provider': { provider: 'auth0' },
+    '/guardian/factors/phone/selected-provider': { provider: 'auth0' },
+    '/guardian/factors/phone/message-types': { message_types: ['sms'] },
+    '/guardian/factors/push-notification/selected-provider': { provider: 'guardian' },
+    '/attack-protection/brute-force-protection': {
+      enabled: true,
+      shields: ['block', 'user_notification'],
+      mode: 'count_per_identifier_and_ip',
+      allowlist: [],
+      max_attempts: 10,
+    },
+    '/attack-protection/breached-password-detection': {
+      enabled: false,
+      shields: [],
+      admin_notification_frequency: [],
+      method: 'standard',
+      stage: {
+        'pre-user-registration': { shields: [] },
+        'pre-change-password': { shields: [] },
+      },
+    },
+    '/attack-protection/suspicious-ip-throttling': {
+      enabled: true,
+      shields: ['admin_notification', 'block'],
+      allowlist: [],
+      stage: {
+        'pre-login': { max_attempts: 100, rate: 864000 },
+        'pre-user-registration': { max_attempts: 50, rate: 1200 },
+      },
+    },
+  };
+  for (const [path, value] of Object.entries(settings)) store.singletons.set(path, value);
+
+  if (options.connections) {
+    state.connections.set('con_DefaultDatabase1', {
+      id: 'con_DefaultDatabase1',
+      name: DB,
+      strategy: 'auth0',
+      options: {
+        brute_force_protection: true,
+        passwordPolicy: 'good',
+        password_complexity_options: { min_length: 8 },
+        mfa: { active: true, return_enroll_settings: true },
+      },
+      enabled_clients: [ctx.clientId],
+      is_domain_connection: false,
+      realms: [DB],
+    });
+  }
+}
 
 /** Fills an empty state with the Northwind Robotics tenant. */
 export function seedTenant(state: TenantState, ctx: SeedContext): void {
@@ -546,4 +737,48 @@ export function seedTenant(state: TenantState, ctx: SeedContext): void {
       ...event,
     });
   }
+
+  // The fleet API the console calls, the permissions each role grants on it, the tenant's name, the
+  // factors Northwind uses, and the IP its suspicious-IP throttling blocked.
+  const { store } = state;
+  store.collection('/resource-servers', true).set(SEED.resourceServers.fleet, {
+    id: SEED.resourceServers.fleet,
+    name: 'Northwind Fleet API',
+    identifier: 'https://fleet.northwind.example.com/',
+    allow_offline_access: true,
+    skip_consent_for_verifiable_first_party_clients: true,
+    token_lifetime: 86400,
+    token_lifetime_for_web: 7200,
+    signing_alg: 'RS256',
+    scopes: [
+      { value: 'read:fleet', description: 'See robots and their telemetry' },
+      { value: 'write:fleet', description: 'Send commands to robots' },
+      { value: 'admin:fleet', description: 'Add and retire robots' },
+    ],
+  });
+  const grants: Array<[string, string[]]> = [
+    [SEED.roles.admin, ['read:fleet', 'write:fleet', 'admin:fleet']],
+    [SEED.roles.support, ['read:fleet', 'write:fleet']],
+    [SEED.roles.viewer, ['read:fleet']],
+  ];
+  for (const [roleId, scopes] of grants) {
+    const held = store.collection(`/roles/${roleId}/permissions`, true);
+    for (const permission_name of scopes) {
+      const resource_server_identifier = 'https://fleet.northwind.example.com/';
+      held.set(`${resource_server_identifier} ${permission_name}`, {
+        resource_server_identifier,
+        permission_name,
+      });
+    }
+  }
+  const tenantSettings = store.singletons.get('/tenants/settings') as JsonObject;
+  store.singletons.set('/tenants/settings', {
+    ...tenantSettings,
+    friendly_name: 'Northwind Robotics',
+    support_email: 'it-help@northwind.example.com',
+    support_url: 'https://help.northwind.example.com',
+  });
+  for (const name of ['otp', 'push-notification'])
+    store.collection('/guardian/factors', true).set(name, { name, enabled: true, trial_expired: false });
+  store.collection('/anomaly/blocks/ips', true).set(SEED.throttledIp, { id: SEED.throttledIp });
 }

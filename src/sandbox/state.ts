@@ -3,6 +3,7 @@
  * so handlers mostly copy them out; relations (role members, enabled clients) live in one place each.
  */
 import { randomBytes } from 'node:crypto';
+import { ResourceStore } from './engine/store.js';
 
 /** A JSON object as the API sends it. */
 export type JsonObject = Record<string, unknown>;
@@ -65,7 +66,7 @@ export interface BlockRecord {
   connection: string;
 }
 
-/** A role; `description` is kept although the API description's role schema omits it. */
+/** A role. */
 export interface RoleRecord {
   /** `rol_` followed by 16 characters. */
   id: string;
@@ -176,7 +177,14 @@ export class TenantState {
   readonly sessions = new Map<string, SessionRecord>();
   /** MFA enrolments by user id. */
   readonly enrollments = new Map<string, EnrollmentRecord[]>();
+  /** Everything the resource engine serves: resource servers, organizations, settings... */
+  store = new ResourceStore();
+  /** Background jobs (imports, exports, verification emails), by id, oldest first. */
+  readonly jobs = new Map<string, JobRecord>();
   private logSequence = 0;
+
+  /** Most log events kept; older ones are dropped, as a tenant's retention window does. */
+  static readonly MAX_LOGS = 10_000;
 
   /** The connection with this name, if any. */
   connectionByName(name: string): ConnectionRecord | undefined {
@@ -191,6 +199,13 @@ export class TenantState {
     return out;
   }
 
+  /** After loading saved logs, continues their numbering so new ids still sort last. */
+  restoreLogSequence(): void {
+    const last = this.logs[this.logs.length - 1]?.log_id;
+    const n = last ? Number.parseInt(last.slice(-37), 10) : 0;
+    this.logSequence = Number.isFinite(n) ? n : this.logs.length;
+  }
+
   /** Appends a log event, giving it a `log_id` that sorts after every earlier one. */
   addLog(event: NewLogEvent): LogRecord {
     this.logSequence += 1;
@@ -200,6 +215,7 @@ export class TenantState {
       log_id: `90020${stamp}${String(this.logSequence).padStart(37, '0')}`,
     } as LogRecord;
     this.logs.push(log);
+    if (this.logs.length > TenantState.MAX_LOGS) this.logs.splice(0, this.logs.length - TenantState.MAX_LOGS);
     return log;
   }
 
@@ -210,11 +226,81 @@ export class TenantState {
     for (const members of this.roleMembers.values()) members.delete(userId);
     for (const [id, session] of this.sessions) if (session.user_id === userId) this.sessions.delete(id);
     this.enrollments.delete(userId);
+    const key = encodeURIComponent(userId);
+    this.store.dropUnder(`/users/${key}`);
+    this.store.dropMember('/members', key);
+    this.store.dropMember('/members', userId);
+    for (const [path] of this.store.collections)
+      if (path.includes(`/members/${key}/`)) this.store.collections.delete(path);
     if (user) {
       const ids = identifiersOf(user);
       this.blocks = this.blocks.filter((b) => !ids.includes(b.identifier.toLowerCase()));
     }
   }
+}
+
+/** A background job as stored; `effects` run once when it completes. */
+export interface JobRecord extends JsonObject {
+  /** `job_` followed by 16 characters. */
+  id: string;
+  /** `users_import`, `users_export` or `verification_email`. */
+  type: string;
+  /** Epoch milliseconds of creation, for its progress. */
+  created_ms: number;
+  /** Whether the job's effects have been applied. */
+  done?: boolean;
+}
+
+/** The tenant as plain JSON, for `--state FILE`. */
+export function stateToJSON(state: TenantState): JsonObject {
+  return {
+    version: 1,
+    users: [...state.users.values()],
+    roles: [...state.roles.values()],
+    roleMembers: [...state.roleMembers].map(([id, members]) => [id, [...members]]),
+    connections: [...state.connections.values()],
+    clients: [...state.clients.values()],
+    logs: state.logs,
+    blocks: state.blocks,
+    tickets: state.tickets,
+    sessions: [...state.sessions.values()],
+    enrollments: [...state.enrollments],
+    jobs: [...state.jobs.values()],
+    store: state.store.toJSON(),
+  };
+}
+
+/** Rebuilds a tenant from {@link stateToJSON}'s output; throws naming what is malformed. */
+export function stateFromJSON(raw: unknown): TenantState {
+  const data = raw as Record<string, unknown> | null;
+  if (!data || typeof data !== 'object' || data.version !== 1)
+    throw new Error('not a sandbox state file (expected {"version": 1, ...})');
+  const list = (key: string): JsonObject[] => {
+    const value = data[key] ?? [];
+    if (!Array.isArray(value)) throw new Error(`"${key}" must be an array`);
+    return value.filter((v): v is JsonObject => v !== null && typeof v === 'object');
+  };
+  const state = new TenantState();
+  for (const u of list('users')) state.users.set(String(u.user_id), u as UserRecord);
+  for (const r of list('roles')) state.roles.set(String(r.id), r as unknown as RoleRecord);
+  for (const entry of (data.roleMembers as unknown[] | undefined) ?? []) {
+    if (Array.isArray(entry) && Array.isArray(entry[1]))
+      state.roleMembers.set(String(entry[0]), new Set(entry[1].map(String)));
+  }
+  for (const c of list('connections')) state.connections.set(String(c.id), c as ConnectionRecord);
+  for (const c of list('clients')) state.clients.set(String(c.client_id), c as ClientRecord);
+  for (const l of list('logs')) state.logs.push(l as LogRecord);
+  state.blocks = list('blocks') as unknown as BlockRecord[];
+  state.tickets.push(...(list('tickets') as unknown as TicketRecord[]));
+  for (const s of list('sessions')) state.sessions.set(String(s.id), s as SessionRecord);
+  for (const entry of (data.enrollments as unknown[] | undefined) ?? []) {
+    if (Array.isArray(entry) && Array.isArray(entry[1]))
+      state.enrollments.set(String(entry[0]), entry[1] as EnrollmentRecord[]);
+  }
+  for (const j of list('jobs')) state.jobs.set(String(j.id), j as JobRecord);
+  state.store = ResourceStore.fromJSON(data.store);
+  state.restoreLogSequence();
+  return state;
 }
 
 /** The lower-cased identifiers a brute-force block can name for a user. */

@@ -11,7 +11,7 @@ import { catalogFile } from '../../src/generator/emit-catalog.js';
 import { inputsFile } from '../../src/generator/emit-inputs.js';
 import { findStale, generate, writeFiles } from '../../src/generator/generate.js';
 import { AUTH0, MONOCLOUD } from '../../src/generator/providers.js';
-import { SANDBOX_SAMPLES_FILE } from '../../src/generator/sandbox-samples.js';
+import { SANDBOX_MODEL_FILES } from '../../src/generator/sandbox-model.js';
 import { loadMonocloudSpec, loadOverlay, loadSpec, ROOT } from './fixtures.js';
 
 const run = promisify(execFile);
@@ -44,10 +44,14 @@ function changedMonocloud() {
 describe('staleness check', () => {
   it('finds the committed files of both providers fresh', async () => {
     const auth0 = await generate({ spec: loadSpec(), overlay: loadOverlay() });
-    expect(auth0.map((f) => f.file)).toEqual([AUTH0_CATALOG, AUTH0_INPUTS, SANDBOX_SAMPLES_FILE]);
+    expect(auth0.map((f) => f.file)).toEqual([AUTH0_CATALOG, AUTH0_INPUTS, SANDBOX_MODEL_FILES.auth0.file]);
     expect(await findStale(auth0, ROOT)).toEqual([]);
     const monocloud = await generate({ provider: MONOCLOUD, spec: loadMonocloudSpec() });
-    expect(monocloud.map((f) => f.file)).toEqual([MONOCLOUD_CATALOG, MONOCLOUD_INPUTS]);
+    expect(monocloud.map((f) => f.file)).toEqual([
+      MONOCLOUD_CATALOG,
+      MONOCLOUD_INPUTS,
+      SANDBOX_MODEL_FILES.monocloud.file,
+    ]);
     expect(await findStale(monocloud, ROOT)).toEqual([]);
   });
 
@@ -56,7 +60,11 @@ describe('staleness check', () => {
     expect(await findStale(auth0, ROOT)).toEqual([AUTH0_CATALOG]);
     // Our MonoCloud document is the only input, so its digest in every header changes with any edit.
     const monocloud = await generate({ provider: MONOCLOUD, spec: changedMonocloud() });
-    expect(await findStale(monocloud, ROOT)).toEqual([MONOCLOUD_CATALOG, MONOCLOUD_INPUTS]);
+    expect(await findStale(monocloud, ROOT)).toEqual([
+      MONOCLOUD_CATALOG,
+      MONOCLOUD_INPUTS,
+      SANDBOX_MODEL_FILES.monocloud.file,
+    ]);
   });
 
   it('refuses to generate Auth0 without our overlay', async () => {
@@ -65,7 +73,11 @@ describe('staleness check', () => {
 
   it('writes only what changed, then finds it fresh', async () => {
     const files = await generate({ spec: loadSpec(), overlay: loadOverlay() });
-    expect(await writeFiles(files, temp)).toEqual([AUTH0_CATALOG, AUTH0_INPUTS, SANDBOX_SAMPLES_FILE]);
+    expect(await writeFiles(files, temp)).toEqual([
+      AUTH0_CATALOG,
+      AUTH0_INPUTS,
+      SANDBOX_MODEL_FILES.auth0.file,
+    ]);
     expect(await writeFiles(files, temp)).toEqual([]);
     await writeFile(join(temp, AUTH0_INPUTS), '// hand edit\n');
     expect(await findStale(files, temp)).toEqual([AUTH0_INPUTS]);
@@ -74,7 +86,7 @@ describe('staleness check', () => {
 
   it('exits 0 from the CLI when both providers are fresh, 1 naming the stale file of either', async () => {
     const fresh = await generateCli('--check');
-    expect(fresh.stdout).toContain('fresh (5 checked)');
+    expect(fresh.stdout).toContain('fresh (6 checked)');
 
     const overlay = join(temp, 'overlay.yaml');
     await writeFile(overlay, changedOverlay);

@@ -2,7 +2,10 @@
 // expired bearers, 403 naming the scope a token lacks, and the error shapes and headers clients rely on.
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTH0_SCOPES } from '../../src/sandbox/auth0-samples.generated.js';
+import { AUTH0_MODEL } from '../../src/sandbox/auth0-model.generated.js';
+
+const AUTH0_SCOPES = AUTH0_MODEL.scopes;
+
 import {
   DEFAULT_SANDBOX_CLIENT_ID,
   DEFAULT_SANDBOX_CLIENT_SECRET,

@@ -23,7 +23,9 @@ describe('sandbox resources', () => {
     it('lists, creates, reads, renames and deletes roles', async () => {
       const list = await req('GET', '/roles');
       expect(list.body.map((r: { name: string }) => r.name)).toEqual(['admin', 'support', 'viewer']);
-      expect((await req('GET', '/roles?name_filter=SUP')).body).toEqual([{ id: R.support, name: 'support' }]);
+      expect((await req('GET', '/roles?name_filter=SUP')).body).toEqual([
+        { id: R.support, name: 'support', description: 'Helps customers: reads and updates user accounts.' },
+      ]);
       expect((await req('GET', '/roles?include_totals=true&per_page=1')).body).toMatchObject({
         start: 0,
         limit: 1,
@@ -38,7 +40,12 @@ describe('sandbox resources', () => {
       expect((await req('POST', '/roles', {})).status).toBe(400);
 
       const renamed = await req('PATCH', `/roles/${created.body.id}`, { name: 'compliance' });
-      expect(renamed.body).toEqual({ id: created.body.id, name: 'compliance' });
+      // The description survives a rename and is returned, as on a real tenant.
+      expect(renamed.body).toEqual({
+        id: created.body.id,
+        name: 'compliance',
+        description: 'Reads the audit trail.',
+      });
       expect((await req('GET', `/roles/${created.body.id}`)).body.name).toBe('compliance');
       expect((await req('DELETE', `/roles/${created.body.id}`)).status).toBe(200);
       const gone = await req('GET', `/roles/${created.body.id}`);
@@ -49,8 +56,8 @@ describe('sandbox resources', () => {
     it('assigns and removes roles from both ends', async () => {
       const alice = `/users/${enc(U.alice)}/roles`;
       expect((await req('GET', alice)).body).toEqual([
-        { id: R.admin, name: 'admin' },
-        { id: R.support, name: 'support' },
+        expect.objectContaining({ id: R.admin, name: 'admin' }),
+        expect.objectContaining({ id: R.support, name: 'support' }),
       ]);
       expect((await req('POST', `/users/${enc(U.bob)}/roles`, { roles: [R.viewer] })).status).toBe(204);
       const viewers = await req('GET', `/roles/${R.viewer}/users`);
@@ -66,11 +73,11 @@ describe('sandbox resources', () => {
         start: 0,
         limit: 50,
         total: 1,
-        roles: [{ id: R.support, name: 'support' }],
+        roles: [expect.objectContaining({ id: R.support, name: 'support' })],
       });
       expect((await req('POST', `/roles/${R.admin}/users`, { users: [U.carol] })).status).toBe(200);
       expect((await req('GET', `/users/${enc(U.carol)}/roles`)).body).toEqual([
-        { id: R.admin, name: 'admin' },
+        expect.objectContaining({ id: R.admin, name: 'admin' }),
       ]);
 
       expect((await req('POST', alice, { roles: ['rol_doesnotexist0000'] })).status).toBe(404);
@@ -223,14 +230,18 @@ describe('sandbox resources', () => {
     it('lists, creates, updates and deletes applications with their secrets', async () => {
       const list = await req('GET', '/clients');
       expect(list.body.map((c: { name: string }) => c.name)).toEqual([
-        'Northwind Fleet Console',
+        'All Applications',
         'Northwind Tenant Automation (tenant-mcp)',
+        'Northwind Fleet Console',
       ]);
+      expect((await req('GET', '/clients?is_global=true')).body.map((c: { name: string }) => c.name)).toEqual(
+        ['All Applications'],
+      );
       expect(list.body.every((c: { client_secret?: string }) => typeof c.client_secret === 'string')).toBe(
         true,
       );
       expect((await req('GET', '/clients?app_type=spa')).body).toHaveLength(1);
-      expect((await req('GET', '/clients?include_totals=true')).body).toMatchObject({ total: 2, start: 0 });
+      expect((await req('GET', '/clients?include_totals=true')).body).toMatchObject({ total: 3, start: 0 });
 
       const created = await req('POST', '/clients', { name: 'Warehouse Kiosk', app_type: 'native' });
       expect(created.status).toBe(201);

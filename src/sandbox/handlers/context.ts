@@ -2,18 +2,24 @@
  * What a stateful handler receives and returns, and the body checks they share. Handlers are plain
  * functions of one request; the dispatcher has already authenticated it and checked its scopes.
  */
+
+import type { Engine } from '../engine/engine.js';
 import { ApiError, badBody } from '../http.js';
-import type { SampleOperation } from '../sample-operation.js';
+import type { ModelOperation } from '../model.js';
 import type { JsonObject, TenantState, UserRecord } from '../state.js';
 
 /** One authenticated request, decoded. */
 export interface HandlerContext {
   /** The operation the route matched. */
-  op: SampleOperation;
+  op: ModelOperation;
   /** Path parameters, decoded. */
   params: Record<string, string>;
   /** Query string. */
   query: URLSearchParams;
+  /** Query values checked and typed by the operation's declared parameters. */
+  decoded: Record<string, unknown>;
+  /** The resource engine, for handlers that build on its collections. */
+  engine: Engine;
   /** Parsed body (JSON, form or multipart fields), undefined when empty. */
   body: unknown;
   /** The tenant. */
@@ -24,6 +30,8 @@ export interface HandlerContext {
   origin: string;
   /** Client id of the calling token (`azp`). */
   clientId: string;
+  /** How long each job stage lasts, in milliseconds. */
+  jobStepMs: number;
 }
 
 /** A handler's answer; `status` defaults to the operation's success status. */

@@ -1,12 +1,14 @@
 /**
- * Every stateful handler by operation id. An operation listed here is answered from the tenant's data;
- * any other operation gets its generated sample body.
+ * Every hand-written handler by operation id. An operation listed here is answered by its handler; any
+ * other goes to the resource engine, which refuses (501) what it cannot model.
  */
 import { clientHandlers } from './clients.js';
 import { connectionHandlers } from './connections.js';
 import type { HandlerTable } from './context.js';
+import { jobHandlers } from './jobs.js';
 import { logHandlers } from './logs.js';
 import { mfaHandlers } from './mfa.js';
+import { resourceHandlers } from './resources.js';
 import { roleHandlers } from './roles.js';
 import { sessionHandlers } from './sessions.js';
 import { ticketHandlers } from './tickets.js';
@@ -22,4 +24,6 @@ export const STATEFUL_HANDLERS: HandlerTable = {
   ...connectionHandlers,
   ...sessionHandlers,
   ...mfaHandlers,
+  ...jobHandlers,
+  ...resourceHandlers,
 };

@@ -1,6 +1,6 @@
 /**
- * Roles and who holds them, from both ends: `/roles/{id}/users` and `/users/{id}/roles`. Role bodies
- * carry only `id` and `name` because the API description's role schema allows nothing else.
+ * Roles and who holds them, from both ends: `/roles/{id}/users` and `/users/{id}/roles`. A role's
+ * description is kept and returned as Auth0 returns it.
  */
 import { ApiError, badBody } from '../http.js';
 import { checkpoint, paginate } from '../listing.js';
@@ -16,7 +16,11 @@ import {
 } from './context.js';
 
 function roleJson(role: RoleRecord) {
-  return { id: role.id, name: role.name };
+  return {
+    id: role.id,
+    name: role.name,
+    ...(role.description !== undefined ? { description: role.description } : {}),
+  };
 }
 
 function findRole(ctx: HandlerContext, id: string | undefined): RoleRecord {
@@ -83,6 +87,7 @@ export const roleHandlers: HandlerTable = {
     const role = findRole(ctx, ctx.params.id);
     ctx.state.roles.delete(role.id);
     ctx.state.roleMembers.delete(role.id);
+    ctx.state.store.dropUnder(`/roles/${encodeURIComponent(role.id)}`);
     return {};
   },
   get_role_user: (ctx) => {

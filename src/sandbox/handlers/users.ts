@@ -104,15 +104,36 @@ function hashPassword(password: string): string {
   return createHash('sha256').update(password).digest('hex');
 }
 
+/** Auth0's password policies: minimum length, and which kinds of character a password must mix. */
+const POLICIES: Record<string, { length: number; kinds: number; all?: boolean; maxRun?: number }> = {
+  none: { length: 1, kinds: 0 },
+  low: { length: 6, kinds: 0 },
+  // fair: lower case, upper case and digits, all three.
+  fair: { length: 8, kinds: 3, all: true },
+  // good: three of lower case, upper case, digits and special characters.
+  good: { length: 8, kinds: 3 },
+  // excellent: as good, at least 10 long, and no character three times in a row.
+  excellent: { length: 10, kinds: 3, maxRun: 2 },
+};
+
+/** Whether `password` meets the connection's policy, as Auth0 judges it. */
+export function meetsPolicy(password: string, options: JsonObject): boolean {
+  const name = typeof options.passwordPolicy === 'string' ? options.passwordPolicy : 'good';
+  const policy = POLICIES[name] ?? POLICIES.good!;
+  const minLength = Number(
+    (options.password_complexity_options as JsonObject | undefined)?.min_length ?? policy.length,
+  );
+  if ([...password].length < Math.max(1, minLength)) return false;
+  const kinds = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/].map((re) => re.test(password));
+  if (policy.all && !(kinds[0] && kinds[1] && kinds[2])) return false;
+  if (!policy.all && kinds.filter(Boolean).length < policy.kinds) return false;
+  if (policy.maxRun !== undefined && new RegExp(`(.)\\1{${policy.maxRun}}`).test(password)) return false;
+  return true;
+}
+
 function checkPassword(password: string, options: JsonObject): void {
-  const policy = options.passwordPolicy;
-  const minLength = Number((options.password_complexity_options as JsonObject | undefined)?.min_length ?? 8);
-  if (policy && policy !== 'none' && password.length < minLength) {
-    throw new ApiError(
-      400,
-      `PasswordStrengthError: the password must be at least ${minLength} characters.`,
-      'invalid_password',
-    );
+  if (!meetsPolicy(password, options)) {
+    throw new ApiError(400, 'PasswordStrengthError: Password is too weak', 'invalid_password');
   }
 }
 
@@ -225,6 +246,9 @@ function updateUser(ctx: HandlerContext) {
   }
   const next: UserRecord = { ...user };
   const connection = ctx.state.connectionByName(primaryConnection(user) ?? '');
+  if (body.password !== undefined && body.email !== undefined) {
+    throw new ApiError(400, 'Cannot update password and email simultaneously', 'invalid_body');
+  }
 
   if (typeof body.email === 'string' && body.email.toLowerCase() !== user.email?.toLowerCase()) {
     checkEmail(body.email);

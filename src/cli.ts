@@ -3,6 +3,7 @@
  * The command line: parses flags, composes executor → policy gate → server, and attaches stdio. This is
  * the only place that wires the stages together; it hands calls to nobody.
  */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDeferredExecutor, type DeferredExecutor } from './executor/deferred.js';
 import { type Config, ConfigError, type ConfigFlags, loadConfig, stateDirFrom } from './server/config.js';
@@ -17,10 +18,10 @@ Usage:
       Serve MCP over stdio. With no tenant configured, an embedded sandbox tenant is started.
   tenant-mcp --transport http [--host 127.0.0.1] [--port 8080] [--stateless] [--insecure-no-auth] [...]
       Serve MCP over Streamable HTTP at /mcp; clients authenticate with TENANT_MCP_HTTP_TOKEN or OAuth.
-  tenant-mcp approve <apr_id> [--yes] | tenant-mcp approve --list
-      Approve a destructive call an agent is waiting on (asks y/N on a terminal).
-  tenant-mcp audit verify FILE | tenant-mcp audit repair FILE
-      Check the audit trail's hash chain; cut off a torn last line after a crash.
+  tenant-mcp approve <apr_id> [--yes] | tenant-mcp approve --deny <apr_id> | tenant-mcp approve --list
+      Approve or deny a call an agent is waiting on (asks y/N on a terminal; n denies for good).
+  tenant-mcp audit init | verify [FILE] [--key KEY] | repair [FILE]
+      Give the trail a forward-secure key; check its chain and MACs; cut off a torn last line after a crash.
   tenant-mcp sandbox [--port N] [--host 127.0.0.1] [--provider auth0|monocloud] [--tls] [--state FILE]
                      [--seed demo|none] [--rate-limit realistic|off]
       Run the sandbox tenant alone (point AUTH0_DOMAIN=http://127.0.0.1:N at it). --tls serves HTTPS
@@ -53,6 +54,10 @@ Environment:
   TENANT_MCP_STATE_DIR approvals and the default audit log (default ~/.tenant-mcp)
   TENANT_MCP_AUDIT_LOG the audit trail file
   TENANT_MCP_APPROVAL_TTL_SECONDS  how long an approval stays usable (default 600)
+  TENANT_MCP_AUDIT_MAX_BYTES  rotate the audit trail past this size (default 67108864; 0 never)
+  TENANT_MCP_AUDIT_KEEP       rotated audit files kept (default 16)
+  TENANT_MCP_AUDIT_ANCHOR_URL send the trail's head here at an interval: https://…, or udp://host:port (syslog)
+  TENANT_MCP_AUDIT_ANCHOR_INTERVAL  seconds between anchors (default 300)
 ${HTTP_ENV_HELP}
 Logs go to stderr; stdout carries only the protocol.`;
 
@@ -143,7 +148,8 @@ async function serve(flags: ConfigFlags): Promise<number> {
     import('./policy/audit/index.js'),
     import('./policy/approvals.js'),
   ]);
-  const audit = openAudit(openAuditLog, config.auditLog);
+  const audit = openAudit(openAuditLog, config);
+  const anchor = await startAnchor(audit, config);
   const tenant = connectTenant(config);
   const onHeld = await approvalWebhook(undefined);
   const gate = createGate({
@@ -182,6 +188,7 @@ async function serve(flags: ConfigFlags): Promise<number> {
   await Promise.race([closed, waitForSignal()]);
   await server.close().catch(() => {});
   await tenant.close();
+  await anchor.stop();
   audit.close();
   return 0;
 }
@@ -205,7 +212,8 @@ async function serveHttp(
       import('./policy/approvals.js'),
     ]);
   for (const warning of http.warnings) log(warning);
-  const audit = openAudit(openAuditLog, config.auditLog);
+  const audit = openAudit(openAuditLog, config);
+  const anchor = await startAnchor(audit, config);
   const tenant = connectTenant(config);
   const approvals = createApprovalStore({ stateDir: config.stateDir, ttlMs: config.approvalTtlMs });
   // The webhook's links need the public URL, known only once the server listens (port 0 picks one).
@@ -295,6 +303,7 @@ async function serveHttp(
   log('tenant-mcp: shutting down: finishing calls in flight, refusing new ones');
   await server.close();
   await tenant.close();
+  await anchor.stop();
   audit.close();
   return 0;
 }
@@ -302,13 +311,35 @@ async function serveHttp(
 /** Opens the audit trail; a trail that cannot be continued stops the server (fail closed). */
 function openAudit(
   open: typeof import('./policy/audit/index.js').openAuditLog,
-  path: string,
+  config: Config,
 ): ReturnType<typeof import('./policy/audit/index.js').openAuditLog> {
+  const path = config.auditLog;
   try {
-    return open(path, { productVersion: VERSION });
+    const trail = open(path, {
+      productVersion: VERSION,
+      maxBytes: config.auditTrail.maxBytes,
+      keep: config.auditTrail.keep,
+    });
+    if (!trail.keyed && config.mode === 'tenant') {
+      log(
+        `tenant-mcp: the audit trail ${path} has no key: run \`tenant-mcp audit init\` once (server stopped) so that whoever takes this machine cannot rewrite it`,
+      );
+    }
+    return trail;
   } catch (error) {
     throw new ConfigError(`audit log ${path} cannot be used: ${(error as Error).message}`);
   }
+}
+
+/** Sends the trail's head off the machine at an interval, when `TENANT_MCP_AUDIT_ANCHOR_URL` is set. */
+async function startAnchor(
+  audit: ReturnType<typeof import('./policy/audit/index.js').openAuditLog>,
+  config: Config,
+): Promise<{ stop(): Promise<void> }> {
+  const { anchorUrl, anchorIntervalMs } = config.auditTrail;
+  if (!anchorUrl) return { stop: async () => {} };
+  const { startAuditAnchor } = await import('./policy/audit/index.js');
+  return startAuditAnchor({ log: audit, url: anchorUrl, intervalMs: anchorIntervalMs, report: log });
 }
 
 /** The chat-ops notification of held calls, when `TENANT_MCP_APPROVAL_WEBHOOK` is set. */
@@ -334,7 +365,8 @@ async function runApprove(argv: string[]): Promise<number> {
 
 async function runAudit(argv: string[]): Promise<number> {
   const { runAuditCli } = await import('./policy/audit/index.js');
-  return runAuditCli(argv, process);
+  const trail = process.env.TENANT_MCP_AUDIT_LOG?.trim() || join(stateDirFrom(process.env), 'audit.jsonl');
+  return runAuditCli(argv, process, trail);
 }
 
 /** Provider facts the executor needs: its name for messages and its API's base path. */

@@ -19,7 +19,8 @@ export interface CommandIo {
   stderr: NodeJS.WritableStream;
 }
 
-const USAGE = 'usage: tenant-mcp approve <apr_id> [--yes] | tenant-mcp approve --deny <apr_id> | tenant-mcp approve --list';
+const USAGE =
+  'usage: tenant-mcp approve <apr_id> [--yes] | tenant-mcp approve --deny <apr_id> | tenant-mcp approve --list';
 
 const HELP = `${USAGE}
 
@@ -80,7 +81,10 @@ export async function runApproveCommand(
       return 0;
     }
     if (record.deniedAt) {
-      say(io.stderr, `tenant-mcp approve: ${id} was denied by ${record.deniedBy ?? 'a person'}; it cannot be approved.`);
+      say(
+        io.stderr,
+        `tenant-mcp approve: ${id} was denied by ${record.deniedBy ?? 'a person'}; it cannot be approved.`,
+      );
       return 1;
     }
     if (record.approvedAt) {

@@ -3,7 +3,7 @@
  * operation and (masked) arguments, and a refusal is one path that records then throws. Writing fails
  * closed: a decision that cannot be recorded does not go ahead.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { OperationSpec } from '../tools/types.js';
 import type { AuditLog } from './audit/index.js';
 import { CallError } from './errors.js';
@@ -37,12 +37,44 @@ export interface AuditScope {
   log: (line: string) => void;
 }
 
+/** Arguments of a refused call are kept whole up to this size, then as a digest: refusals must not fill a disk. */
+export const MAX_REFUSED_ARGUMENT_BYTES = 1024;
+
+/** Arguments of any other record are kept whole up to this size. */
+export const MAX_ARGUMENT_RECORD_BYTES = 16 * 1024;
+
+/** How much of an oversized argument object a digest keeps, as text. */
+const DIGEST_HEAD_CHARS = 256;
+
+/**
+ * The arguments as a record carries them: whole when small, else a bounded digest (size, SHA-256 of the
+ * JSON, its first characters, and the fields that failed), so one 9 MiB argument costs a few hundred bytes.
+ */
+export function recordedArguments(masked: unknown, limit: number, fields?: readonly string[]): unknown {
+  let json: string;
+  try {
+    json = JSON.stringify(masked) ?? 'null';
+  } catch {
+    return { digest: { unserializable: true, ...(fields?.length ? { fields } : {}) } };
+  }
+  if (json.length <= limit) return masked;
+  return {
+    digest: {
+      bytes: Buffer.byteLength(json),
+      sha256: createHash('sha256').update(json).digest('hex'),
+      head: json.slice(0, DIGEST_HEAD_CHARS),
+      ...(fields?.length ? { fields: [...fields].slice(0, 20) } : {}),
+    },
+  };
+}
+
 /** Opens the audit context of one call through `tool` by `client`. */
 export function createCallAudit(scope: AuditScope, tool: string, client?: ClientInfo): CallAudit {
   const correlationId = randomUUID();
   let operation: AuditEvent['operation'];
   let operations: string[] | undefined;
   let args: unknown;
+  let failedFields: readonly string[] | undefined;
   const record = async (
     decision: AuditDecision,
     reason: string,
@@ -60,7 +92,15 @@ export function createCallAudit(scope: AuditScope, tool: string, client?: Client
       ...(client ? { client } : {}),
       ...(operation ? { operation } : {}),
       ...(operations ? { operations } : {}),
-      ...(args !== undefined ? { arguments: args } : {}),
+      ...(args !== undefined
+        ? {
+            arguments: recordedArguments(
+              args,
+              decision === 'refused' ? MAX_REFUSED_ARGUMENT_BYTES : MAX_ARGUMENT_RECORD_BYTES,
+              failedFields,
+            ),
+          }
+        : {}),
       ...extra,
     };
     try {
@@ -87,6 +127,8 @@ export function createCallAudit(scope: AuditScope, tool: string, client?: Client
     },
     record,
     async refuse(error, rules, extra = {}) {
+      const fields = error.details.fields;
+      if (Array.isArray(fields)) failedFields = fields.filter((f): f is string => typeof f === 'string');
       await record('refused', error.message, { ...(rules?.length ? { rules } : {}), ...extra });
       throw error;
     },

@@ -139,6 +139,11 @@ export interface Gate {
    * own confirmation; every other check still applies to each.
    */
   confirmTask(task: TaskConfirmation, call: TaskCallContext): Promise<TaskGrant>;
+  /**
+   * Records that a call through `tool` failed inside tenant-mcp (a bug), with the reference the agent
+   * was given, so every internal error is on the trail; its details go to stderr only.
+   */
+  recordFailure(failure: { tool: string; ref: string; caller?: Caller; operation?: string }): Promise<void>;
 }
 
 /** What the gate is built from. */
@@ -252,6 +257,7 @@ export function createGate(options: GateOptions): Gate {
       if (op.body?.mode === 'wrapped') known.push('body');
       throw new CallError('invalid_arguments', describeIssues(op.id, parsed.error.issues, known), {
         operation: op.id,
+        fields: [...new Set(parsed.error.issues.map((issue) => issue.path.map(String).join('.') || '(arguments)'))],
       });
     }
     return parsed.data as Record<string, unknown>;
@@ -476,6 +482,18 @@ export function createGate(options: GateOptions): Gate {
     },
     invoke,
     confirmTask,
+    async recordFailure(failure) {
+      const audit = createCallAudit(scope, failure.tool, failure.caller?.client);
+      if (failure.operation) {
+        const op = byId.get(failure.operation);
+        audit.operation(op ?? { id: failure.operation });
+      }
+      await audit.record(
+        'failed',
+        `internal error in tenant-mcp (ref ${failure.ref}); details are on the server's stderr`,
+        { rules: ['internal error'] },
+      );
+    },
   };
 }
 

@@ -41,6 +41,17 @@ export interface Config {
   auditLog: string;
   /** Lifetime of approvals in milliseconds. */
   approvalTtlMs: number;
+  /** The audit trail's rotation and external anchor. */
+  auditTrail: {
+    /** Rotate past this many bytes (`TENANT_MCP_AUDIT_MAX_BYTES`, default 64 MiB; 0 never). */
+    maxBytes: number;
+    /** Rotated files kept (`TENANT_MCP_AUDIT_KEEP`, default 16). */
+    keep: number;
+    /** Where the head is sent as an anchor (`TENANT_MCP_AUDIT_ANCHOR_URL`: https, loopback http, udp syslog). */
+    anchorUrl?: string;
+    /** How often, in milliseconds (`TENANT_MCP_AUDIT_ANCHOR_INTERVAL`, seconds, default 300). */
+    anchorIntervalMs: number;
+  };
   /**
    * Resolves another profile by name against the same policy file and catalog (HTTP principals may carry
    * a different profile than the server's default); throws a {@link ConfigError} for an unknown name.
@@ -100,6 +111,7 @@ export async function loadConfig(
   const stateDir = stateDirFrom(env);
   const auditLog = flags.auditLog || env.TENANT_MCP_AUDIT_LOG?.trim() || join(stateDir, 'audit.jsonl');
   const approvalTtlMs = parseTtl(env.TENANT_MCP_APPROVAL_TTL_SECONDS);
+  const auditTrail = auditTrailFrom(env);
   const get = (name: string) => env[name]?.trim() || undefined;
   if (flags.provider !== undefined && !PROVIDERS.includes(flags.provider as Provider)) {
     throw new ConfigError(`Unknown provider "${flags.provider}" (--provider): use auth0 or monocloud.`);
@@ -144,6 +156,7 @@ export async function loadConfig(
       stateDir,
       auditLog,
       approvalTtlMs,
+      auditTrail,
     };
   }
 
@@ -173,6 +186,7 @@ export async function loadConfig(
     stateDir,
     auditLog,
     approvalTtlMs,
+    auditTrail,
   };
   const tenant = provider === 'auth0' ? auth0FromEnv(get, env) : monocloudFromEnv(get, env);
   if (!tenant) return { mode: 'sandbox', tenant: { name: 'sandbox', provider }, ...common };
@@ -248,6 +262,60 @@ function guard<T>(load: () => T): T {
     if (error instanceof PolicyFileError) throw new ConfigError(error.message);
     throw error;
   }
+}
+
+function wholeNumber(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (!value?.trim()) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} "${value}" must be a whole number from ${min} to ${max}.`);
+  }
+  return n;
+}
+
+/** The audit trail's rotation and anchor settings; a bad value is one line naming it. */
+function auditTrailFrom(env: NodeJS.ProcessEnv): Config['auditTrail'] {
+  const maxBytes = wholeNumber(
+    'TENANT_MCP_AUDIT_MAX_BYTES',
+    env.TENANT_MCP_AUDIT_MAX_BYTES,
+    64 * 1024 * 1024,
+    0,
+    2 ** 40,
+  );
+  if (maxBytes > 0 && maxBytes < 64 * 1024) {
+    throw new ConfigError(
+      `TENANT_MCP_AUDIT_MAX_BYTES "${maxBytes}" is under 65536 bytes (or 0 to never rotate).`,
+    );
+  }
+  const keep = wholeNumber('TENANT_MCP_AUDIT_KEEP', env.TENANT_MCP_AUDIT_KEEP, 16, 1, 100_000);
+  const anchorIntervalMs =
+    wholeNumber('TENANT_MCP_AUDIT_ANCHOR_INTERVAL', env.TENANT_MCP_AUDIT_ANCHOR_INTERVAL, 300, 1, 86_400) *
+    1000;
+  const anchorUrl = env.TENANT_MCP_AUDIT_ANCHOR_URL?.trim() || undefined;
+  if (anchorUrl) checkAnchorUrl(anchorUrl);
+  return { maxBytes, keep, anchorIntervalMs, ...(anchorUrl ? { anchorUrl } : {}) };
+}
+
+/** An anchor goes over https, to loopback over http, or as syslog over UDP (`udp://host:port`). */
+function checkAnchorUrl(text: string): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`TENANT_MCP_AUDIT_ANCHOR_URL "${text}" is not a URL.`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) || /^127\./.test(url.hostname);
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return;
+  if (url.protocol === 'udp:' && url.port) return;
+  throw new ConfigError(
+    `TENANT_MCP_AUDIT_ANCHOR_URL must be https://…, http:// on loopback, or udp://host:port (syslog), not ${url.protocol}//${url.host}.`,
+  );
 }
 
 function parseTtl(value: string | undefined): number {

@@ -169,6 +169,17 @@ export function createServer(options: ServerOptions): Server {
       options.log(
         `tenant-mcp: internal error ${ref} in ${name}: ${(error as Error)?.stack ?? String(error)}`,
       );
+      const operation = (args as { operation?: unknown } | undefined)?.operation;
+      await gate
+        .recordFailure({
+          tool: name,
+          ref,
+          caller: caller(),
+          ...(typeof operation === 'string' ? { operation } : op ? { operation: op.id } : {}),
+        })
+        .catch((recordError: unknown) =>
+          options.log(`tenant-mcp: internal error ${ref} could not be recorded: ${(recordError as Error).message}`),
+        );
       return errorResult(
         `Internal error in tenant-mcp (ref ${ref}). The server is still running; please report it.`,
       );

@@ -532,7 +532,10 @@ describe('tenant-mcp audit', () => {
       stderr: expect.stringContaining('no such file'),
     });
     expect(cli(['verify', dir])).toMatchObject({ code: 2, stderr: expect.stringContaining('a directory') });
-    expect(cli(['--help'])).toMatchObject({ code: 0, stdout: expect.stringContaining('audit verify FILE') });
+    expect(cli(['--help'])).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('audit verify [FILE] [--key KEY]'),
+    });
   });
 
   it('repair sets a torn line aside and the writer continues', () => {

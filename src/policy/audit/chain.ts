@@ -5,7 +5,7 @@
  * last record, which has no successor yet, shows too. Both work on exact bytes, never on re-serialised
  * JSON, so verification does not depend on how a JSON library orders keys or spells numbers.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** `prev_hash` of the first record of a file: nothing came before it. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -22,20 +22,53 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** A keyed line ends `,"mac":"<64 hex>","hash":"<64 hex>"}}`; the MAC covers the line with both emptied. */
+const MAC_PREFIX = Buffer.from(',"mac":"');
+const MAC_MIDDLE = Buffer.from('","hash":"');
+const UNMACED_TAIL = ',"mac":"","hash":""}}';
+const MAC_SEAL_LENGTH = MAC_PREFIX.length + 64 + MAC_MIDDLE.length + 64 + SEAL_SUFFIX.length;
+
 /**
- * Serialises `record` as one line (no newline) whose `unmapped.hash` covers every other byte of it.
- * `record.unmapped` must be the record's last key; `hash` is appended as its last field here.
+ * Serialises `record` as one line (no newline) whose `unmapped.hash` covers every other byte of it, and,
+ * with `macKey`, whose `unmapped.mac` is an HMAC-SHA256 under that key of the line with mac and hash
+ * empty. `record.unmapped` must be the record's last key; `mac` and `hash` are appended last here.
  */
-export function sealRecord(record: { unmapped: Record<string, unknown> }): string {
+export function sealRecord(record: { unmapped: Record<string, unknown> }, macKey?: Buffer): string {
+  delete record.unmapped.mac;
   delete record.unmapped.hash;
+  if (macKey) record.unmapped.mac = '';
   record.unmapped.hash = '';
   const unsealed = JSON.stringify(record);
-  if (!unsealed.endsWith(UNSEALED_TAIL.toString())) {
+  const tail = macKey ? UNMACED_TAIL : UNSEALED_TAIL.toString();
+  if (!unsealed.endsWith(tail)) {
     throw new Error('audit record: unmapped must be the last key and hash its last field');
   }
-  const hash = sha256Hex(unsealed);
+  let body = unsealed.slice(0, -UNSEALED_TAIL.length);
+  if (macKey) {
+    const mac = createHmac('sha256', macKey).update(unsealed).digest('hex');
+    record.unmapped.mac = mac;
+    body = `${unsealed.slice(0, -UNMACED_TAIL.length)}${MAC_PREFIX.toString()}${mac}"`;
+  }
+  const hash = sha256Hex(`${body}${UNSEALED_TAIL.toString()}`);
   record.unmapped.hash = hash;
-  return `${unsealed.slice(0, -UNSEALED_TAIL.length)}${SEAL_PREFIX.toString()}${hash}${SEAL_SUFFIX.toString()}`;
+  return `${body}${SEAL_PREFIX.toString()}${hash}${SEAL_SUFFIX.toString()}`;
+}
+
+/** Whether a line carries a MAC field where a keyed line does. */
+export function hasMac(line: Buffer): boolean {
+  if (line.length < MAC_SEAL_LENGTH) return false;
+  const start = line.length - MAC_SEAL_LENGTH;
+  return line.subarray(start, start + MAC_PREFIX.length).equals(MAC_PREFIX);
+}
+
+/** Whether a keyed line's MAC is right under `key`: `missing` when the line carries none. */
+export function checkMac(line: Buffer, key: Buffer): 'ok' | 'missing' | 'mismatch' {
+  if (!hasMac(line)) return 'missing';
+  const start = line.length - MAC_SEAL_LENGTH;
+  const claimed = line.subarray(start + MAC_PREFIX.length, start + MAC_PREFIX.length + 64).toString();
+  if (!HEX.test(claimed)) return 'missing';
+  const actual = createHmac('sha256', key).update(line.subarray(0, start)).update(UNMACED_TAIL).digest();
+  return timingSafeEqual(actual, Buffer.from(claimed, 'hex')) ? 'ok' : 'mismatch';
 }
 
 /** Whether a line's own hash is present and matches its bytes: `missing` when the line has no seal. */

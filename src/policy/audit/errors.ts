@@ -10,6 +10,8 @@ export type AuditErrorCode =
   | 'torn_tail' // the file's last line has no newline: a write was cut short by a crash
   | 'bad_tail' // the file's last line is not a sealed audit record: edited, or not an audit log
   | 'unserializable' // the event could not be written as JSON (a cycle, a BigInt)
+  | 'bad_key' // the key file is not one
+  | 'key_ahead' // the key file is ahead of the log: records were cut off
   | 'closed'; // append after close()
 
 /** A record could not be made durable, or the log cannot be continued safely. */

@@ -7,13 +7,23 @@
  * - `verifyAuditLog(path)` names the first bad line; a torn final line (crash mid-write) is told apart.
  * - `runAuditCli(argv, io)` is `tenant-mcp audit verify|repair FILE`.
  *
- * Rotation: stop the server, move the file, start again (a new file starts a new chain at seq 0).
+ * - `tenant-mcp audit init` keys it: each record then carries a forward-secure MAC (`keys.ts`).
+ * - Rotation past a size keeps one chain across `<log>.<first seq>` files; `startAuditAnchor` sends the
+ *   head off the machine at an interval.
  */
+
+export { type Anchor, type AuditAnchor, startAuditAnchor } from './anchor.js';
 export { GENESIS_HASH } from './chain.js';
 export { type AuditCliIo, runAuditCli } from './cli.js';
 export { type AuditErrorCode, AuditWriteError } from './errors.js';
+export { formatKey, type KeyState, parseKey } from './keys.js';
 export { OCSF_VERSION } from './ocsf.js';
-export { defaultAuditPath, resolveStateDir } from './paths.js';
+export { defaultAuditPath, resolveStateDir, rotatedFiles } from './paths.js';
 export type { AuditFs } from './tail.js';
-export { type AuditProblemCode, type AuditVerification, verifyAuditLog } from './verify.js';
+export {
+  type AuditProblemCode,
+  type AuditVerification,
+  type VerifyOptions,
+  verifyAuditLog,
+} from './verify.js';
 export { type AuditHead, type AuditLog, type AuditLogOptions, openAuditLog } from './writer.js';

@@ -65,3 +65,20 @@ export function countNewlines(fs: AuditFs, fd: number, size: number): number {
   }
   return count;
 }
+
+/** The file's first line, without its newline (a record may be long: read forward until the newline). */
+export function readFirstLine(fs: AuditFs, fd: number, size: number): Buffer {
+  const chunks: Buffer[] = [];
+  for (let pos = 0, chunkSize = FIRST_CHUNK; pos < size; chunkSize = Math.min(chunkSize * 2, MAX_CHUNK)) {
+    const buffer = Buffer.alloc(Math.min(chunkSize, size - pos));
+    readFully(fs, fd, buffer, pos);
+    const newline = buffer.indexOf(NEWLINE);
+    if (newline >= 0) {
+      chunks.push(buffer.subarray(0, newline));
+      break;
+    }
+    chunks.push(buffer);
+    pos += buffer.length;
+  }
+  return Buffer.concat(chunks);
+}

@@ -9,6 +9,13 @@
  * two appends in the same few microseconds can still fork the chain (two records with the same `seq` and
  * `prev_hash`); `verifyAuditLog` reports that as `forked`, distinct from tampering. One state directory per
  * server avoids even that.
+ *
+ * Keyed logs (after `tenant-mcp audit init`): every record also carries a forward-secure MAC (`keys.ts`),
+ * and the key file advances only once the records before it are on disk.
+ *
+ * Rotation: past `maxBytes` the file is renamed to `<log>.<first seq, 12 digits>` and a new one continues
+ * the same chain (seq and prev_hash carry on, so `audit verify` follows the files in order); only the
+ * newest `keep` rotated files are kept, so the trail has a bound on disk.
  */
 import { randomUUID } from 'node:crypto';
 import * as nodeFs from 'node:fs';
@@ -17,8 +24,27 @@ import { dirname } from 'node:path';
 import type { AuditEvent } from '../types.js';
 import { chainFields, checkSeal, GENESIS_HASH, sealRecord, sha256Hex } from './chain.js';
 import { AuditWriteError } from './errors.js';
+import {
+  evolveKey,
+  type KeyFile,
+  type KeyState,
+  keyAt,
+  keyFilePath,
+  openKeyFile,
+  readKeyFile,
+} from './keys.js';
 import { toOcsfRecord } from './ocsf.js';
-import { type AuditFs, countNewlines, readLastLine } from './tail.js';
+import { rotatedFiles } from './paths.js';
+import { type AuditFs, countNewlines, readFirstLine, readLastLine } from './tail.js';
+
+/** Default size past which the log is rotated. */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** A key file lags its log by a few records after a crash, never by millions: more is not its key. */
+export const MAX_KEY_GAP = 10_000_000;
+
+/** Default number of rotated files kept. */
+export const DEFAULT_KEEP = 16;
 
 /** How to open an audit log. */
 export interface AuditLogOptions {
@@ -30,6 +56,10 @@ export interface AuditLogOptions {
   osUser?: string;
   /** File-system calls, for tests that make them fail; defaults to `node:fs`. */
   fs?: AuditFs;
+  /** Rotate past this many bytes (default 64 MiB; 0 never rotates). */
+  maxBytes?: number;
+  /** Rotated files kept (default 16; older ones are deleted). */
+  keep?: number;
 }
 
 /** The last record in the file, as far as this writer knows: what an operator may note down as an anchor. */
@@ -57,6 +87,8 @@ export interface AuditLog {
    * a few, not one each, while each still waits until its own record is on disk.
    */
   appendDurable(event: AuditEvent): Promise<void>;
+  /** Whether records carry forward-secure MACs (the log was initialised with a key). */
+  readonly keyed: boolean;
   /** Closes the file; later appends throw. Safe to call twice. */
   close(): void;
 }
@@ -85,99 +117,167 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
   const now = options.now ?? Date.now;
   const osUser = options.osUser ?? currentUser();
   const hostname = os.hostname();
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const keep = options.keep ?? DEFAULT_KEEP;
+  const keyPath = keyFilePath(path);
 
-  let fd: number | undefined;
-  try {
-    fs.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    let created = true;
+  function openFile(): number {
+    let fd: number | undefined;
     try {
-      fd = fs.openSync(path, 'ax+', 0o600);
+      fs.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      let created = true;
+      try {
+        fd = fs.openSync(path, 'ax+', 0o600);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        created = false;
+        // 'a+' rather than 'a': the writer reads the tail back through the same descriptor.
+        fd = fs.openSync(path, 'a+', 0o600);
+      }
+      if (!fs.fstatSync(fd).isFile()) {
+        throw new AuditWriteError(
+          'not_regular',
+          `${path} is not a regular file; the audit log must be a file the chain can be read back from.`,
+          path,
+        );
+      }
+      if (created) syncDirectory(fs, dirname(path));
+      return fd;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      created = false;
-      // 'a+' rather than 'a': the writer reads the tail back through the same descriptor.
-      fd = fs.openSync(path, 'a+', 0o600);
-    }
-    if (!fs.fstatSync(fd).isFile()) {
+      if (fd !== undefined) fs.closeSync(fd);
+      if (error instanceof AuditWriteError) throw error;
       throw new AuditWriteError(
-        'not_regular',
-        `${path} is not a regular file; the audit log must be a file the chain can be read back from.`,
+        'io',
+        `Cannot open the audit log ${path}: ${describe(error)}`,
         path,
+        undefined,
+        {
+          cause: error,
+        },
       );
     }
-    if (created) syncDirectory(fs, dirname(path));
-  } catch (error) {
-    if (fd !== undefined) fs.closeSync(fd);
-    if (error instanceof AuditWriteError) throw error;
-    throw new AuditWriteError(
-      'io',
-      `Cannot open the audit log ${path}: ${describe(error)}`,
-      path,
-      undefined,
-      {
-        cause: error,
-      },
-    );
   }
 
-  const file: number = fd;
+  let file = openFile();
   let open = true;
   let expectedSize = -1;
   let nextSeq = 0;
   let prevHash = GENESIS_HASH;
   let head: AuditHead | undefined;
+  /** The key of record `nextSeq`, when the log is keyed; the key file holds an older or equal one. */
+  let currentKey: Buffer | undefined;
+  let keyFile: KeyFile | undefined;
+  let persistedSeq = -1;
+  let keyProblem: string | undefined;
 
-  /** Continues the chain from the file's current last line. */
-  function resync(size: number): void {
-    if (size === 0) {
-      nextSeq = 0;
-      prevHash = GENESIS_HASH;
-      head = undefined;
-      expectedSize = 0;
-      return;
-    }
-    const tail = readLastLine(fs, file, size);
-    if (!tail.terminated) {
-      const line = countNewlines(fs, file, size) + 1;
-      throw new AuditWriteError(
-        'torn_tail',
-        `${path} line ${line} is incomplete (no newline at the end): a write was cut short, by a crash or a ` +
-          `full disk. Its append never returned, so the call it describes did not proceed. Run ` +
-          `\`tenant-mcp audit verify ${path}\` to check the records before it, then ` +
-          `\`tenant-mcp audit repair ${path}\` to set the fragment aside.`,
-        path,
-        line,
-      );
-    }
+  /** The chain state after `line`, the last record of `where` (line `lineNo` there). */
+  function continueFrom(line: Buffer, where: string, lineNo: () => number): void {
     let fields: ReturnType<typeof chainFields>;
     try {
-      fields = chainFields(JSON.parse(tail.line.toString('utf8')));
+      fields = chainFields(JSON.parse(line.toString('utf8')));
     } catch {
       fields = 'not JSON';
     }
-    const seal = typeof fields === 'string' ? 'missing' : checkSeal(tail.line);
+    const seal = typeof fields === 'string' ? 'missing' : checkSeal(line);
     if (typeof fields === 'string' || seal !== 'ok') {
-      const line = countNewlines(fs, file, size);
+      const at = lineNo();
       const why = typeof fields === 'string' ? fields : `its unmapped.hash is ${seal}`;
       throw new AuditWriteError(
         'bad_tail',
-        `${path} line ${line} is not a sealed audit record (${why}); the file may have been edited, or is ` +
+        `${where} line ${at} is not a sealed audit record (${why}); the file may have been edited, or is ` +
           `not a tenant-mcp audit log. Refusing to continue its chain: run \`tenant-mcp audit verify ${path}\`, ` +
           'keep the file as evidence, and move it aside so a new log starts.',
-        path,
-        line,
+        where,
+        at,
       );
     }
     nextSeq = fields.seq + 1;
-    prevHash = sha256Hex(tail.line);
+    prevHash = sha256Hex(line);
     head = { seq: fields.seq, hash: prevHash };
+  }
+
+  /** Continues the chain from the file's current last line (or, for an empty file, the last rotated one). */
+  function resync(size: number): void {
+    nextSeq = 0;
+    prevHash = GENESIS_HASH;
+    head = undefined;
+    if (size > 0) {
+      const tail = readLastLine(fs, file, size);
+      if (!tail.terminated) {
+        const line = countNewlines(fs, file, size) + 1;
+        throw new AuditWriteError(
+          'torn_tail',
+          `${path} line ${line} is incomplete (no newline at the end): a write was cut short, by a crash or a ` +
+            `full disk. Its append never returned, so the call it describes did not proceed. Run ` +
+            `\`tenant-mcp audit verify ${path}\` to check the records before it, then ` +
+            `\`tenant-mcp audit repair ${path}\` to set the fragment aside.`,
+          path,
+          line,
+        );
+      }
+      continueFrom(tail.line, path, () => countNewlines(fs, file, size));
+    } else {
+      // A new file after a rotation continues the chain of the newest rotated one.
+      const previous = rotatedFiles(path).at(-1);
+      if (previous) {
+        const fd = fs.openSync(previous, 'r');
+        try {
+          const previousSize = fs.fstatSync(fd).size;
+          if (previousSize > 0) {
+            const tail = readLastLine(fs, fd, previousSize);
+            continueFrom(tail.line, previous, () => countNewlines(fs, fd, previousSize));
+          }
+        } finally {
+          fs.closeSync(fd);
+        }
+      }
+    }
     expectedSize = size;
+    syncKey();
+  }
+
+  /** Loads the key of record `nextSeq` from the key file, evolving a lagging one forward. */
+  function syncKey(): void {
+    let state: KeyState | undefined;
+    try {
+      state = readKeyFile(keyPath);
+    } catch (error) {
+      throw new AuditWriteError(
+        'bad_key',
+        `The audit key file ${keyPath} cannot be used: ${describe(error)}`,
+        path,
+      );
+    }
+    if (!state) {
+      currentKey = undefined;
+      return;
+    }
+    if (state.seq > nextSeq) {
+      throw new AuditWriteError(
+        'key_ahead',
+        `The audit key in ${keyPath} is for seq ${state.seq}, but the log ends before seq ${nextSeq}: records ` +
+          `were cut off after they were written. Run \`tenant-mcp audit verify ${path} --key …\`, keep the files as ` +
+          'evidence, and move them aside (log and key) to start a new trail.',
+        path,
+      );
+    }
+    if (nextSeq - state.seq > MAX_KEY_GAP) {
+      throw new AuditWriteError(
+        'bad_key',
+        `The audit key in ${keyPath} is for seq ${state.seq}, ${nextSeq - state.seq} records behind the log: not this log's key.`,
+        path,
+      );
+    }
+    currentKey = keyAt(state, nextSeq);
+    persistedSeq = state.seq;
+    keyFile ??= openKeyFile(keyPath);
   }
 
   try {
     resync(fs.fstatSync(file).size);
   } catch (error) {
     fs.closeSync(file);
+    keyFile?.close();
     if (error instanceof AuditWriteError) throw error;
     throw new AuditWriteError(
       'io',
@@ -190,6 +290,17 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
     );
   }
 
+  /** Overwrites the key file with the key of `state.seq`, once every record before it is on disk. */
+  function persistKey(state: { seq: number; key: Buffer | undefined }): void {
+    if (!keyFile || !state.key || state.seq <= persistedSeq) return;
+    try {
+      keyFile.write({ seq: state.seq, key: state.key });
+      persistedSeq = state.seq;
+    } catch (error) {
+      keyProblem = describe(error);
+    }
+  }
+
   function append(event: AuditEvent): void {
     write(event);
     try {
@@ -197,6 +308,7 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
     } catch (error) {
       throw syncFailed(error);
     }
+    persistKey({ seq: nextSeq, key: currentKey });
   }
 
   function syncFailed(error: unknown): AuditWriteError {
@@ -214,24 +326,28 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
   // every record written meanwhile.
   let syncing: Promise<void> | undefined;
   let queued: Promise<void> | undefined;
-  function flush(): Promise<void> {
+  function flush(fd: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (!fs.fsync) {
         try {
-          fs.fsyncSync(file);
+          fs.fsyncSync(fd);
           resolve();
         } catch (error) {
           reject(error);
         }
         return;
       }
-      fs.fsync(file, (error) => (error ? reject(error) : resolve()));
+      fs.fsync(fd, (error) => (error ? reject(error) : resolve()));
     });
   }
   function startSync(): Promise<void> {
-    syncing = flush().finally(() => {
-      syncing = undefined;
-    });
+    // Every record before `covered` is written by now, so this fsync makes them durable.
+    const covered = { seq: nextSeq, key: currentKey };
+    syncing = flush(file)
+      .then(() => persistKey(covered))
+      .finally(() => {
+        syncing = undefined;
+      });
     return syncing;
   }
   function durable(): Promise<void> {
@@ -254,8 +370,39 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
     }
   }
 
+  /** Moves the full file aside as `<log>.<first seq>` and starts a new one that continues the chain. */
+  function rotate(size: number): void {
+    fs.fsyncSync(file);
+    let first = head?.seq ?? nextSeq;
+    try {
+      const fields = chainFields(JSON.parse(readFirstLine(fs, file, size).toString('utf8')));
+      if (typeof fields !== 'string') first = fields.seq;
+    } catch {
+      // An unreadable first line: the name falls back to the last seq, which still sorts in order.
+    }
+    const target = `${path}.${String(first).padStart(12, '0')}`;
+    if (nodeFs.existsSync(target)) throw new Error(`${target} already exists`);
+    nodeFs.renameSync(path, target);
+    const old = file;
+    file = openFile();
+    // An fsync in flight on the old file must finish before its descriptor closes.
+    const closeOld = () => fs.closeSync(old);
+    if (syncing) void syncing.catch(() => {}).finally(closeOld);
+    else closeOld();
+    expectedSize = 0;
+    const rotated = rotatedFiles(path);
+    for (const stale of rotated.slice(0, Math.max(0, rotated.length - keep))) nodeFs.unlinkSync(stale);
+  }
+
   function write(event: AuditEvent): void {
     if (!open) throw new AuditWriteError('closed', `The audit log ${path} is closed.`, path);
+    if (keyProblem) {
+      throw new AuditWriteError(
+        'io',
+        `The audit key file ${keyPath} could not be advanced (${keyProblem}); no call can proceed until a person checks it.`,
+        path,
+      );
+    }
     let size: number;
     try {
       size = fs.fstatSync(file).size;
@@ -277,7 +424,10 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
     let line: string;
     try {
       const context = { productVersion: options.productVersion, osUser, hostname, seq, prevHash };
-      line = sealRecord(toOcsfRecord(event, { ...context, loggedTime: now(), uid: randomUUID() }));
+      line = sealRecord(
+        toOcsfRecord(event, { ...context, loggedTime: now(), uid: randomUUID() }),
+        currentKey,
+      );
     } catch (error) {
       throw new AuditWriteError(
         'unserializable',
@@ -288,6 +438,23 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
       );
     }
     const bytes = Buffer.from(`${line}\n`);
+    if (maxBytes > 0 && size > 0 && size + bytes.length > maxBytes) {
+      try {
+        rotate(size);
+        size = 0;
+      } catch (error) {
+        expectedSize = -1;
+        throw new AuditWriteError(
+          'io',
+          `Cannot rotate the audit log ${path}: ${describe(error)}`,
+          path,
+          undefined,
+          {
+            cause: error,
+          },
+        );
+      }
+    }
     try {
       // One write of the whole line keeps it whole beside other appenders; the loop only covers the rare
       // short write, which leaves a torn line if the process dies between the two.
@@ -310,18 +477,24 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
     prevHash = sha256Hex(line);
     head = { seq, hash: prevHash };
     nextSeq = seq + 1;
+    // The old key is dropped here; the key file still holds an older one until the record is on disk.
+    if (currentKey) currentKey = evolveKey(currentKey);
   }
 
   function close(): void {
     if (!open) return;
     open = false;
     fs.closeSync(file);
+    keyFile?.close();
   }
 
   return {
     path,
     get head() {
       return head;
+    },
+    get keyed() {
+      return currentKey !== undefined;
     },
     append,
     appendDurable,

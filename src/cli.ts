@@ -227,7 +227,8 @@ async function serveHttp(
   const gates = new Map<string, import('./policy/index.js').Gate>();
   // Over HTTP a held call names the approvals page (known once the server listens), not a terminal command.
   const approverToken = process.env.TENANT_MCP_APPROVER_TOKEN?.trim() || undefined;
-  const hasPage = Boolean(approverToken) || http.auth.kind === 'oauth';
+  const hasPage =
+    Boolean(approverToken) || (http.auth.kind === 'oauth' && http.approvalsClient !== undefined);
   let pageBase = '';
   const heldHint = (record: import('./policy/approvals.js').ApprovalRecord) =>
     hasPage
@@ -255,14 +256,26 @@ async function serveHttp(
   const routes: import('./server/http/index.js').RouteHandler[] = [];
   if (hasPage) {
     const { createApprovalsRoutes } = await import('./server/http/approvals-page.js');
+    const { createApproverLogin } = await import('./server/http/approver-login.js');
+    const { APPROVER_SCOPE } = await import('./server/http/auth.js');
+    const login =
+      http.auth.kind === 'oauth' && http.approvalsClient
+        ? createApproverLogin({
+            issuer: http.auth.issuer,
+            clientId: http.approvalsClient.clientId,
+            clientSecret: http.approvalsClient.clientSecret,
+            approverScope: APPROVER_SCOPE,
+          })
+        : undefined;
     try {
       routes.push(
         createApprovalsRoutes<import('./server/http/index.js').Principal>({
           store: approvals,
           ...(approverToken ? { approverToken } : {}),
           agentTokens: http.auth.kind === 'tokens' ? http.auth.tokens : [],
-          isApprover: (principal) => principal.approver,
-          approverName: (principal) => principal.id,
+          ...(login && http.auth.kind === 'oauth'
+            ? { login, issuerName: new URL(http.auth.issuer).host }
+            : {}),
           log,
         }),
       );

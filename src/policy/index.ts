@@ -257,7 +257,9 @@ export function createGate(options: GateOptions): Gate {
       if (op.body?.mode === 'wrapped') known.push('body');
       throw new CallError('invalid_arguments', describeIssues(op.id, parsed.error.issues, known), {
         operation: op.id,
-        fields: [...new Set(parsed.error.issues.map((issue) => issue.path.map(String).join('.') || '(arguments)'))],
+        fields: [
+          ...new Set(parsed.error.issues.map((issue) => issue.path.map(String).join('.') || '(arguments)')),
+        ],
       });
     }
     return parsed.data as Record<string, unknown>;

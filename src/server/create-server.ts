@@ -178,7 +178,9 @@ export function createServer(options: ServerOptions): Server {
           ...(typeof operation === 'string' ? { operation } : op ? { operation: op.id } : {}),
         })
         .catch((recordError: unknown) =>
-          options.log(`tenant-mcp: internal error ${ref} could not be recorded: ${(recordError as Error).message}`),
+          options.log(
+            `tenant-mcp: internal error ${ref} could not be recorded: ${(recordError as Error).message}`,
+          ),
         );
       return errorResult(
         `Internal error in tenant-mcp (ref ${ref}). The server is still running; please report it.`,

@@ -44,8 +44,6 @@ beforeAll(async () => {
         store,
         approverToken: APPROVER_TOKEN,
         agentTokens: [AGENT_TOKEN],
-        isApprover: (principal) => principal.approver,
-        approverName: (principal) => principal.id,
       }),
     ],
   });

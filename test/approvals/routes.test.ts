@@ -183,19 +183,47 @@ describe('approvals page: who may open it', () => {
     expect((await attempt(APPROVER_TOKEN)).status).toBe(303);
   });
 
-  it('takes an OAuth principal with the approver scope, and refuses one without it', async () => {
+  it('OAuth mode: a person signs in with the issuer; no access token opens the page, whatever its scopes', async () => {
     const s = await start({ oauth: true });
     const record = holdCall(s.store);
-    expect((await call(`${s.url}/approvals`, { headers: bearer(AGENT_TOKEN) })).status).toBe(403);
-    const page = await call(`${s.url}/approvals/${record.id}`, { headers: bearer(OAUTH_APPROVER_TOKEN) });
+    for (const token of [AGENT_TOKEN, OAUTH_APPROVER_TOKEN]) {
+      const refused = await call(`${s.url}/approvals/${record.id}`, { headers: bearer(token) });
+      expect(refused.status).toBe(403);
+      expect(refused.text).toMatch(/Access tokens do not open approvals/);
+    }
+    const login = await call(`${s.url}/approvals/${record.id}`);
+    expect(login.status).toBe(401);
+    expect(login.text).toContain(`href="/approvals/login/oauth?next=%2Fapprovals%2F${record.id}"`);
+    const started = await call(`${s.url}/approvals/login/oauth?next=/approvals/${record.id}`);
+    expect(started.status).toBe(303);
+    expect(started.headers.location).toMatch(/^http:\/\/issuer\.invalid\/authorize/);
+    const flow = /tenant-mcp-login=([^;]+)/.exec(String(started.headers['set-cookie'] ?? ''))?.[1];
+    expect(flow).toBe('flow-1');
+    expect(String(started.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Lax/);
+
+    const denied = await call(`${s.url}/approvals/callback?code=bad&state=x`, {
+      headers: { cookie: `tenant-mcp-login=${flow}` },
+    });
+    expect(denied.status).toBe(403);
+    expect(denied.text).toMatch(/not granted tenant-mcp:approve/);
+
+    const back = await call(`${s.url}/approvals/callback?code=good&state=x`, {
+      headers: { cookie: `tenant-mcp-login=${flow}` },
+    });
+    expect(back.status).toBe(200);
+    expect(back.text).toContain('Signed in as Alice &lt;alice@example.com&gt; (oauth:alice)');
+    const sid = /tenant-mcp-approver=([^;]+)/.exec(String(back.headers['set-cookie'] ?? ''))?.[1];
+    expect(sid).toBeDefined();
+    const page = await call(`${s.url}/approvals/${record.id}`, {
+      headers: { cookie: `tenant-mcp-approver=${sid}` },
+    });
     expect(page.status).toBe(200);
-    expect(page.text).toContain('Approver: alice@example.com');
     const done = await call(`${s.url}/approvals/${record.id}/approve`, {
-      headers: { ...bearer(OAUTH_APPROVER_TOKEN), origin: s.url },
+      headers: { cookie: `tenant-mcp-approver=${sid}`, origin: s.url },
       form: { csrf: csrfOf(page.text, 'approve') },
     });
     expect(done.status).toBe(303);
-    expect(s.store.get(record.id).approvedBy).toBe('alice@example.com');
+    expect(s.store.get(record.id).approvedBy).toBe('Alice <alice@example.com> (oauth:alice)');
   });
 
   it('refuses to start without an approver credential, with a short token, or with an MCP token', () => {

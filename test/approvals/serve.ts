@@ -38,7 +38,7 @@ export interface Served {
 }
 
 export async function serveApprovals(
-  options: Partial<ApprovalsRoutesOptions<TestPrincipal>> & { oauth?: boolean } = {},
+  options: Partial<ApprovalsRoutesOptions> & { oauth?: boolean } = {},
 ): Promise<Served> {
   const store =
     options.store ?? createApprovalStore({ stateDir: mkdtempSync(join(tmpdir(), 'tenant-mcp-apr-')) });
@@ -70,8 +70,22 @@ export async function serveApprovals(
     log: (line) => logs.push(line),
     ...(oauth
       ? {
-          isApprover: (p: TestPrincipal) => p.scopes.includes('tenant-mcp:approve'),
-          approverName: (p: TestPrincipal) => p.subject,
+          // A stand-in for the issuer: the real flow runs against a local OpenID provider in the browser test.
+          login: {
+            start: async (_redirect: string, next: string) => ({
+              location: `http://issuer.invalid/authorize?next=${encodeURIComponent(next)}`,
+              flow: 'flow-1',
+            }),
+            finish: async (url: URL, flow: string | undefined) =>
+              flow === 'flow-1' && url.searchParams.get('code') === 'good'
+                ? { ok: true as const, name: 'Alice <alice@example.com> (oauth:alice)', next: '/approvals' }
+                : {
+                    ok: false as const,
+                    status: 403 as const,
+                    message: 'Signed in, but not granted tenant-mcp:approve.',
+                  },
+          },
+          issuerName: 'issuer.invalid',
         }
       : {}),
     ...rest,

@@ -51,7 +51,13 @@ describe('HTTP in OAuth resource-server mode', () => {
     expect(JSON.parse(metadata.body)).toEqual({
       resource: cli.url,
       authorization_servers: [issuer],
-      scopes_supported: ['tenant-mcp:admin', 'tenant-mcp:helpdesk', 'tenant-mcp:read', 'tenant-mcp:approve'],
+      scopes_supported: [
+        'tenant-mcp:admin',
+        'tenant-mcp:helpdesk',
+        'tenant-mcp:read',
+        'tenant-mcp:approve',
+        'tenant-mcp:elicitation',
+      ],
       bearer_methods_supported: ['header'],
       resource_name: 'tenant-mcp',
     });
@@ -109,6 +115,38 @@ describe('HTTP in OAuth resource-server mode', () => {
     const res = await raw(cli.url, { token: await sign({ scope: 'openid profile' }), body: INITIALIZE });
     expect(res.status).toBe(403);
     expect(res.headers['www-authenticate']).toMatch(/error="insufficient_scope"/);
+    // Regression: an approve-only token got the same 403 and no hint that approvers use the page.
+    const approver = await raw(cli.url, {
+      token: await sign({ scope: 'tenant-mcp:approve' }),
+      body: INITIALIZE,
+    });
+    expect(approver.status).toBe(403);
+    expect(approver.json()).toMatchObject({
+      error: {
+        message: expect.stringMatching(/tenant-mcp:approve only: approvers sign in on the approvals page/),
+      },
+    });
+  });
+
+  it('lets a principal with tenant-mcp:elicitation confirm in its client, and no one else', async () => {
+    for (const [scope, expected] of [
+      ['tenant-mcp:helpdesk', 0],
+      ['tenant-mcp:helpdesk tenant-mcp:elicitation', 1],
+    ] as const) {
+      const asked: string[] = [];
+      const client = await connectHttp(cli.url, await sign({ scope }), {
+        onElicit: (message) => {
+          asked.push(message);
+          return { action: 'decline' };
+        },
+      });
+      try {
+        await client.call('block_user', { user: 'alice@northwind.example.com' });
+        expect(asked, scope).toHaveLength(expected);
+      } finally {
+        await client.close();
+      }
+    }
   });
 
   it('keeps one subject from using a session another subject opened', async () => {

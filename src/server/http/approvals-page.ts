@@ -8,6 +8,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApprovalError, type ApprovalRecord, type ApprovalStore } from '../../policy/approvals.js';
+import type { ApproverLogin } from './approver-login.js';
 
 /** How long a browser session on the approvals page lasts. */
 export const APPROVER_SESSION_TTL_MS = 8 * 60 * 60_000;
@@ -49,15 +50,19 @@ export type ApprovalsRoute<P = unknown> = (
 ) => Promise<boolean>;
 
 /** Options of {@link createApprovalsRoutes}. */
-export interface ApprovalsRoutesOptions<P = unknown> {
+export interface ApprovalsRoutesOptions {
   /** Where held calls are kept. */
   store: ApprovalStore;
   /** The approver's secret (`TENANT_MCP_APPROVER_TOKEN`); never one of the MCP clients' tokens. */
   approverToken?: string | undefined;
-  /** In OAuth mode: whether an authenticated principal may approve (it holds `tenant-mcp:approve`). */
-  isApprover?: ((principal: P) => boolean) | undefined;
-  /** The name recorded as `approvedBy`/`deniedBy` for such a principal (default "OAuth approver"). */
-  approverName?: ((principal: P) => string) | undefined;
+  /**
+   * In OAuth mode: a person signs in with the issuer in the browser (authorization code with PKCE) and is
+   * an approver when granted `tenant-mcp:approve`. Bearer tokens never open the page in this mode: an MCP
+   * client's access token is the agent's, whatever scopes it carries.
+   */
+  login?: ApproverLogin | undefined;
+  /** The issuer's name on the sign-in button. */
+  issuerName?: string | undefined;
   /** The MCP clients' tokens; an approver token equal to one of them is refused at start. */
   agentTokens?: readonly string[] | undefined;
   /**
@@ -96,16 +101,17 @@ class PageError extends Error {
  * Creates the approvals routes. Throws when no approver credential is configured, when the approver
  * token is short, or when it equals an MCP client's token (the agent would then hold it).
  */
-export function createApprovalsRoutes<P = unknown>(options: ApprovalsRoutesOptions<P>): ApprovalsRoute<P> {
+export function createApprovalsRoutes<P = unknown>(options: ApprovalsRoutesOptions): ApprovalsRoute<P> {
   const { store } = options;
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => {});
   const approverToken = options.approverToken || undefined;
-  if (!approverToken && !options.isApprover) {
+  if (!approverToken && !options.login) {
     throw new Error(
-      'The approvals page needs an approver credential: set TENANT_MCP_APPROVER_TOKEN (or an approver scope in OAuth mode).',
+      'The approvals page needs an approver credential: set TENANT_MCP_APPROVER_TOKEN, or in OAuth mode TENANT_MCP_APPROVALS_CLIENT_ID for sign-in with the issuer.',
     );
   }
+  const oauthLogin = options.login;
   if (approverToken && approverToken.length < MIN_APPROVER_TOKEN_LENGTH) {
     throw new Error(
       `TENANT_MCP_APPROVER_TOKEN must be at least ${MIN_APPROVER_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 32\`).`,
@@ -137,21 +143,18 @@ export function createApprovalsRoutes<P = unknown>(options: ApprovalsRoutesOptio
     const cookieName = secure ? '__Host-tenant-mcp-approver' : 'tenant-mcp-approver';
     const cookiePath = secure ? '/' : root;
 
-    function authenticate(
-      req: IncomingMessage,
-      ctx: ApprovalsRequestContext<P> | undefined,
-    ): Approver | undefined {
+    function authenticate(req: IncomingMessage): Approver | undefined {
       const header = req.headers.authorization;
       if (header !== undefined) {
         const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
         if (bearer && approverToken && sameSecret(bearer, approverToken))
           return { name: 'approver token', binding: 'token' };
-        const principal = approverPrincipal(ctx);
-        if (principal) return principal;
         throw new PageError(
           403,
           'Not the approver credential',
-          "This credential cannot open approvals: the approvals page takes the approver's own token, never an MCP client's.",
+          oauthLogin
+            ? 'Access tokens do not open approvals, whatever their scopes: an approver signs in here with the issuer, in a browser.'
+            : "This credential cannot open approvals: the approvals page takes the approver's own token, never an MCP client's.",
         );
       }
       const sid = readCookie(req.headers.cookie, cookieName);
@@ -161,14 +164,7 @@ export function createApprovalsRoutes<P = unknown>(options: ApprovalsRoutesOptio
           return { name: session.name, binding: `session:${sid}`, session: sid };
         sessions.delete(sid);
       }
-      return approverPrincipal(ctx);
-    }
-
-    function approverPrincipal(ctx: ApprovalsRequestContext<P> | undefined): Approver | undefined {
-      const principal = ctx?.principal;
-      if (principal === undefined || !options.isApprover?.(principal)) return undefined;
-      const name = cleanName(options.approverName?.(principal) ?? '') || 'OAuth approver';
-      return { name, binding: `principal:${name}` };
+      return undefined;
     }
 
     /** A POST must come from the page itself: its Origin (or, lacking one, its Referer) is the public origin. */
@@ -208,6 +204,19 @@ export function createApprovalsRoutes<P = unknown>(options: ApprovalsRoutesOptio
       const sid = randomBytes(32).toString('base64url');
       sessions.set(sid, { name, expiresAt: t + APPROVER_SESSION_TTL_MS });
       return sid;
+    }
+
+    /** The sign-in flow's cookie: Lax, since it must come back on the issuer's top-level redirect. */
+    const flowCookieName = secure ? '__Host-tenant-mcp-login' : 'tenant-mcp-login';
+    function flowCookie(value: string, maxAgeSeconds: number): string {
+      return [
+        `${flowCookieName}=${value}`,
+        `Path=${cookiePath}`,
+        `Max-Age=${maxAgeSeconds}`,
+        'HttpOnly',
+        'SameSite=Lax',
+        ...(secure ? ['Secure'] : []),
+      ].join('; ');
     }
 
     function sessionCookie(value: string, maxAgeSeconds: number): string {
@@ -250,10 +259,17 @@ ${body}
     }
 
     function loginPage(next: string, message?: string): string {
+      const withIssuer = oauthLogin
+        ? html`<p><a class="button" href="${root}/login/oauth?next=${encodeURIComponent(next)}">Sign in with ${options.issuerName ?? 'the issuer'}</a></p>
+<p class="note">You need an account the issuer grants <code>tenant-mcp:approve</code>. An MCP client's access token does not open this page.</p>`
+        : html``;
       if (!approverToken) {
         return layout(
           'Sign in',
-          html`<h1>Sign in</h1><p>This server accepts approvers through its OAuth issuer only: sign in there with an account that holds the approver scope.</p>`,
+          html`<h1>Sign in to approve</h1>
+<p>Held calls wait here for a person.</p>
+${message ? html`<p class="error" role="alert">${message}</p>` : html``}
+${withIssuer}`,
         );
       }
       return layout(
@@ -261,6 +277,7 @@ ${body}
         html`<h1>Sign in to approve</h1>
 <p>Held calls wait here for a person. Paste the approver token (<code>TENANT_MCP_APPROVER_TOKEN</code>); an MCP client's token does not work here.</p>
 ${message ? html`<p class="error" role="alert">${message}</p>` : html``}
+${withIssuer}
 <form method="post" action="${root}/login" class="login">
 <input type="hidden" name="next" value="${next}">
 <label>Your name (recorded with each decision)<input name="name" autocomplete="name" required maxlength="64"></label>
@@ -417,12 +434,7 @@ ${decided}
       send(res, 303, '', { location: `${root}/${id}` });
     }
 
-    async function handle(
-      req: IncomingMessage,
-      res: ServerResponse,
-      ctx: ApprovalsRequestContext<P> | undefined,
-      rest: string,
-    ): Promise<void> {
+    async function handle(req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
       const method = req.method ?? 'GET';
       const segments = rest.split('/').filter(Boolean);
       if (segments.length === 1 && segments[0] === 'style.css') {
@@ -438,6 +450,55 @@ ${decided}
         if (method !== 'GET') return methodNotAllowed(res, 'GET, POST');
         const next = safeNext(new URL(req.url ?? '/', origin).searchParams.get('next') ?? undefined, root);
         send(res, 200, loginPage(next));
+        return;
+      }
+      if (segments.length === 2 && segments[0] === 'login' && segments[1] === 'oauth') {
+        if (method !== 'GET') return methodNotAllowed(res, 'GET');
+        if (!oauthLogin)
+          throw new PageError(
+            404,
+            'Not found',
+            'This server signs approvers in with its approver token only.',
+          );
+        const next = safeNext(new URL(req.url ?? '/', origin).searchParams.get('next') ?? undefined, root);
+        const started = await oauthLogin.start(`${origin}${root}/callback`, next);
+        send(res, 303, '', { location: started.location, 'set-cookie': flowCookie(started.flow, 600) });
+        return;
+      }
+      if (segments.length === 1 && segments[0] === 'callback') {
+        if (method !== 'GET') return methodNotAllowed(res, 'GET');
+        if (!oauthLogin)
+          throw new PageError(
+            404,
+            'Not found',
+            'This server signs approvers in with its approver token only.',
+          );
+        const result = await oauthLogin.finish(
+          new URL(req.url ?? '/', origin),
+          readCookie(req.headers.cookie, flowCookieName),
+          `${origin}${root}/callback`,
+        );
+        if (!result.ok) {
+          send(res, result.status, loginPage(root, result.message), { 'set-cookie': flowCookie('', 0) });
+          return;
+        }
+        const sid = newSession(result.name);
+        // A 200 page that links on, not a redirect: the browser arrived from the issuer's site, and a
+        // SameSite=Strict cookie set now is only sent on a navigation that starts here.
+        send(
+          res,
+          200,
+          layout(
+            'Signed in',
+            html`<h1>Signed in</h1><p>Signed in as ${result.name}.</p><p><a class="button" href="${result.next}">Continue</a></p>`,
+          ).replace(
+            '<meta charset="utf-8">',
+            `<meta charset="utf-8">\n<meta http-equiv="refresh" content="0; url=${escapeHtml(result.next)}">`,
+          ),
+          {
+            'set-cookie': [sessionCookie(sid, Math.floor(APPROVER_SESSION_TTL_MS / 1000)), flowCookie('', 0)],
+          },
+        );
         return;
       }
       if (segments.length === 1 && segments[0] === 'logout') {
@@ -461,7 +522,7 @@ ${decided}
           'There is no such page; approvals look like apr_ and 24 letters or digits.',
         );
       if (method === 'POST') checkSameOrigin(req);
-      const approver = authenticate(req, ctx);
+      const approver = authenticate(req);
       if (!approver) {
         const next = rest && segments.length === 1 ? `${root}/${id}` : root;
         send(res, 401, loginPage(next));
@@ -483,14 +544,14 @@ ${decided}
       }
     }
 
-    return async (req, res, ctx) => {
+    return async (req, res) => {
       const path = pathOf(req.url);
       let rest: string;
       if (path === root || path === `${root}/`) rest = '';
       else if (path.startsWith(`${root}/`)) rest = path.slice(root.length);
       else return false;
       try {
-        await handle(req, res, ctx, rest);
+        await handle(req, res, rest);
       } catch (error) {
         const approver = (error as { approver?: Approver }).approver;
         const pageError = toPageError(error, log);
@@ -645,7 +706,12 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string | string[]> = {},
+): void {
   res.writeHead(status, {
     ...SECURITY_HEADERS,
     'content-type': 'text/html; charset=utf-8',
@@ -724,6 +790,8 @@ button { font: inherit; padding: .45rem 1.1rem; border-radius: 6px; border: 1px 
   color: var(--fg); cursor: pointer; }
 button.approve { background: var(--ok); border-color: var(--ok); color: #fff; font-weight: 600; }
 button.deny { background: var(--bad); border-color: var(--bad); color: #fff; font-weight: 600; }
+a.button { display: inline-block; padding: .45rem 1.1rem; border-radius: 6px; border: 1px solid var(--line);
+  background: var(--panel); color: var(--fg); text-decoration: none; font-weight: 600; }
 .note, .empty { color: var(--muted); }
 .outcome { padding: .75rem 1rem; border-radius: 6px; border: 1px solid currentColor; }
 .outcome.approved { color: var(--ok); }

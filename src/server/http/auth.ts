@@ -190,10 +190,13 @@ function oauthAuthenticator(
       const scopes = scopesOf(payload);
       const profile = SCOPE_PROFILES.find(([scope]) => scopes.includes(scope))?.[1];
       if (!profile) {
+        const approveOnly = scopes.includes(APPROVER_SCOPE);
         return {
           status: 403,
           error: 'insufficient_scope',
-          description: `The token carries none of the scopes ${SCOPE_PROFILES.map(([scope]) => scope).join(', ')}.`,
+          description: approveOnly
+            ? `The token carries ${APPROVER_SCOPE} only: approvers sign in on the approvals page in a browser; an MCP client needs one of ${SCOPE_PROFILES.map(([scope]) => scope).join(', ')}.`
+            : `The token carries none of the scopes ${SCOPE_PROFILES.map(([scope]) => scope).join(', ')}.`,
         };
       }
       return {

@@ -14,6 +14,7 @@ import {
   type AuthFailure,
   type AuthSettings,
   createAuthenticator,
+  ELICITATION_SCOPE,
   isPrincipal,
   type Principal,
   SCOPE_PROFILES,
@@ -315,7 +316,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     sendJson(res, 200, {
       resource: publicUrl,
       authorization_servers: [options.auth.issuer],
-      scopes_supported: [...SCOPE_PROFILES.map(([scope]) => scope), APPROVER_SCOPE],
+      scopes_supported: [...SCOPE_PROFILES.map(([scope]) => scope), APPROVER_SCOPE, ELICITATION_SCOPE],
       bearer_methods_supported: ['header'],
       resource_name: 'tenant-mcp',
     });

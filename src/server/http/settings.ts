@@ -36,6 +36,8 @@ export interface HttpSettings {
   rateLimit: { perSecond: number; burst: number };
   /** `TENANT_MCP_MAX_BODY_BYTES`. */
   maxBodyBytes: number;
+  /** OAuth mode: the approvals page's client at the issuer, so approvers sign in with a browser. */
+  approvalsClient?: { clientId: string; clientSecret?: string };
   /** Lines to print on stderr at start. */
   warnings: string[];
 }
@@ -49,6 +51,9 @@ export const HTTP_ENV_HELP = `  TENANT_MCP_HTTP_TOKEN       HTTP bearer tokens, 
   TENANT_MCP_APPROVAL_WEBHOOK POST {id, summary, url} here when a call is held for a person
   TENANT_MCP_OAUTH_ISSUER     OAuth mode: the issuer whose JWTs are accepted (instead of tokens)
   TENANT_MCP_OAUTH_JWKS_URL   its key set (default {issuer}/.well-known/jwks.json)
+  TENANT_MCP_APPROVALS_CLIENT_ID      OAuth mode: the approvals page's client at the issuer (approvers sign
+                                      in with a browser and need the scope tenant-mcp:approve)
+  TENANT_MCP_APPROVALS_CLIENT_SECRET  its secret, for a confidential client (PKCE alone otherwise)
   TENANT_MCP_PUBLIC_URL       this server's public MCP URL, the token audience (default http://{host}:{port}/mcp)
   TENANT_MCP_ALLOWED_ORIGINS  browser origins allowed besides the server's own, comma-separated
   TENANT_MCP_RATE_LIMIT       requests a second per client and burst, e.g. 20:40 (default; 0 turns it off)
@@ -153,6 +158,18 @@ export function httpSettingsFrom(flags: HttpFlags, env: NodeJS.ProcessEnv): Http
       throw new ConfigError(`TENANT_MCP_PUBLIC_URL "${publicUrl}" is not an http(s) URL.`);
     }
   }
+  const clientId = env.TENANT_MCP_APPROVALS_CLIENT_ID?.trim() || undefined;
+  const clientSecret = env.TENANT_MCP_APPROVALS_CLIENT_SECRET?.trim() || undefined;
+  if ((clientId || clientSecret) && auth.kind !== 'oauth') {
+    throw new ConfigError(
+      'TENANT_MCP_APPROVALS_CLIENT_ID is for OAuth mode (TENANT_MCP_OAUTH_ISSUER); with tokens, approvers use TENANT_MCP_APPROVER_TOKEN.',
+    );
+  }
+  if (clientSecret && !clientId) {
+    throw new ConfigError(
+      'TENANT_MCP_APPROVALS_CLIENT_SECRET is set without TENANT_MCP_APPROVALS_CLIENT_ID.',
+    );
+  }
   const allowedOrigins = list(env.TENANT_MCP_ALLOWED_ORIGINS);
   for (const origin of allowedOrigins) {
     if (!/^https?:\/\/[^/]+\/?$/i.test(origin)) {
@@ -170,6 +187,7 @@ export function httpSettingsFrom(flags: HttpFlags, env: NodeJS.ProcessEnv): Http
     allowedOrigins,
     rateLimit: parseRateLimit(env.TENANT_MCP_RATE_LIMIT),
     maxBodyBytes: parseBodyLimit(env.TENANT_MCP_MAX_BODY_BYTES),
+    ...(clientId ? { approvalsClient: { clientId, ...(clientSecret ? { clientSecret } : {}) } } : {}),
     warnings,
   };
 }

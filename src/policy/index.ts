@@ -20,7 +20,7 @@ import { toTenantRequest } from './request.js';
 import { sanitizeDeep, sanitizeText } from './sanitize.js';
 import { collectSecretValues, maskSecrets, maskString } from './secrets.js';
 import type { AuditDecision, AuditEvent, Confirmer, Profile } from './types.js';
-import { closest, describeIssues } from './validate.js';
+import { closest, describeArgumentProblem, describeIssues } from './validate.js';
 
 export type { TaskConfirmation, TaskGrant } from '../tools/tasks/context.js';
 export { CallError, type CallErrorCode } from './errors.js';
@@ -374,6 +374,8 @@ export function createGate(options: GateOptions): Gate {
         { operation: op.id },
       );
     }
+    const problem = describeArgumentProblem(op.id, rawArgs);
+    if (problem) throw new CallError('invalid_arguments', problem, { operation: op.id });
     const size = Buffer.byteLength(JSON.stringify(rawArgs));
     if (size > MAX_ARGUMENT_BYTES) {
       throw new CallError(

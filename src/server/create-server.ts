@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
-  CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
   ListToolsRequestSchema,
@@ -18,6 +17,7 @@ import { CallError, type CallOutcome, type CallRoute, type Confirmer, type Gate 
 import { annotationsFor } from '../tools/annotations.js';
 import { PROVIDER_NAMES } from '../tools/catalogs.js';
 import type { Catalog, OperationSpec } from '../tools/types.js';
+import { RawCallToolRequestSchema } from './call-request.js';
 import {
   approvalId,
   DISCOVERY_TOOLS,
@@ -108,7 +108,8 @@ export function createServer(options: ServerOptions): Server {
     return { tools };
   });
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  // Raw arguments, so a `__proto__` key reaches the checks (and is refused) instead of being dropped.
+  server.setRequestHandler(RawCallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
     const isGeneric = genericTools.some((tool) => tool.name === name);
     const op = operationTools.get(name);
@@ -138,11 +139,11 @@ export function createServer(options: ServerOptions): Server {
           return await describe(parseToolInput(describeInput, name, args).operation);
         case 'invoke_read_operation': {
           const input = parseToolInput(invokeReadInput, name, args);
-          return await invoke(input.operation, 'read', input.arguments, input, context);
+          return await invoke(input.operation, 'read', args?.arguments, input, context);
         }
         default: {
           const input = parseToolInput(invokeWriteInput, name, args);
-          return await invoke(input.operation, 'write', input.arguments, input, context);
+          return await invoke(input.operation, 'write', args?.arguments, input, context);
         }
       }
     } catch (error) {

@@ -50,6 +50,8 @@ Environment:
   TENANT_MCP_STATE_DIR approvals and the default audit log (default ~/.tenant-mcp)
   TENANT_MCP_AUDIT_LOG the audit trail file
   TENANT_MCP_APPROVAL_TTL_SECONDS  how long an approval stays usable (default 600)
+  TENANT_MCP_CALL_TIMEOUT  per-call deadline, every tenant request and retry included: seconds or
+                       500ms/30s/2m (default 60; 0 turns it off); a person's confirmation does not count
 ${HTTP_ENV_HELP}
 Logs go to stderr; stdout carries only the protocol.`;
 
@@ -167,6 +169,7 @@ async function serve(flags: ConfigFlags): Promise<number> {
     sandbox: config.mode === 'sandbox',
     version: VERSION,
     log,
+    callTimeoutMs: config.callTimeoutMs,
   });
   const listed = gate.visibleOperations().filter((op) => config.toolsets.includes(op.toolset)).length;
   if (listed > 40)
@@ -279,6 +282,7 @@ async function serveHttp(
         version: VERSION,
         log,
         principal: principal.id,
+        callTimeoutMs: config.callTimeoutMs,
       }),
   });
   notify = await approvalWebhook((http.publicUrl ?? server.url).replace(/\/?mcp\/?$/, ''));

@@ -18,6 +18,7 @@ import { annotationsFor } from '../tools/annotations.js';
 import { PROVIDER_NAMES } from '../tools/catalogs.js';
 import type { Catalog, OperationSpec } from '../tools/types.js';
 import { RawCallToolRequestSchema } from './call-request.js';
+import { DEFAULT_CALL_TIMEOUT_MS, startDeadline } from './deadline.js';
 import {
   approvalId,
   DISCOVERY_TOOLS,
@@ -49,6 +50,8 @@ export interface ServerOptions {
   log: (line: string) => void;
   /** The authenticated HTTP principal this server serves (its id), recorded in the audit trail. */
   principal?: string;
+  /** Per-call deadline in milliseconds, tenant requests and retries included (default 60 s; 0: none). */
+  callTimeoutMs?: number;
 }
 
 /** Creates a fresh MCP server; one per connection. */
@@ -115,15 +118,14 @@ export function createServer(options: ServerOptions): Server {
     const op = operationTools.get(name);
     const taskTool = isGeneric || op ? undefined : findTaskTool(name, catalog.provider); // task tools
     if (!isGeneric && !op && !taskTool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
-    const context = { signal: extra.signal, tool: name };
+    // One clock for the whole call, stopped while a person is asked.
+    const deadline = startDeadline(options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, extra.signal);
+    const context = { signal: deadline.signal, tool: name, confirmer: deadline.pausing(confirmer) };
     try {
       // task tools
       if (taskTool) {
-        return await callTaskTool(gate, taskTool, args, {
-          signal: extra.signal,
-          confirmer,
-          client: clientInfo(),
-        });
+        const result = await callTaskTool(gate, taskTool, args, { ...context, client: clientInfo() });
+        return deadline.expired() ? withNote(deadline.note, result) : result;
       }
       if (op) {
         const { dry_run, approval_id, ...rest } = (args ?? {}) as Record<string, unknown>;
@@ -147,7 +149,8 @@ export function createServer(options: ServerOptions): Server {
         }
       }
     } catch (error) {
-      if (error instanceof CallError) return errorResult(error.message);
+      if (error instanceof CallError)
+        return errorResult(deadline.expired() ? `${deadline.note} ${error.message}` : error.message);
       const ref = randomUUID().slice(0, 8);
       options.log(
         `tenant-mcp: internal error ${ref} in ${name}: ${(error as Error)?.stack ?? String(error)}`,
@@ -155,6 +158,8 @@ export function createServer(options: ServerOptions): Server {
       return errorResult(
         `Internal error in tenant-mcp (ref ${ref}). The server is still running; please report it.`,
       );
+    } finally {
+      deadline.clear();
     }
   });
 
@@ -235,7 +240,7 @@ export function createServer(options: ServerOptions): Server {
     route: CallRoute,
     args: unknown,
     controls: { fields?: string[]; max_items?: number; dry_run?: boolean; approval_id?: string },
-    context: { signal: AbortSignal; tool: string },
+    context: { signal: AbortSignal; tool: string; confirmer: Confirmer },
   ): Promise<CallToolResult> {
     const outcome = await gate.invoke({
       operation,
@@ -243,7 +248,7 @@ export function createServer(options: ServerOptions): Server {
       route,
       tool: context.tool,
       signal: context.signal,
-      confirmer,
+      confirmer: context.confirmer,
       ...(controls.fields ? { fields: controls.fields } : {}),
       ...(controls.dry_run ? { dryRun: true } : {}),
       ...(controls.approval_id ? { approvalId: controls.approval_id } : {}),
@@ -352,6 +357,11 @@ function textResult(text: string): CallToolResult {
 
 function errorResult(text: string): CallToolResult {
   return { content: [{ type: 'text', text }], isError: true };
+}
+
+/** `result` as an error that opens with `note` (why the call was cut short). */
+function withNote(note: string, result: CallToolResult): CallToolResult {
+  return { ...result, content: [{ type: 'text', text: note }, ...result.content], isError: true };
 }
 
 function instructions(options: ServerOptions, writesAllowed: boolean): string {

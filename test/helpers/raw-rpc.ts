@@ -62,10 +62,7 @@ export interface ElicitAnswer {
 /** Options of {@link connectRaw}. */
 export interface RawRpcOptions {
   /** Answers elicitation (accept with the box ticked when absent and `elicit` is true). */
-  onElicit?: (message: string) => {
-    action: 'accept' | 'decline' | 'cancel';
-    content?: Record<string, unknown>;
-  };
+  onElicit?: (message: string) => ElicitAnswer | Promise<ElicitAnswer>;
   /** Declare form elicitation (default true). */
   elicit?: boolean;
 }

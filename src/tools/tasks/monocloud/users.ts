@@ -4,7 +4,7 @@
  * which lookups ran. MonoCloud times are epoch seconds; answers show them cut to the minute.
  */
 import { type TaskContext, TaskError } from '../context.js';
-import { EMAIL_PATTERN, type Lookup, listOf, prune, readOrMissing, reasonOf } from '../users.js';
+import { isEmailAddress, type Lookup, listOf, prune, readOrMissing, reasonOf } from '../users.js';
 
 /** One address or number of a user. */
 export interface MonoIdentifier extends Record<string, unknown> {
@@ -154,7 +154,7 @@ export async function resolveMonoUser(
   if (USER_ID_PATTERN.test(user)) {
     found = await attempt('user by id', () => userById(ctx, user));
   } else if (user.includes('@')) {
-    if (!EMAIL_PATTERN.test(user)) {
+    if (!isEmailAddress(user)) {
       return {
         kind: 'invalid',
         reason:

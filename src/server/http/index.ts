@@ -18,7 +18,7 @@ import {
   type Principal,
   SCOPE_PROFILES,
 } from './auth.js';
-import { buildAllowlists, checkHostAndOrigin, createRateLimiter, readBody } from './guards.js';
+import { buildAllowlists, checkHostAndOrigin, createRateLimiter, messageCount, readBody } from './guards.js';
 
 export { APPROVER_SCOPE, type AuthSettings, type Principal, SCOPE_PROFILES } from './auth.js';
 export { isLoopback } from './guards.js';
@@ -67,6 +67,8 @@ export interface HttpServerOptions {
   sessionIdleMs?: number;
   /** Most open sessions (default 1000); more initialize requests get 503. */
   maxSessions?: number;
+  /** Most open sessions of one principal (default 100), so one client cannot take them all. */
+  maxSessionsPerPrincipal?: number;
   /** How long `close()` waits for calls in flight (default 10 s). */
   shutdownGraceMs?: number;
   /** Extra routes, tried before `/mcp`. */
@@ -108,6 +110,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const failures = createRateLimiter(1, 10);
   const idleMs = options.sessionIdleMs ?? 30 * 60_000;
   const maxSessions = options.maxSessions ?? 1000;
+  const maxPerPrincipal = options.maxSessionsPerPrincipal ?? 100;
   const sessions = new Map<string, Session>();
   let closing = false;
   let inFlight = 0;
@@ -248,6 +251,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     } catch {
       return rpcError(res, 400, -32700, 'Parse error: the body is not JSON.');
     }
+    // The request itself paid for one message; a batch pays for the rest.
+    const batchWait = limiter.take(principal.id, Math.max(0, messageCount(body) - 1));
+    if (batchWait > 0) return tooMany(res, batchWait, messageCount(body));
     if (options.stateless) {
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       const server = options.createMcpServer(principal);
@@ -268,6 +274,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     if (sessions.size >= maxSessions)
       return rpcError(res, 503, -32000, 'Too many open sessions; retry later.');
+    if (sessionsOf(principal) >= maxPerPrincipal) {
+      return rpcError(
+        res,
+        429,
+        -32000,
+        `This client already has ${maxPerPrincipal} open sessions; close one (DELETE /mcp) or reuse it.`,
+      );
+    }
     const server = options.createMcpServer(principal);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -284,6 +298,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     };
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
+  }
+
+  function sessionsOf(principal: Principal): number {
+    let count = 0;
+    for (const session of sessions.values()) if (session.principal.id === principal.id) count++;
+    return count;
   }
 
   /** The caller's session, or a 404 already sent (unknown id, or a session another principal opened). */
@@ -369,6 +389,21 @@ function isInitialize(body: unknown): boolean {
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+/** 429 for a batch the principal's rate limit cannot pay for now (or ever, past the burst). */
+function tooMany(res: ServerResponse, wait: number, messages: number): void {
+  if (Number.isFinite(wait)) {
+    res.setHeader('retry-after', String(wait));
+    rpcError(res, 429, -32000, `Too many requests (a batch of ${messages}); retry after ${wait} s.`);
+    return;
+  }
+  rpcError(
+    res,
+    429,
+    -32000,
+    `A batch of ${messages} messages is more than the rate limit allows at once; send fewer.`,
+  );
 }
 
 /** A JSON-RPC error body with an HTTP status: what SDK clients expect from a refused request. */

@@ -139,13 +139,13 @@ async function serve(flags: ConfigFlags): Promise<number> {
   const [
     { createGate },
     { createServer },
-    { StdioServerTransport },
+    { createStdioTransport },
     { openAuditLog },
     { createApprovalStore },
   ] = await Promise.all([
     import('./policy/index.js'),
     import('./server/create-server.js'),
-    import('@modelcontextprotocol/sdk/server/stdio.js'),
+    import('./server/stdio.js'),
     import('./policy/audit/index.js'),
     import('./policy/approvals.js'),
   ]);
@@ -181,7 +181,8 @@ async function serve(flags: ConfigFlags): Promise<number> {
       .start()
       .catch((error: Error) => log(`tenant-mcp: tenant connection failed: ${error.message}`));
   };
-  await server.connect(new StdioServerTransport());
+  // Our transport: an oversized or malformed line gets its JSON-RPC error and the server keeps serving.
+  await server.connect(createStdioTransport({ log }));
   const closed = new Promise<void>((resolve) => {
     process.stdin.once('end', resolve);
     process.stdin.once('close', resolve);

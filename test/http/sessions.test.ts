@@ -139,6 +139,24 @@ describe('HTTP limits per principal (issue 11)', () => {
     expect(executor.requests).toHaveLength(0);
   });
 
+  it('answers JSON that is no JSON-RPC message with -32600 for its id (it was -32700, a parse error)', async () => {
+    const { started } = startCounting();
+    server = await started;
+    const id = await session(server.url, TOKEN);
+    for (const [body, answerId] of [
+      ['{"hello":1,"id":3}', 3],
+      ['{"jsonrpc":"1.0","id":"p","method":"ping"}', 'p'],
+      ['[]', null],
+      ['[{"jsonrpc":"2.0","id":5,"method":"ping"},{"id":6}]', 6],
+    ] as const) {
+      const answer = await raw(server.url, { token: TOKEN, headers: { 'mcp-session-id': id }, body });
+      expect(answer.status).toBe(400);
+      expect(answer.json()).toMatchObject({ error: { code: -32600 }, id: answerId });
+    }
+    const broken = await raw(server.url, { token: TOKEN, headers: { 'mcp-session-id': id }, body: '{"id":' });
+    expect(broken.json()).toMatchObject({ error: { code: -32700 } });
+  });
+
   it('caps the sessions one principal may hold, leaving room for the others', async () => {
     const { started } = startCounting({ maxSessionsPerPrincipal: 2, maxSessions: 10 });
     server = await started;

@@ -9,6 +9,7 @@ import { createServer as createHttp, type IncomingMessage, type ServerResponse }
 import type { AddressInfo } from 'node:net';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { checkMessage, type RequestId } from '../jsonrpc.js';
 import {
   APPROVER_SCOPE,
   type AuthFailure,
@@ -251,6 +252,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     } catch {
       return rpcError(res, 400, -32700, 'Parse error: the body is not JSON.');
     }
+    const invalid = invalidMessage(body);
+    if (invalid) return rpcError(res, 400, -32600, invalid.reason, invalid.id);
     // The request itself paid for one message; a batch pays for the rest.
     const batchWait = limiter.take(principal.id, Math.max(0, messageCount(body) - 1));
     if (batchWait > 0) return tooMany(res, batchWait, messageCount(body));
@@ -407,6 +410,23 @@ function tooMany(res: ServerResponse, wait: number, messages: number): void {
 }
 
 /** A JSON-RPC error body with an HTTP status: what SDK clients expect from a refused request. */
-function rpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
+function rpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  id: RequestId = null,
+): void {
+  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id });
+}
+
+/** The first value of a POST body (one message or a batch) that is no JSON-RPC message, if any. */
+function invalidMessage(body: unknown): { id: RequestId; reason: string } | undefined {
+  if (Array.isArray(body) && body.length === 0)
+    return { id: null, reason: 'Invalid Request: an empty batch.' };
+  for (const value of Array.isArray(body) ? body : [body]) {
+    const checked = checkMessage(value);
+    if (!checked.ok) return checked;
+  }
+  return undefined;
 }

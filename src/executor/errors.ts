@@ -368,8 +368,11 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined>)
   for (const secret of secrets) {
     // Very short "secrets" would blank ordinary words; real tokens and secrets are long.
     if (!secret || secret.length < 6) continue;
-    // As sent, and as an echo would carry it: JSON-escaped inside a quoted body, or percent-encoded.
-    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), percentEncoded(secret)])) {
+    // As sent, and as an echo would carry it: JSON-escaped inside a quoted body, percent-encoded, or
+    // both (a JSON request body echoed inside a URL).
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    const forms = [secret, escaped, percentEncoded(secret), percentEncoded(escaped)];
+    for (const form of new Set(forms)) {
       if (form) out = out.split(form).join('[redacted]');
     }
   }

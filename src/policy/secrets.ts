@@ -502,10 +502,12 @@ export function maskString(text: string, secrets: readonly string[]): string {
   };
   for (const secret of secrets) {
     if (secret.length < MIN_MASKED_LENGTH) continue;
+    const escaped = JSON.stringify(secret).slice(1, -1);
     add(secret);
-    add(JSON.stringify(secret).slice(1, -1));
+    add(escaped);
     try {
       add(encodeURIComponent(secret));
+      add(encodeURIComponent(escaped));
     } catch {
       // A lone surrogate cannot be percent-encoded, so that form cannot occur in a URL either.
     }

@@ -106,6 +106,26 @@ describe('hostile arguments end to end (admin, recording upstream)', () => {
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeKeys);
   });
 
+  it('refuses an empty path segment by name before asking anyone (it ended in "Internal error" in the preview)', async () => {
+    const result = await stack.client.callTool('invoke_write_operation', {
+      operation: 'delete_users_by_id',
+      arguments: { id: '' },
+    });
+    expect(result.text).toContain('arguments.id: must not be empty');
+    expect(upstream.requests).toEqual([]);
+  });
+
+  it('refuses a header value HTTP would change (surrounding space, control or non-ASCII characters)', async () => {
+    for (const value of ['login.example.com ', 'a\tb', 'dömain.example']) {
+      const result = await stack.client.callTool('invoke_write_operation', {
+        operation: 'post_email-verification',
+        arguments: { 'auth0-custom-domain': value, user_id: 'auth0|1' },
+      });
+      expect(result.text).toContain('arguments.auth0-custom-domain: must be printable ASCII');
+    }
+    expect(upstream.requests).toEqual([]);
+  });
+
   it('refuses a lone surrogate in a query instead of sending U+FFFD', async () => {
     const result = await stack.client.callTool('get_users', '{"q":"name:\\"a\\ud800\\""}');
     expect(result.isError).toBe(true);

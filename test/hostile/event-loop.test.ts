@@ -9,6 +9,7 @@ import { upstreamError } from '../../src/executor/responses.js';
 import { sanitizeText } from '../../src/policy/sanitize.js';
 import { collectSecretValues, maskSecrets, maskString, maskText } from '../../src/policy/secrets.js';
 import { closest, describeIssues, findArgumentProblem } from '../../src/policy/validate.js';
+import { compileQuery } from '../../src/sandbox/search.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
 import { monocloudCatalog } from '../../src/tools/monocloud/index.js';
 import { TASK_TOOL_DEFINITIONS } from '../../src/tools/tasks/index.js';
@@ -138,6 +139,21 @@ describe.each(SIZES)('a %i-character hostile string costs under 50 ms', (size) =
     const values = collectSecretValues(secrets);
     const message = strings['secret keys']!.slice(0, 4_096);
     expect(blocking(() => maskString(message, values))).toBeLessThan(BUDGET_MS);
+  });
+});
+
+describe('the embedded sandbox’s search (it runs in the server’s process)', () => {
+  it.each([
+    ['stars between letters (minutes with a regular expression)', `email:${'*a'.repeat(15)}*b`],
+    ['a long run of stars', `name:${'*'.repeat(100_000)}x`],
+    ['a 250 kB wildcard word', `${'a?'.repeat(125_000)}*`],
+  ])('matches %s in under 50 ms per user', (_what, q) => {
+    const users = Array.from({ length: 10 }, (_, i) => ({
+      name: `${'a'.repeat(40)}${i}`,
+      email: `${'a'.repeat(45)}@example.com`,
+    }));
+    const matches = compileQuery(q, ['name', 'email']);
+    expect(blocking(() => users.filter((user) => matches(user)))).toBeLessThan(BUDGET_MS);
   });
 });
 

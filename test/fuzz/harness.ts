@@ -637,6 +637,8 @@ export interface FuzzLane {
   run(call: FuzzCase): Promise<void>;
   /** Calls made so far. */
   calls(): number;
+  /** The audit trail's file, when the lane writes one. */
+  auditPath?: string;
   /** Stops the server and the upstream. */
   close(): Promise<void>;
 }
@@ -751,6 +753,7 @@ export async function startFuzzLane(
     target,
     run,
     calls: () => count,
+    ...(stack.auditPath ? { auditPath: stack.auditPath } : {}),
     async close() {
       await stack.close();
       await upstream.close();

@@ -5,7 +5,7 @@
  * drive the real executor, gate and server with it against a recording upstream, without a process
  * boundary, so ten thousand calls fit in seconds.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -194,9 +194,8 @@ export async function startRawStack(options: RawStackOptions): Promise<RawStack>
     maxRetries: 0,
   });
   const logs: string[] = [];
-  const auditPath = options.audit
-    ? join(mkdtempSync(join(tmpdir(), 'tenant-mcp-raw-')), 'audit.jsonl')
-    : undefined;
+  const auditDir = options.audit ? mkdtempSync(join(tmpdir(), 'tenant-mcp-raw-')) : undefined;
+  const auditPath = auditDir ? join(auditDir, 'audit.jsonl') : undefined;
   const audit = auditPath ? openAuditLog(auditPath, { productVersion: 'test' }) : undefined;
   const gate = createGate({
     catalog: options.catalog,
@@ -226,6 +225,7 @@ export async function startRawStack(options: RawStackOptions): Promise<RawStack>
       await server.close();
       await executor.close();
       audit?.close();
+      if (auditDir) rmSync(auditDir, { recursive: true, force: true });
     },
   };
 }

@@ -7,11 +7,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { type CallToolResult, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import fc from 'fast-check';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { request } from 'undici';
 import type { Executor } from '../src/executor/types.js';
@@ -20,6 +21,13 @@ import { createGate } from '../src/policy/index.js';
 import { getProfile } from '../src/policy/profiles.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { auth0Catalog } from '../src/tools/auth0/index.js';
+import { type FuzzCase, fuzzCase, loadTarget, startFuzzLane } from '../test/fuzz/harness.js';
+import { startRawStack } from '../test/helpers/raw-rpc.js';
+import {
+  problemReply,
+  type ScriptedReply,
+  startRecordingUpstream,
+} from '../test/helpers/recording-upstream.js';
 
 /** Approvals and audit records of benchmarked servers go here, never under the user's home. */
 const BENCH_STATE = mkdtempSync(join(tmpdir(), 'tenant-mcp-bench-state-'));
@@ -408,17 +416,214 @@ async function httpFigures(variant: {
   }
 }
 
+/**
+ * Fuzz throughput: the fuzz suite's cases (generated first, so generation is not counted) through the
+ * real executor, gate and server in process, each checked by the oracle.
+ */
+async function fuzzThroughput(): Promise<void> {
+  for (const provider of ['auth0', 'monocloud'] as const) {
+    const target = await loadTarget(provider);
+    const lane = await startFuzzLane(target);
+    const cases = fc.sample(fuzzCase(target), { numRuns: 6_000, seed: 11 });
+    for (const call of cases.slice(0, 500)) await lane.run(call);
+    const started = performance.now();
+    for (const call of cases.slice(500)) await lane.run(call);
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `fuzz throughput, ${provider} (every tool, valid and hostile, oracle-checked, in process): ${fmt((cases.length - 500) / seconds, 0)} calls/s`,
+    );
+    await lane.close();
+  }
+}
+
+/**
+ * The event loop under the hostile-tenant suite's worst answers: the delay every other session would
+ * see, sampled each millisecond while a hostile tenant's bodies are read, shaped and masked.
+ */
+async function hostileEventLoop(): Promise<void> {
+  const upstream = await startRecordingUpstream({ tokenEndpoint: {} });
+  const stack = await startRawStack({
+    catalog: auth0Catalog,
+    profile: getProfile('admin'),
+    domain: upstream.url,
+  });
+  const json = { 'content-type': 'application/json' };
+  // Bodies are serialised once here, so the upstream (in this process) does not block the loop itself.
+  const text = (reply: ScriptedReply): ScriptedReply =>
+    typeof reply.body === 'string'
+      ? { ...reply, body: Buffer.from(reply.body) }
+      : { ...reply, headers: { ...json, ...reply.headers }, body: Buffer.from(JSON.stringify(reply.body)) };
+  const planted = Object.fromEntries(
+    ['client_secret', 'password', 'api_key', 'token', 'recovery_codes', 'hash'].map((k, i) => [
+      k,
+      `canary-${i}`,
+    ]),
+  );
+  const scenarios: Array<{ reply: ScriptedReply; operation: string; fields?: string[] }> = [
+    {
+      reply: {
+        status: 400,
+        headers: { 'content-type': 'text/html' },
+        body: `<h1>Bad</h1>${'<div'.repeat(80_000)}`,
+      },
+      operation: 'get_users',
+    },
+    {
+      reply: text(
+        problemReply(422, {
+          title: 'Invalid',
+          errors: Array.from({ length: 100_000 }, (_, i) => ({ code: `E${i}`, description: 'x'.repeat(40) })),
+        }),
+      ),
+      operation: 'get_users',
+    },
+    { reply: { status: 500, body: Buffer.alloc(12 * 1024 * 1024, 'x') }, operation: 'get_users' },
+    {
+      reply: text({ status: 400, body: { statusCode: 400, message: 'm'.repeat(1 << 20) } }),
+      operation: 'get_users',
+    },
+    {
+      reply: { status: 200, headers: json, body: `${'['.repeat(5000)}${']'.repeat(5000)}` },
+      operation: 'get_users',
+    },
+    {
+      reply: {
+        status: 200,
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ ...planted, filler: 'f'.repeat(1 << 20) }),
+      },
+      operation: 'get_clients',
+    },
+    {
+      reply: {
+        status: 200,
+        headers: json,
+        body: '{"user_id":"a","user_metadata":{"__proto__":{"reveal":true}}}',
+      },
+      operation: 'get_users_by_id',
+      fields: ['user_metadata.__proto__.reveal'],
+    },
+    {
+      reply: text({
+        status: 200,
+        body: Array.from({ length: 2_000 }, (_, i) => ({
+          user_id: `auth0|${i}`,
+          ...planted,
+          name: '\u202Ex'.repeat(20),
+        })),
+      }),
+      operation: 'get_users',
+    },
+  ];
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  let calls = 0;
+  histogram.enable();
+  const started = performance.now();
+  for (let round = 0; round < 10; round++) {
+    for (const scenario of scenarios) {
+      upstream.script(scenario.reply);
+      await stack.client.callTool('invoke_read_operation', {
+        operation: scenario.operation,
+        arguments: scenario.operation === 'get_users_by_id' ? { id: 'auth0|1' } : {},
+        ...(scenario.fields ? { fields: scenario.fields } : {}),
+      });
+      calls++;
+    }
+  }
+  histogram.disable();
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `event-loop delay under the hostile-tenant answers (${calls} calls, 320 kB HTML to 12 MB bodies, ${fmt(seconds, 1)} s): p99 ${fmt(histogram.percentile(99) / 1e6)} ms, max ${fmt(histogram.max / 1e6)} ms`,
+  );
+  await stack.close();
+  await upstream.close();
+}
+
+/** Server RSS after 30,000 fuzz calls over stdio (admin, every operation listed, a recording upstream). */
+async function rssAfterFuzz(): Promise<void> {
+  const target = await loadTarget('auth0');
+  const upstream = await startRecordingUpstream({ maxHeaderSize: 2 * 1024 * 1024 });
+  const auditDir = mkdtempSync(join(tmpdir(), 'tenant-mcp-bench-fuzz-'));
+  const child = spawn(process.execPath, [CLI, '--profile', 'admin', '--toolsets', 'all'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      AUTH0_DOMAIN: upstream.url,
+      AUTH0_CLIENT_ID: 'cid',
+      AUTH0_CLIENT_SECRET: 'bench-secret-0123456789',
+      TENANT_MCP_STATE_DIR: BENCH_STATE,
+      TENANT_MCP_AUDIT_LOG: join(auditDir, 'audit.jsonl'),
+    },
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
+  const pending = new Map<number, () => void>();
+  let buffered = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    for (let at = buffered.indexOf('\n'); at !== -1; at = buffered.indexOf('\n')) {
+      const message = JSON.parse(buffered.slice(0, at)) as { id?: number; method?: string };
+      buffered = buffered.slice(at + 1);
+      if (message.method === 'elicitation/create') {
+        child.stdin.write(
+          `${JSON.stringify({ jsonrpc: '2.0', id: message.id, result: { action: 'accept', content: { confirm: true } } })}\n`,
+        );
+      } else if (message.id !== undefined) {
+        pending.get(message.id)?.();
+        pending.delete(message.id);
+      }
+    }
+  });
+  let id = 0;
+  const send = (method: string, params?: unknown) =>
+    new Promise<void>((resolve) => {
+      id++;
+      pending.set(id, resolve);
+      child.stdin.write(
+        `${JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) })}\n`,
+      );
+    });
+  await send('initialize', {
+    protocolVersion: '2025-06-18',
+    capabilities: { elicitation: { form: {} } },
+    clientInfo: { name: 'bench-fuzz', version: '1' },
+  });
+  child.stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
+  const call = (c: FuzzCase) =>
+    send('tools/call', { name: c.tool, ...(c.args === undefined ? {} : { arguments: c.args }) });
+  let done = 0;
+  let warm = 0;
+  const started = performance.now();
+  for (let batch = 0; batch < 30; batch++) {
+    for (const c of fc.sample(fuzzCase(target), { numRuns: 1_000, seed: 1_000 + batch })) {
+      upstream.reset();
+      await call(c);
+      done++;
+    }
+    if (batch === 0) warm = rssOf(child.pid!);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `server RSS after ${done} fuzz calls over stdio (admin, all 406 operations listed, ${fmt(done / seconds, 0)} calls/s): ${fmt(rssOf(child.pid!))} MB (${fmt(warm)} MB after the first 1,000)`,
+  );
+  child.kill();
+  await upstream.close();
+  rmSync(auditDir, { recursive: true, force: true });
+}
+
+/** `BENCH_ONLY=fuzz,hostile` runs only those sections (names below); all of them by default. */
+const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
+const wanted = (name: string) => only.size === 0 || only.has(name);
+
 console.log(
   `tenant-mcp bench on ${os.cpus()[0]?.model ?? 'unknown cpu'} ×${os.cpus().length}, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
 );
-await coldStart();
-await listings();
-await overhead();
-await policyOverhead();
-await taskTools();
-await httpFigures({ label: 'audit trail on disk', memory: true });
+if (wanted('start')) await coldStart();
+if (wanted('listings')) await listings();
+if (wanted('overhead')) await overhead();
+if (wanted('policy')) await policyOverhead();
+if (wanted('tasks')) await taskTools();
+if (wanted('http')) await httpFigures({ label: 'audit trail on disk', memory: true });
 // The same on tmpfs, where fsync costs nothing: what the transport and the gate cost without the disk.
-if (existsSync('/dev/shm')) {
+if (wanted('http') && existsSync('/dev/shm')) {
   const shm = mkdtempSync('/dev/shm/tenant-mcp-bench-');
   await httpFigures({
     label: 'audit trail on tmpfs',
@@ -426,3 +631,6 @@ if (existsSync('/dev/shm')) {
   });
   rmSync(shm, { recursive: true, force: true });
 }
+if (wanted('fuzz')) await fuzzThroughput();
+if (wanted('hostile')) await hostileEventLoop();
+if (wanted('rss')) await rssAfterFuzz();

@@ -58,6 +58,8 @@ Environment:
   TENANT_MCP_AUDIT_KEEP       rotated audit files kept (default 16)
   TENANT_MCP_AUDIT_ANCHOR_URL send the trail's head here at an interval: https://…, or udp://host:port (syslog)
   TENANT_MCP_AUDIT_ANCHOR_INTERVAL  seconds between anchors (default 300)
+  TENANT_MCP_CALL_TIMEOUT  per-call deadline, every tenant request and retry included: seconds or
+                       500ms/30s/2m (default 60; 0 turns it off); a person's confirmation does not count
 ${HTTP_ENV_HELP}
 Logs go to stderr; stdout carries only the protocol.`;
 
@@ -138,13 +140,13 @@ async function serve(flags: ConfigFlags): Promise<number> {
   const [
     { createGate },
     { createServer },
-    { StdioServerTransport },
+    { createStdioTransport },
     { openAuditLog },
     { createApprovalStore },
   ] = await Promise.all([
     import('./policy/index.js'),
     import('./server/create-server.js'),
-    import('@modelcontextprotocol/sdk/server/stdio.js'),
+    import('./server/stdio.js'),
     import('./policy/audit/index.js'),
     import('./policy/approvals.js'),
   ]);
@@ -169,6 +171,7 @@ async function serve(flags: ConfigFlags): Promise<number> {
     sandbox: config.mode === 'sandbox',
     version: VERSION,
     log,
+    callTimeoutMs: config.callTimeoutMs,
   });
   const listed = gate.visibleOperations().filter((op) => config.toolsets.includes(op.toolset)).length;
   if (listed > 40)
@@ -180,7 +183,8 @@ async function serve(flags: ConfigFlags): Promise<number> {
       .start()
       .catch((error: Error) => log(`tenant-mcp: tenant connection failed: ${error.message}`));
   };
-  await server.connect(new StdioServerTransport());
+  // Our transport: an oversized or malformed line gets its JSON-RPC error and the server keeps serving.
+  await server.connect(createStdioTransport({ log }));
   const closed = new Promise<void>((resolve) => {
     process.stdin.once('end', resolve);
     process.stdin.once('close', resolve);
@@ -305,6 +309,7 @@ async function serveHttp(
         log,
         transport: 'http',
         principal: { id: principal.id, elicitation: principal.elicitation },
+        callTimeoutMs: config.callTimeoutMs,
       }),
   });
   pageBase = (http.publicUrl ?? server.url).replace(/\/?mcp\/?$/, '');

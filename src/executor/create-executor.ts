@@ -13,7 +13,7 @@ import {
   isHeaderName,
   resolveTenantUrls,
 } from './build-request.js';
-import { isTenantError, redact, redactError, TenantError } from './errors.js';
+import { isTenantError, MAX_ERROR_BODY_BYTES, redact, redactError, TenantError } from './errors.js';
 import { exchange, type RawResponse, type WireRequest } from './exchange.js';
 import { AUTH0_PROVIDER } from './provider.js';
 import { type CallContext, readSuccessBody, requestIdOf, upstreamError } from './responses.js';
@@ -118,9 +118,12 @@ export function createExecutor(options: ExecutorOptions): Executor {
    */
   const scrub = (raw: RawResponse): RawResponse => {
     if ((raw.status >= 200 && raw.status < 300) || raw.body.length === 0) return raw;
-    const text = raw.body.toString('utf8');
+    const head = raw.body.subarray(0, MAX_ERROR_BODY_BYTES);
+    const text = head.toString('utf8');
     const clean = redact(text, secrets());
-    return clean === text ? raw : { ...raw, body: Buffer.from(clean, 'utf8') };
+    return clean === text && head.length === raw.body.length
+      ? raw
+      : { ...raw, body: Buffer.from(clean, 'utf8') };
   };
   const credentialHeader = (credential: string): Record<string, string> =>
     keyHeader ? { [keyHeader]: credential } : { authorization: `Bearer ${credential}` };
@@ -189,7 +192,13 @@ export function createExecutor(options: ExecutorOptions): Executor {
   async function grantedScopes(signal?: AbortSignal): Promise<ReadonlySet<string> | undefined> {
     // An API key is opaque: there is no token whose claims could be read.
     if (auth.kind === 'api_key') return undefined;
-    const token = tokens ? (await tokens.get(signal)).token : fixed;
+    let token: string;
+    try {
+      token = tokens ? (await tokens.get(signal)).token : fixed;
+    } catch (error) {
+      // The same redaction as send(): a token endpoint echoing its request must not hand the secret on.
+      throw isTenantError(error) ? redactError(error, secrets()) : error;
+    }
     if (decoded?.token !== token) decoded = { token, scopes: scopesOfToken(token) };
     return decoded.scopes;
   }

@@ -35,29 +35,146 @@ export function isTenantError(value: unknown): value is TenantError {
 /** Longest excerpt of a non-JSON body put in a message. */
 export const EXCERPT_LENGTH = 200;
 
+/**
+ * Most of a text an excerpt reads. A proxy's error page says what went wrong near its top, and a 10 MB
+ * body must not cost the event loop more than this much reading.
+ */
+export const EXCERPT_INPUT_LIMIT = 8 * 1024;
+
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/** Whether `text` has `word` (lower-case ASCII) at `at`, ignoring ASCII case. */
+function hasWordAt(text: string, at: number, word: string): boolean {
+  if (at + word.length > text.length) return false;
+  for (let k = 0; k < word.length; k++)
+    if ((text.charCodeAt(at + k) | 0x20) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** Whether the character at `at` ends a tag name (what `\b` meant after `script`). */
+function endsName(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  return !(c === 95 || (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122));
+}
+
+/** Where the entity starting with `&` at `at` ends (its `;`), or -1 when it is not one we decode. */
+function entityEnd(text: string, at: number): number {
+  const numeric = text[at + 1] === '#';
+  const hex = numeric && (text[at + 2] === 'x' || text[at + 2] === 'X');
+  const from = at + 1 + (hex ? 2 : numeric ? 1 : 0);
+  let j = from;
+  for (; j < text.length; j++) {
+    const c = text.charCodeAt(j) | 0x20;
+    const digit = c >= 48 && c <= 57;
+    if (numeric ? !(digit || (hex && c >= 97 && c <= 102)) : !(c >= 97 && c <= 122)) break;
+  }
+  return j > from && text[j] === ';' ? j : -1;
+}
+
+/** The text an entity such as `&amp;` or `&#x41;` stands for. */
+function decodeEntity(entity: string): string {
+  const name = entity.slice(1, -1);
+  if (name.startsWith('#')) {
+    const code =
+      name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+    return Number.isFinite(code) && code > 31 && code < 0x110000 ? String.fromCodePoint(code) : ' ';
+  }
+  return ENTITIES[name.toLowerCase()] ?? entity;
+}
+
+/** `text` with each `[start, end)` range that `next` finds from a position replaced by `by`. */
+function replaceRanges(
+  text: string,
+  next: (from: number) => { start: number; end: number } | undefined,
+  by: (range: string) => string,
+): string {
+  const out: string[] = [];
+  let at = 0;
+  for (let range = next(0); range; range = next(at)) {
+    out.push(text.slice(at, range.start), by(text.slice(range.start, range.end)));
+    at = range.end;
+  }
+  out.push(text.slice(at));
+  return out.join('');
+}
+
+/** The next `<script>…</script>` or `<style>…</style>` block (any case) from `from`. */
+function nextBlock(
+  text: string,
+  from: number,
+  missing: Set<string>,
+): { start: number; end: number } | undefined {
+  for (let i = text.indexOf('<', from); i !== -1; i = text.indexOf('<', i + 1)) {
+    for (const name of ['script', 'style']) {
+      if (missing.has(name) || !hasWordAt(text, i + 1, name) || !endsName(text, i + 1 + name.length))
+        continue;
+      // The first closer after the opening name: `</name`, optional whitespace, `>`.
+      for (
+        let open = text.indexOf('</', i + 1 + name.length);
+        open !== -1;
+        open = text.indexOf('</', open + 2)
+      ) {
+        if (!hasWordAt(text, open + 2, name)) continue;
+        let k = open + 2 + name.length;
+        while (k < text.length && /\s/.test(text[k]!)) k++;
+        if (text[k] === '>') return { start: i, end: k + 1 };
+      }
+      // No closer from here on means none for any later opening either: never search again.
+      missing.add(name);
+    }
+    if (missing.size === 2) return undefined;
+  }
+  return undefined;
+}
+
+/** The next range that starts with `open` and ends with the first `close` after it. */
+function nextDelimited(text: string, from: number, open: string, close: string) {
+  const start = text.indexOf(open, from);
+  if (start === -1) return undefined;
+  const end = text.indexOf(close, start + open.length);
+  return end === -1 ? undefined : { start, end: end + close.length };
+}
+
+/**
+ * `text` without markup, as the regular expressions this replaces read it (scripts and styles, then
+ * comments, then tags become spaces; then entities are decoded), but in passes that each read every
+ * character a bounded number of times: nothing can backtrack.
+ */
+function stripMarkup(text: string): string {
+  const missing = new Set<string>();
+  const space = () => ' ';
+  let plain = replaceRanges(text, (from) => nextBlock(text, from, missing), space);
+  const noComments = plain;
+  plain = replaceRanges(noComments, (from) => nextDelimited(noComments, from, '<!--', '-->'), space);
+  const noTags = plain;
+  plain = replaceRanges(noTags, (from) => nextDelimited(noTags, from, '<', '>'), space);
+  const entities = plain;
+  return replaceRanges(
+    entities,
+    (from) => {
+      for (let i = entities.indexOf('&', from); i !== -1; i = entities.indexOf('&', i + 1)) {
+        const end = entityEnd(entities, i);
+        if (end !== -1) return { start: i, end: end + 1 };
+      }
+      return undefined;
+    },
+    decodeEntity,
+  );
+}
 
 /**
  * A short, single-line, tag-free excerpt of a body, safe to show an agent: HTML error pages from proxies
  * are mostly markup, and a raw page would bury the one useful sentence and waste the agent's context.
+ * Reads at most {@link EXCERPT_INPUT_LIMIT} characters, in linear time.
  */
 export function excerpt(text: string, max = EXCERPT_LENGTH): string {
-  const plain = text
-    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&(#\d+|#x[0-9a-f]+|[a-z]+);/gi, (whole, name: string) => {
-      if (name.startsWith('#')) {
-        const code =
-          name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
-        return Number.isFinite(code) && code > 31 && code < 0x110000 ? String.fromCodePoint(code) : ' ';
-      }
-      return ENTITIES[name.toLowerCase()] ?? whole;
-    })
+  const head = text.length > EXCERPT_INPUT_LIMIT ? text.slice(0, EXCERPT_INPUT_LIMIT) : text;
+  const plain = stripMarkup(head)
     .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  return plain.length > max ? `${plain.slice(0, max - 1)}…` : plain;
+  const cut = plain.length > max || head.length < text.length;
+  return cut ? `${plain.slice(0, max - 1)}…` : plain;
 }
 
 /** `404 Not Found`: the status with its reason phrase. */
@@ -250,10 +367,32 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined>)
   let out = text;
   for (const secret of secrets) {
     // Very short "secrets" would blank ordinary words; real tokens and secrets are long.
-    if (secret && secret.length >= 6) out = out.split(secret).join('[redacted]');
+    if (!secret || secret.length < 6) continue;
+    // As sent, and as an echo would carry it: JSON-escaped inside a quoted body, percent-encoded, or
+    // both (a JSON request body echoed inside a URL).
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    const forms = [secret, escaped, percentEncoded(secret), percentEncoded(escaped)];
+    for (const form of new Set(forms)) {
+      if (form) out = out.split(form).join('[redacted]');
+    }
   }
   return out;
 }
+
+/** `encodeURIComponent(text)`, or `undefined` when it cannot be encoded (a lone surrogate). */
+function percentEncoded(text: string): string | undefined {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Most of an error body the executor reads: a provider's error object is a few hundred bytes, and a
+ * larger body is excerpted, never parsed whole, so a hostile 10 MB error costs no more than a small one.
+ */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /** A copy of `error` with secrets removed from its message and the provider's fields. */
 export function redactError(error: TenantError, secrets: ReadonlyArray<string | undefined>): TenantError {

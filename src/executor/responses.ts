@@ -6,6 +6,7 @@ import {
   excerpt,
   isMutating,
   isRetrySafe,
+  MAX_ERROR_BODY_BYTES,
   type ProblemBody,
   readAuth0Error,
   readProblem,
@@ -160,8 +161,10 @@ function summariseProblem(problem: ProblemBody): ErrorSummary {
 
 function summarise(raw: RawResponse): ErrorSummary {
   if (raw.overCap) return { said: ' with a body too large to read.' };
-  const text = raw.body.toString('utf8');
+  const text = raw.body.toString('utf8', 0, MAX_ERROR_BODY_BYTES);
   if (text.trim() === '') return { said: ' with an empty body.' };
+  // Too large to be a provider's error object: only its start is shown, nothing is parsed.
+  if (raw.body.length > MAX_ERROR_BODY_BYTES) return { said: `: "${excerpt(text)}".` };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -5,7 +5,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { excerpt, statusLine, TenantError } from './errors.js';
+import { excerpt, MAX_ERROR_BODY_BYTES, redact, statusLine, TenantError } from './errors.js';
 import { AttemptFailure, exchange } from './exchange.js';
 import { AUTH0_PROVIDER } from './provider.js';
 import { type RetryPolicy, raceAbort, runWithRetries } from './retry.js';
@@ -185,7 +185,16 @@ export async function fetchClientCredentialsToken(request: ClientCredentialsRequ
   }
 
   const { response, context } = result;
-  const text = response.overCap ? '' : response.body.toString('utf8');
+  // An endpoint that echoes the grant would hand the client secret to every message below: blank it
+  // before anything is read (and read no more of a refusal than an error body needs).
+  const text = response.overCap
+    ? ''
+    : redact(
+        response.status >= 200 && response.status < 300
+          ? response.body.toString('utf8')
+          : response.body.toString('utf8', 0, MAX_ERROR_BODY_BYTES),
+        [request.clientSecret],
+      );
   let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;

@@ -19,7 +19,7 @@ import type { CallAudit } from './call-audit.js';
 import { mayConfirmInClient } from './decide.js';
 import { bound, type Effect, effectHash } from './effects.js';
 import { CallError } from './errors.js';
-import type { Previewer } from './preview.js';
+import { describeRequest, type Previewer } from './preview.js';
 import { toTenantRequest } from './request.js';
 import type { Caller, ConfirmationAnswer, Profile } from './types.js';
 
@@ -31,6 +31,8 @@ export interface ConfirmationOptions {
   profile: Profile;
   /** Reads current state and targets for the approver's view. */
   previewer: Previewer;
+  /** The API's base path, as the view shows requests (`/api/v2`). */
+  apiBasePath?: string | undefined;
   /** Where held calls and declines are kept; without it, nothing can be held and declines live in memory. */
   approvals?: ApprovalStore | undefined;
   /** Told when a call is held (the webhook); failures here never affect the call. */
@@ -86,7 +88,7 @@ const time = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'
 
 /** Creates the confirmation step. */
 export function createConfirmations(options: ConfirmationOptions): Confirmations {
-  const { tenant, profile, previewer, approvals } = options;
+  const { tenant, profile, previewer, approvals, apiBasePath } = options;
   const now = options.now ?? Date.now;
   const declineTtl = options.declineTtlMs ?? DEFAULT_DECLINE_TTL_MS;
   // Without a store (embedded use, tests) declines are remembered in memory, bounded.
@@ -111,6 +113,13 @@ export function createConfirmations(options: ConfirmationOptions): Confirmations
     input.task || input.effects.length !== 1 ? input.tool : input.effects[0]!.op.id;
 
   async function view(input: ConfirmInput): Promise<string> {
+    // The request alone (path and body, as a person would read them) already too long: refuse before
+    // reading anything for the view.
+    const bare = input.effects.reduce((sum, effect) => {
+      const described = describeRequest(toTenantRequest(effect.op, { ...effect.args }), apiBasePath);
+      return sum + described.path.length + (JSON.stringify(described.body) ?? '').length;
+    }, 0);
+    if (bare > MAX_VIEW_CHARS) await refuseTooLong(input, bare, 'its request path and body alone');
     const changes = await Promise.all(
       input.effects.map(async (effect): Promise<ViewChange> => {
         const request = toTenantRequest(effect.op, { ...effect.args });
@@ -140,18 +149,20 @@ export function createConfirmations(options: ConfirmationOptions): Confirmations
         : {}),
       changes,
     });
-    if (!rendered.ok) {
-      await input.audit.refuse(
-        new CallError(
-          'change_too_large',
-          `${subjectOf(input)} sets ${rendered.fields} field(s), ${rendered.length} characters to review, over the ` +
-            `${MAX_VIEW_CHARS.toLocaleString('en-US')} characters a person is shown; a change nobody can read whole is not put to a person. ` +
-            'Nothing was sent: send fewer fields per call.',
-        ),
-        ['view:too long to show whole'],
-      );
-    }
+    if (!rendered.ok) await refuseTooLong(input, rendered.length, `${rendered.fields} field(s)`);
     return (rendered as { text: string }).text;
+  }
+
+  async function refuseTooLong(input: ConfirmInput, length: number, what: string): Promise<never> {
+    return input.audit.refuse(
+      new CallError(
+        'change_too_large',
+        `${subjectOf(input)} would take ${length} characters to show a person (${what}), over the ` +
+          `${MAX_VIEW_CHARS.toLocaleString('en-US')} characters a person is shown; a change nobody can read whole ` +
+          'is not put to a person. Nothing was sent: send fewer or shorter values per call.',
+      ),
+      ['view:too long to show whole'],
+    );
   }
 
   async function hold(input: ConfirmInput, summary: string, why?: string): Promise<never> {

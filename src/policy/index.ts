@@ -30,7 +30,7 @@ import { toTenantRequest } from './request.js';
 import { sanitizeDeep, sanitizeText } from './sanitize.js';
 import { collectSecretValues, maskSecrets, maskString } from './secrets.js';
 import type { Caller, Profile } from './types.js';
-import { closest, describeIssues } from './validate.js';
+import { closest, describeArgumentProblem, describeIssues } from './validate.js';
 
 export type { TaskConfirmation, TaskGrant } from '../tools/tasks/context.js';
 export {
@@ -188,6 +188,7 @@ export function createGate(options: GateOptions): Gate {
     tenant,
     profile,
     previewer,
+    apiBasePath: catalog.apiBasePath,
     approvals: options.approvals,
     onHeld: options.onHeld,
     heldHint: options.heldHint,
@@ -243,6 +244,8 @@ export function createGate(options: GateOptions): Gate {
         { operation: op.id },
       );
     }
+    const problem = describeArgumentProblem(op.id, rawArgs);
+    if (problem) throw new CallError('invalid_arguments', problem, { operation: op.id });
     const size = Buffer.byteLength(JSON.stringify(rawArgs));
     if (size > MAX_ARGUMENT_BYTES) {
       throw new CallError(
@@ -339,6 +342,17 @@ export function createGate(options: GateOptions): Gate {
     const covered =
       call.grant !== undefined &&
       (grants.get(call.grant)?.has(effectHash(tenant.name, bound(effect))) ?? false);
+    if (call.approvalId && decision.person !== 'required') {
+      await audit.refuse(
+        new CallError(
+          'approval_invalid',
+          `approval_id was given, but ${op.id} needs no person's approval under the "${profile.name}" profile; ` +
+            'nothing was sent. Call again without approval_id.',
+          { operation: op.id },
+        ),
+        [...decision.rules, 'approval:not needed'],
+      );
+    }
     let reason = 'allowed by policy';
     let approvalId: string | undefined;
     if (decision.person === 'required' && covered)

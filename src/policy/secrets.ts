@@ -110,7 +110,16 @@ export const SECRET_KEY_FAMILIES: readonly SecretKeyFamily[] = [
     // and self-service SSO tickets, Guardian enrollment and AD connector provisioning links, MFA recovery;
     // MonoCloud's password-reset and verification answers call their link `link`.
     family: 'tickets and one-time codes',
-    keys: ['ticket', 'ticket_url', 'provisioning_ticket_url', 'recovery_code', 'otp', 'link'],
+    keys: [
+      'ticket',
+      'ticket_url',
+      'provisioning_ticket_url',
+      'recovery_code',
+      'recovery_codes',
+      'backup_codes',
+      'otp',
+      'link',
+    ],
     match: 'whole',
   },
   {
@@ -118,6 +127,14 @@ export const SECRET_KEY_FAMILIES: readonly SecretKeyFamily[] = [
     family: 'password hashes and OAuth proofs',
     keys: ['password_hash', 'custom_password_hash', 'client_assertion', 'code_verifier'],
     match: 'whole',
+  },
+  {
+    // Near misses a hostile tenant (or an import format) can use: a hash and its salt, a bare `pass`,
+    // secrets and keys spelled with a suffix. A form field's `hash` setting (an algorithm name) is masked
+    // with them: hiding a setting costs less than showing a hash.
+    family: 'hashes, salts and suffixed secrets',
+    keys: ['hash', 'salt', 'pass', 'secret_value', 'client_secret_value', 'private_key_pem'],
+    match: 'scalar',
   },
   {
     // A user's `password` is a string; a connection's `authentication_methods.password` is `{ enabled }`.
@@ -143,11 +160,12 @@ export const SECRET_KEY_FAMILIES: readonly SecretKeyFamily[] = [
     parents: ['setup'],
   },
   {
-    // SAML connections' `signing_key` and `decryptionKey` are `{ cert, key }`: the key is private.
+    // SAML connections' `signing_key` and `decryptionKey` are `{ cert, key }`: the key is private; a
+    // `signing_keys[]` entry carrying a `key` is one too.
     family: 'SAML private keys',
     keys: ['key'],
     match: 'whole',
-    parents: ['signing_key', 'decryptionKey'],
+    parents: ['signing_key', 'decryptionKey', 'signing_keys'],
   },
   {
     // Private members of a JWK, should one ever be sent in a `keys` set (custom signing keys are public).
@@ -170,7 +188,8 @@ export const SECRET_KEYS: readonly string[] = SECRET_KEY_FAMILIES.filter((f) => 
  */
 export const SECRET_KEY_PATTERNS: readonly RegExp[] = [
   /secret$/, // client_secret, appSecret, consumer_secret
-  /(token|jwt)$/, // id_token, bearer_token, auth0Token, subject_token
+  /(token|jwt)s?$/, // id_token, bearer_token, auth0Token, subject_token, refresh_tokens
+  /(secret|privatekey|password|token)(value|pem)$/, // secret_value, private_key_pem
   /(password|passwd|passphrase)$/, // new_password, smtpPassword
   /(apikey|secretkey|accesskey|privatekey|signingkey|writekey)$/, // x-api-key, aws_secret_access_key
   /^pkcs/, // pkcs8, pkcs12
@@ -267,8 +286,12 @@ function masks(match: SecretMatch | undefined, value: unknown): boolean {
  * `value`.
  */
 export function maskSecrets(value: unknown, options: MaskOptions = {}): unknown {
-  if (options.reveal) return value;
+  // Own property only: an inherited `reveal` (a polluted prototype) must never switch masking off.
+  if (Object.hasOwn(options, 'reveal') && options.reveal === true) return value;
   const classify = classifier(options.extraKeys);
+  // A body that is text (a 2xx not typed as JSON, an echo) is masked as text: JSON inside by key, the
+  // rest by `key=value` shapes and private-key blocks.
+  if (typeof value === 'string') return maskTextWith(value, classify);
 
   // An array takes its key from the property holding it, so `secrets[].value` and `{ token: ['…'] }` match.
   function walk(node: unknown, key: string | undefined, parent: string | undefined, depth: number): unknown {
@@ -282,6 +305,147 @@ export function maskSecrets(value: unknown, options: MaskOptions = {}): unknown 
     return out;
   }
   return walk(value, undefined, undefined, 0);
+}
+
+/** Longest run read as one key name in free text; longer runs are words, not keys. */
+const MAX_TEXT_KEY = 64;
+
+/** Auth schemes whose credential follows them after a space (`Authorization: Bearer eyJ…`). */
+const AUTH_SCHEMES = new Set(['bearer', 'basic', 'token', 'digest', 'negotiate', 'apikey', 'sso-key']);
+
+function isKeyChar(c: number): boolean {
+  return (
+    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46
+  );
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/** Where an unquoted value starting at `at` ends: at whitespace or a separator of the enclosing text. */
+function valueEnd(text: string, at: number): number {
+  let i = at;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    // space, tab, CR, LF, `"`, `'`, `&`, `,`, `;`, `<`, `>`, `}`, `]`, `)`
+    if (c <= 32 || c === 34 || c === 39 || c === 38 || c === 44 || c === 59 || c === 60 || c === 62) break;
+    if (c === 125 || c === 93 || c === 41) break;
+    i++;
+  }
+  return i;
+}
+
+/** Where a bracketed value (`[...]`, `{...}`) starting at `at` ends, quotes respected (or at the end). */
+function bracketEnd(text: string, at: number): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = at; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '[' || c === '{') depth++;
+    else if ((c === ']' || c === '}') && --depth === 0) return i + 1;
+  }
+  return text.length;
+}
+
+/** Where a value quoted with the character at `at` ends (after its closing quote, or at the end). */
+function quotedEnd(text: string, at: number): number {
+  const quote = text[at];
+  let i = at + 1;
+  while (i < text.length && text[i] !== quote && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
+  return Math.min(text.length, i + 1);
+}
+
+/** PEM blocks of private keys (`-----BEGIN RSA PRIVATE KEY-----` … `-----END …-----`), masked whole. */
+function maskPrivateKeyBlocks(text: string): string {
+  if (!text.includes('PRIVATE KEY-----')) return text;
+  const out: string[] = [];
+  let at = 0;
+  let from = 0;
+  for (;;) {
+    const begin = text.indexOf('-----BEGIN ', from);
+    if (begin === -1) break;
+    const headerEnd = text.indexOf('-----', begin + 11);
+    if (headerEnd === -1) break;
+    const label = text.slice(begin + 11, headerEnd);
+    if (label.length > 40 || !label.endsWith('PRIVATE KEY')) {
+      from = headerEnd + 5;
+      continue;
+    }
+    const endMarker = `-----END ${label}-----`;
+    const end = text.indexOf(endMarker, headerEnd + 5);
+    out.push(text.slice(at, begin), MASK);
+    at = end === -1 ? text.length : end + endMarker.length;
+    from = at;
+  }
+  out.push(text.slice(at));
+  return out.join('');
+}
+
+/**
+ * `text` with secrets masked as {@link maskSecrets} would mask them in JSON: a JSON document by key, and
+ * free text (form bodies, `key: value` lines, logs, HTML) where a secret-bearing name is followed by `=`
+ * or `:` and a value. One pass over the text, each character read a bounded number of times.
+ */
+export function maskText(text: string, options: Pick<MaskOptions, 'extraKeys'> = {}): string {
+  return maskTextWith(text, classifier(options.extraKeys));
+}
+
+function maskTextWith(text: string, classify: Classifier): string {
+  const first = text.trimStart()[0];
+  if (first === '{' || first === '[') {
+    try {
+      return JSON.stringify(maskSecrets(JSON.parse(text)));
+    } catch {
+      // Not JSON after all: read it as text.
+    }
+  }
+  const masked = maskPrivateKeyBlocks(text);
+  const out: string[] = [];
+  let at = 0;
+  let i = 0;
+  while (i < masked.length) {
+    if (!isKeyChar(masked.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < masked.length && isKeyChar(masked.charCodeAt(i))) i++;
+    if (i - start > MAX_TEXT_KEY) continue;
+    let j = i;
+    if (masked[j] === '"' || masked[j] === "'") j++;
+    while (j < masked.length && isSpace(masked.charCodeAt(j))) j++;
+    if (masked[j] !== '=' && masked[j] !== ':') continue;
+    j++;
+    // `credentials.pass`: the last segment is the key, the one before it its parent.
+    const segments = masked.slice(start, i).split('.').filter(Boolean);
+    const key = segments.at(-1);
+    if (key === undefined) continue;
+    while (j < masked.length && isSpace(masked.charCodeAt(j))) j++;
+    const quoted = masked[j] === '"' || masked[j] === "'";
+    const bracketed = masked[j] === '[' || masked[j] === '{';
+    let end = quoted ? quotedEnd(masked, j) : bracketed ? bracketEnd(masked, j) : valueEnd(masked, j);
+    const value = quoted ? masked.slice(j + 1, Math.max(j + 1, end - 1)) : masked.slice(j, end);
+    const match = classify(key, segments.at(-2));
+    if (value === '' || match === undefined || value === 'null' || value === 'true' || value === 'false') {
+      continue;
+    }
+    if (!quoted && AUTH_SCHEMES.has(value.toLowerCase()) && isSpace(masked.charCodeAt(end))) {
+      let k = end;
+      while (k < masked.length && isSpace(masked.charCodeAt(k))) k++;
+      end = valueEnd(masked, k);
+    }
+    out.push(masked.slice(at, quoted ? j + 1 : j), MASK);
+    at = quoted && masked[end - 1] === masked[j] && end - 1 > j ? end - 1 : end;
+    i = end;
+  }
+  if (at === 0) return masked;
+  out.push(masked.slice(at));
+  return out.join('');
 }
 
 /**
@@ -330,12 +494,20 @@ export const MIN_MASKED_LENGTH = 4;
  */
 export function maskString(text: string, secrets: readonly string[]): string {
   const forms = new Set<string>();
+  const holds = textIndex(text);
+  const add = (form: string) => {
+    // Only forms the text holds go into the pattern: an agent can send thousands of secrets, and an
+    // alternation of all of them would cost the event loop on every character of the text.
+    if (holds(form)) forms.add(form);
+  };
   for (const secret of secrets) {
     if (secret.length < MIN_MASKED_LENGTH) continue;
-    forms.add(secret);
-    forms.add(JSON.stringify(secret).slice(1, -1));
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    add(secret);
+    add(escaped);
     try {
-      forms.add(encodeURIComponent(secret));
+      add(encodeURIComponent(secret));
+      add(encodeURIComponent(escaped));
     } catch {
       // A lone surrogate cannot be percent-encoded, so that form cannot occur in a URL either.
     }
@@ -343,6 +515,29 @@ export function maskString(text: string, secrets: readonly string[]): string {
   if (forms.size === 0) return text;
   const alternatives = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
   return text.replace(new RegExp(alternatives.join('|'), 'g'), MASK);
+}
+
+/** Longest prefix {@link textIndex} looks up before it searches the whole text. */
+const GRAM = 8;
+
+/**
+ * Whether `text` contains a string, answered for thousands of strings in about the time of one search:
+ * the text's substrings of each prefix length are kept in a set (built on first need), so a string whose
+ * prefix the text lacks costs a lookup, not a scan.
+ */
+function textIndex(text: string): (form: string) => boolean {
+  const grams = new Map<number, Set<string>>();
+  return (form) => {
+    if (form.length > text.length) return false;
+    const size = Math.min(GRAM, form.length);
+    let set = grams.get(size);
+    if (!set) {
+      set = new Set<string>();
+      for (let i = 0; i + size <= text.length; i++) set.add(text.slice(i, i + size));
+      grams.set(size, set);
+    }
+    return set.has(form.slice(0, size)) && text.includes(form);
+  };
 }
 
 function escapeRegExp(s: string): string {

@@ -98,12 +98,47 @@ function valuesAt(record: unknown, path: string): unknown[] {
   return current;
 }
 
-function wildcard(pattern: string): RegExp {
-  const body = pattern
-    .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${body}$`, 'i');
+/** A compiled wildcard term: `*` any run, `?` one character, the rest literal, any case. */
+interface Wildcard {
+  test(text: string): boolean;
+}
+
+/**
+ * A wildcard matcher that cannot backtrack catastrophically. The regular expression it replaces turned
+ * `*a*a*a…*b` into `^.*a.*a.*a….*b$`, which took minutes on one short name with the event loop blocked
+ * (in the embedded sandbox, for every session). Runs of `*` collapse to one, a pattern with more literal
+ * characters than the text is refused at once, and matching is the classic two-pointer walk that
+ * resumes from the last `*`: at most text length × pattern length steps, both bounded by the text.
+ */
+function wildcard(pattern: string): Wildcard {
+  const lowered = pattern.toLowerCase().replace(/\*+/g, '*');
+  const literals = lowered.replaceAll('*', '').length;
+  return {
+    test(raw: string): boolean {
+      const text = raw.toLowerCase();
+      if (literals > text.length) return false;
+      let p = 0;
+      let t = 0;
+      let star = -1;
+      let resume = 0;
+      while (t < text.length) {
+        if (p < lowered.length && (lowered[p] === '?' || lowered[p] === text[t])) {
+          p++;
+          t++;
+        } else if (p < lowered.length && lowered[p] === '*') {
+          star = p++;
+          resume = t;
+        } else if (star !== -1) {
+          p = star + 1;
+          t = ++resume;
+        } else {
+          return false;
+        }
+      }
+      while (lowered[p] === '*') p++;
+      return p === lowered.length;
+    },
+  };
 }
 
 function scalarText(value: unknown): string | undefined {

@@ -52,6 +52,8 @@ export interface Config {
     /** How often, in milliseconds (`TENANT_MCP_AUDIT_ANCHOR_INTERVAL`, seconds, default 300). */
     anchorIntervalMs: number;
   };
+  /** `TENANT_MCP_CALL_TIMEOUT`: the per-call deadline in milliseconds (0: none). */
+  callTimeoutMs: number;
   /**
    * Resolves another profile by name against the same policy file and catalog (HTTP principals may carry
    * a different profile than the server's default); throws a {@link ConfigError} for an unknown name.
@@ -112,6 +114,7 @@ export async function loadConfig(
   const auditLog = flags.auditLog || env.TENANT_MCP_AUDIT_LOG?.trim() || join(stateDir, 'audit.jsonl');
   const approvalTtlMs = parseTtl(env.TENANT_MCP_APPROVAL_TTL_SECONDS);
   const auditTrail = auditTrailFrom(env);
+  const callTimeoutMs = parseCallTimeout(env.TENANT_MCP_CALL_TIMEOUT);
   const get = (name: string) => env[name]?.trim() || undefined;
   if (flags.provider !== undefined && !PROVIDERS.includes(flags.provider as Provider)) {
     throw new ConfigError(`Unknown provider "${flags.provider}" (--provider): use auth0 or monocloud.`);
@@ -157,6 +160,7 @@ export async function loadConfig(
       auditLog,
       approvalTtlMs,
       auditTrail,
+      callTimeoutMs,
     };
   }
 
@@ -187,6 +191,7 @@ export async function loadConfig(
     auditLog,
     approvalTtlMs,
     auditTrail,
+    callTimeoutMs,
   };
   const tenant = provider === 'auth0' ? auth0FromEnv(get, env) : monocloudFromEnv(get, env);
   if (!tenant) return { mode: 'sandbox', tenant: { name: 'sandbox', provider }, ...common };
@@ -316,6 +321,27 @@ function checkAnchorUrl(text: string): void {
   throw new ConfigError(
     `TENANT_MCP_AUDIT_ANCHOR_URL must be https://…, http:// on loopback, or udp://host:port (syslog), not ${url.protocol}//${url.host}.`,
   );
+}
+
+/** Default of `TENANT_MCP_CALL_TIMEOUT`: a GET and its retry at the per-attempt timeout. */
+export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+
+/**
+ * `TENANT_MCP_CALL_TIMEOUT`: seconds (`60`, `2.5`), or with a unit (`500ms`, `30s`, `2m`); `0` turns the
+ * deadline off. At most an hour.
+ */
+export function parseCallTimeout(value: string | undefined): number {
+  const text = value?.trim().toLowerCase();
+  if (!text) return DEFAULT_CALL_TIMEOUT_MS;
+  const unit = text.endsWith('ms') ? 'ms' : text.endsWith('s') ? 's' : text.endsWith('m') ? 'm' : '';
+  const number = Number(text.slice(0, text.length - unit.length).trim());
+  const ms = number * (unit === 'ms' ? 1 : unit === 'm' ? 60_000 : 1000);
+  if (!/^\d/.test(text) || !Number.isFinite(ms) || ms < 0 || ms > 3_600_000 || (ms > 0 && ms < 100)) {
+    throw new ConfigError(
+      `TENANT_MCP_CALL_TIMEOUT "${value}" must be seconds (60), or 500ms, 30s, 2m: from 100ms to 1 hour, or 0 for none.`,
+    );
+  }
+  return Math.round(ms);
 }
 
 function parseTtl(value: string | undefined): number {

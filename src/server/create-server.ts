@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
-  CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
   ListToolsRequestSchema,
@@ -25,6 +24,8 @@ import {
 import { annotationsFor } from '../tools/annotations.js';
 import { PROVIDER_NAMES } from '../tools/catalogs.js';
 import type { Catalog, OperationSpec } from '../tools/types.js';
+import { RawCallToolRequestSchema } from './call-request.js';
+import { DEFAULT_CALL_TIMEOUT_MS, startDeadline } from './deadline.js';
 import {
   approvalId,
   DISCOVERY_TOOLS,
@@ -63,6 +64,8 @@ export interface ServerOptions {
   principal?: { id: string; elicitation?: boolean };
   /** How long a person has to answer a confirmation form in the client (default 5 minutes). */
   confirmTimeoutMs?: number;
+  /** Per-call deadline in milliseconds, tenant requests and retries included (default 60 s; 0: none). */
+  callTimeoutMs?: number;
 }
 
 /** Default time a person has to answer a confirmation form before the call is held out of band. */
@@ -130,17 +133,28 @@ export function createServer(options: ServerOptions): Server {
     return { tools };
   });
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  // Raw arguments, so a `__proto__` key reaches the checks (and is refused) instead of being dropped.
+  server.setRequestHandler(RawCallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
     const isGeneric = genericTools.some((tool) => tool.name === name);
     const op = operationTools.get(name);
     const taskTool = isGeneric || op ? undefined : findTaskTool(name, catalog.provider); // task tools
     if (!isGeneric && !op && !taskTool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
-    const context = { signal: extra.signal, tool: name };
+    // One clock for the whole call, stopped while a person is asked.
+    const deadline = startDeadline(options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, extra.signal);
+    const context = {
+      signal: deadline.signal,
+      tool: name,
+      caller: { ...caller(), confirmer: deadline.pausing(confirmer) },
+    };
     try {
       // task tools
       if (taskTool) {
-        return await callTaskTool(gate, taskTool, args, { signal: extra.signal, caller: caller() });
+        const result = await callTaskTool(gate, taskTool, args, {
+          signal: context.signal,
+          caller: context.caller,
+        });
+        return deadline.expired() ? withNote(deadline.note, result) : result;
       }
       if (op) {
         const { dry_run, approval_id, ...rest } = (args ?? {}) as Record<string, unknown>;
@@ -156,15 +170,16 @@ export function createServer(options: ServerOptions): Server {
           return await describe(parseToolInput(describeInput, name, args).operation);
         case 'invoke_read_operation': {
           const input = parseToolInput(invokeReadInput, name, args);
-          return await invoke(input.operation, 'read', input.arguments, input, context);
+          return await invoke(input.operation, 'read', args?.arguments, input, context);
         }
         default: {
           const input = parseToolInput(invokeWriteInput, name, args);
-          return await invoke(input.operation, 'write', input.arguments, input, context);
+          return await invoke(input.operation, 'write', args?.arguments, input, context);
         }
       }
     } catch (error) {
-      if (error instanceof CallError) return errorResult(error.message);
+      if (error instanceof CallError)
+        return errorResult(deadline.expired() ? `${deadline.note} ${error.message}` : error.message);
       const ref = randomUUID().slice(0, 8);
       options.log(
         `tenant-mcp: internal error ${ref} in ${name}: ${(error as Error)?.stack ?? String(error)}`,
@@ -185,6 +200,8 @@ export function createServer(options: ServerOptions): Server {
       return errorResult(
         `Internal error in tenant-mcp (ref ${ref}). The server is still running; please report it.`,
       );
+    } finally {
+      deadline.clear();
     }
   });
 
@@ -295,7 +312,7 @@ export function createServer(options: ServerOptions): Server {
     route: CallRoute,
     args: unknown,
     controls: { fields?: string[]; max_items?: number; dry_run?: boolean; approval_id?: string },
-    context: { signal: AbortSignal; tool: string },
+    context: { signal: AbortSignal; tool: string; caller: Caller },
   ): Promise<CallToolResult> {
     const outcome = await gate.invoke({
       operation,
@@ -306,7 +323,7 @@ export function createServer(options: ServerOptions): Server {
       ...(controls.fields ? { fields: controls.fields } : {}),
       ...(controls.dry_run ? { dryRun: true } : {}),
       ...(controls.approval_id ? { approvalId: controls.approval_id } : {}),
-      caller: caller(),
+      caller: context.caller,
     });
     if (outcome.kind === 'preview') return textResult(JSON.stringify(previewBody(outcome)));
     const { response } = outcome;
@@ -411,6 +428,11 @@ function textResult(text: string): CallToolResult {
 
 function errorResult(text: string): CallToolResult {
   return { content: [{ type: 'text', text }], isError: true };
+}
+
+/** `result` as an error that opens with `note` (why the call was cut short). */
+function withNote(note: string, result: CallToolResult): CallToolResult {
+  return { ...result, content: [{ type: 'text', text: note }, ...result.content], isError: true };
 }
 
 function instructions(options: ServerOptions, writesAllowed: boolean): string {

@@ -3,6 +3,7 @@
  * instead of a flood of tokens.
  */
 import type { OperationSpec } from '../tools/types.js';
+import { TASK_UNTRUSTED_KEY as UNTRUSTED_KEY } from './task-tools.js';
 
 /** Default number of list items returned when the agent does not say. */
 export const DEFAULT_MAX_ITEMS = 25;
@@ -101,7 +102,10 @@ function morePages(
 ): string | undefined {
   if (!isObject(body)) return undefined;
   if (typeof body.next === 'string' && body.next && op.params.some((p) => p.name === 'from')) {
-    return `More results exist: call again with from: "${body.next}".`;
+    // The checkpoint is tenant text: quoted in our words only when it has a checkpoint's shape.
+    return isCheckpoint(body.next)
+      ? `More results exist: call again with from: "${body.next}".`
+      : `More results exist: call again with from set to the "next" value in ${UNTRUSTED_KEY}.`;
   }
   if (typeof body.total === 'number' && typeof body.start === 'number') {
     const end = body.start + count;
@@ -111,6 +115,35 @@ function morePages(
     }
   }
   return undefined;
+}
+
+/** Longest paging checkpoint quoted in a note; Auth0's are a few dozen characters. */
+const MAX_CHECKPOINT = 200;
+
+/**
+ * Whether `text` looks like a paging checkpoint (letters, digits and the characters of base64 and URL
+ * encodings), so quoting it cannot put words in the server's mouth.
+ */
+export function isCheckpoint(text: string): boolean {
+  if (text.length > MAX_CHECKPOINT) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    // - . _ ~ + / = %
+    if (
+      !alnum &&
+      c !== 45 &&
+      c !== 46 &&
+      c !== 95 &&
+      c !== 126 &&
+      c !== 43 &&
+      c !== 47 &&
+      c !== 61 &&
+      c !== 37
+    )
+      return false;
+  }
+  return true;
 }
 
 function capSize(shaped: Shaped, key: string | undefined): Shaped {
@@ -143,16 +176,21 @@ function capSize(shaped: Shaped, key: string | undefined): Shaped {
   };
 }
 
+/**
+ * The `fields` of `item`. Both sides are tenant or agent text: a tenant object may own a `"__proto__"` key
+ * and a field may name it, so values are read as own properties only and written into null-prototype
+ * objects, where `__proto__` is just a name (assigning through it once polluted `Object.prototype`).
+ */
 function project(item: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null);
   for (const field of fields) {
     const parts = field.split('.');
     let value: unknown = item;
-    for (const part of parts) value = isObject(value) ? value[part] : undefined;
+    for (const part of parts) value = isObject(value) && Object.hasOwn(value, part) ? value[part] : undefined;
     if (value === undefined) continue;
     let target = out;
     for (const part of parts.slice(0, -1)) {
-      if (!isObject(target[part])) target[part] = {};
+      if (!Object.hasOwn(target, part) || !isObject(target[part])) target[part] = Object.create(null);
       target = target[part] as Record<string, unknown>;
     }
     target[parts.at(-1)!] = value;

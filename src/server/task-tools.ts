@@ -6,6 +6,7 @@
  */
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { CallError, type Caller, type Gate, type OperationCall } from '../policy/index.js';
+import { describeArgumentProblem } from '../policy/validate.js';
 import {
   type PlannedRequest,
   type TaskContext,
@@ -78,6 +79,9 @@ export async function callTaskTool(
       `${tool.name} is not allowed by the "${gate.profile}" profile; nothing was sent. Only a person who starts the server with another profile can change that.`,
     );
   }
+  // Keys and text no schema refuses on its own (a lone surrogate, `__proto__` deep inside), named.
+  const problem = describeArgumentProblem(tool.name, args ?? {}, '');
+  if (problem) return errorResult(problem);
   const parsed = tool.input.safeParse(args ?? {});
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) =>

@@ -50,6 +50,8 @@ export function createCatalog(options: {
     });
     return inputs;
   };
+  const byId = new Map(options.operations.map((op) => [op.id, op]));
+  const checked = new Map<string, z.ZodObject>();
   return {
     provider: options.provider,
     apiBasePath: options.apiBasePath,
@@ -58,7 +60,56 @@ export function createCatalog(options: {
       const { inputSchemas } = await load();
       const build = Object.hasOwn(inputSchemas, operationId) ? inputSchemas[operationId] : undefined;
       if (!build) throw new UnknownOperationError(operationId, options.displayName);
-      return build();
+      let schema = checked.get(operationId);
+      if (!schema) {
+        schema = withPathSegments(build(), byId.get(operationId));
+        checked.set(operationId, schema);
+      }
+      return schema;
     },
   };
+}
+
+/**
+ * `schema` refusing, by name, what the executor could not send as validated: an empty path parameter
+ * (`/users/{id}` with an empty id is `/users/`, another operation altogether) and a header value HTTP
+ * would change (surrounding whitespace is dropped, control and non-ASCII characters are refused or
+ * mangled). Checked here, before anyone is asked to confirm a call that could not be sent.
+ */
+function withPathSegments(schema: z.ZodObject, op: OperationSpec | undefined): z.ZodObject {
+  const paths = op?.params.filter((param) => param.in === 'path').map((param) => param.name) ?? [];
+  const headers = op?.params.filter((param) => param.in === 'header').map((param) => param.name) ?? [];
+  if (paths.length === 0 && headers.length === 0) return schema;
+  return schema.superRefine((args, ctx) => {
+    const values = args as Record<string, unknown>;
+    for (const name of paths) {
+      if (values[name] === '') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'must not be empty: it is a segment of the path',
+        });
+      }
+    }
+    for (const name of headers) {
+      const value = values[name];
+      if (value !== undefined && !isHeaderText(String(value))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'must be printable ASCII with no leading or trailing space: it travels as an HTTP header',
+        });
+      }
+    }
+  });
+}
+
+/** Whether HTTP carries `text` as a header value unchanged: visible ASCII, inner spaces only. */
+function isHeaderText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const edge = i === 0 || i === text.length - 1;
+    if (c > 0x7e || c < 0x20 || (edge && c === 0x20)) return false;
+  }
+  return true;
 }

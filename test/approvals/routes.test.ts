@@ -183,6 +183,24 @@ describe('approvals page: who may open it', () => {
     expect((await attempt(APPROVER_TOKEN)).status).toBe(303);
   });
 
+  it('slows guessing as a bearer header too (a regression: 300 wrong headers, then the right one, got 200)', async () => {
+    let clock = 1_800_000_000_000;
+    const s = await start({ now: () => clock });
+    const attempt = (token: string) => call(`${s.url}/approvals`, { headers: bearer(token) });
+    for (let i = 0; i < 10; i += 1) expect((await attempt(`wrong-token-${i}-xxxxxxxx`)).status).toBe(403);
+    const locked = await attempt(APPROVER_TOKEN);
+    expect(locked.status).toBe(429);
+    expect(locked.text).toContain('Too many wrong credentials');
+    // The login form shares the allowance: guessing cannot alternate between the two doors.
+    const form = await call(`${s.url}/approvals/login`, {
+      headers: { origin: s.url },
+      form: { token: APPROVER_TOKEN, name: 'x' },
+    });
+    expect(form.status).toBe(429);
+    clock += 11 * 60_000;
+    expect((await attempt(APPROVER_TOKEN)).status).toBe(200);
+  });
+
   it('OAuth mode: a person signs in with the issuer; no access token opens the page, whatever its scopes', async () => {
     const s = await start({ oauth: true });
     const record = holdCall(s.store);

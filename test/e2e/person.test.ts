@@ -190,7 +190,7 @@ describe(`the approver sees whom and what (${E2E_TRANSPORT})`, () => {
     });
     expect(refused.isError).toBe(true);
     expect(refused.text).toMatch(
-      /characters to review, over the 8,000 characters a person is shown.*Nothing was sent/,
+      /characters to show a person \(.*\), over the 8,000 characters a person is shown.*Nothing was sent/,
     );
     expect(asked).toHaveLength(1);
   });

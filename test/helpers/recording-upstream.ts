@@ -99,6 +99,8 @@ export interface RecordingUpstreamOptions {
    * recorded and answered with a 401 problem+json instead of its script step.
    */
   apiKey?: { key: string; header?: string };
+  /** Largest request line and headers accepted (node's default is 16 kB; fuzzing sends longer URLs). */
+  maxHeaderSize?: number;
 }
 
 /** RFC 7807 fields as MonoCloud sends them; any other member (e.g. `errors`) is sent too. */
@@ -238,7 +240,7 @@ export async function startRecordingUpstream(
     };
   };
 
-  const server = createServer((request, response) => {
+  const server = createServer({ maxHeaderSize: options.maxHeaderSize ?? 16 * 1024 }, (request, response) => {
     void (async () => {
       const recorded = record(request, await readBody(request));
       if (tokenOptions && recorded.method === 'POST' && recorded.path === '/oauth/token') {

@@ -10,6 +10,7 @@ import {
   MIN_MASKED_LENGTH,
   maskSecrets,
   maskString,
+  maskText,
   SECRET_KEY_FAMILIES,
   SECRET_KEYS,
 } from '../../src/policy/secrets.js';
@@ -480,6 +481,82 @@ describe('maskString', () => {
   });
 });
 
+describe('near-miss key names (issue 11)', () => {
+  it.each([
+    ['recovery_codes', { recovery_codes: ['a1b2', 'c3d4'] }],
+    ['backup_codes', { backup_codes: ['a1b2'] }],
+    ['refresh_tokens', { refresh_tokens: ['v1.rt-canary'] }],
+    ['secret_value', { secret_value: 'canary' }],
+    ['private_key_pem', { private_key_pem: '-----BEGIN PRIVATE KEY-----' }],
+    ['client_secret_value', { client_secret_value: 'canary' }],
+    ['credentials.pass', { credentials: { pass: 'canary' } }],
+    ['hash', { hash: '$2b$10$canary' }],
+    ['salt', { salt: 'canary' }],
+    ['signing_keys[].key', { signing_keys: [{ key: 'canary', cert: 'public' }] }],
+  ])('masks %s', (_name, body) => {
+    expect(JSON.stringify(maskSecrets(body))).not.toMatch(/canary|a1b2|c3d4|rt-canary|PRIVATE/);
+  });
+
+  it('keeps what those names hold when it is a setting', () => {
+    expect(maskSecrets({ refresh_tokens: true, signing_keys: [{ cert: 'public' }] })).toEqual({
+      refresh_tokens: true,
+      signing_keys: [{ cert: 'public' }],
+    });
+  });
+
+  it('never reads reveal from a polluted prototype', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.reveal = true;
+    try {
+      expect(maskSecrets({ client_secret: 'canary' })).toEqual({ client_secret: M });
+    } finally {
+      delete proto.reveal;
+    }
+  });
+});
+
+describe('maskText: bodies that are text', () => {
+  it.each([
+    [
+      'a form body',
+      'client_secret=canary&grant_type=client_credentials',
+      `client_secret=${M}&grant_type=client_credentials`,
+    ],
+    [
+      'JSON typed as text',
+      '{"client_secret":"canary","name":"app"}',
+      `{"client_secret":"${M}","name":"app"}`,
+    ],
+    ['broken JSON', '{"client_secret": "canary", oops', `{"client_secret": "${M}", oops`],
+    [
+      'a header line with its scheme',
+      'Authorization: Bearer eyJ.canary.sig\nVia: x',
+      `Authorization: ${M}\nVia: x`,
+    ],
+    ['YAML-ish lines', 'password: canary\nname: bob', `password: ${M}\nname: bob`],
+    ['a dotted parent', "credentials.pass='canary' next", `credentials.pass='${M}' next`],
+    ['a list', 'recovery_codes=["canary","canary2"] ok', `recovery_codes=${M} ok`],
+    [
+      'a private key block',
+      'k=-----BEGIN RSA PRIVATE KEY-----\nMIIcanary\n-----END RSA PRIVATE KEY----- end',
+      `k=${M} end`,
+    ],
+  ])('masks %s', (_what, text, expected) => {
+    expect(maskText(text)).toBe(expected);
+    expect(maskSecrets(text)).toBe(expected);
+  });
+
+  it('leaves text without secrets, empty values and certificates alone', () => {
+    for (const text of [
+      'plain words, no keys',
+      'token: null; secret: ""',
+      '-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----',
+      'name=bob&email=bob@example.com',
+    ])
+      expect(maskText(text)).toBe(text);
+  });
+});
+
 const SPEC_PATH = resolve(
   import.meta.dirname,
   '../..',
@@ -503,6 +580,7 @@ const REVIEWED_MASKED = [
   'code',
   'connectionString',
   'datadogApiKey',
+  'hash',
   'httpAuthorization',
   'key',
   'masterkey',
@@ -551,7 +629,6 @@ const REVIEWED_HARMLESS = [
   'decryptionKey', // { cert, key }: only `key` is private
   'device_credentials', // device credential metadata
   'encryption_key', // a client's public encryption certificate
-  'hash', // a form field's hashing setting
   'header_key', // the name of the webhook's header
   'ikey', // Duo integration key, an identifier
   'key', // rule-config and hidden form field names

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/server/config.js';
+import { ConfigError, loadConfig, parseCallTimeout } from '../../src/server/config.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
 import { loadCatalog } from '../../src/tools/catalogs.js';
 
@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       stateDir: '/tmp/tenant-mcp-state-test',
       auditLog: '/tmp/tenant-mcp-state-test/audit.jsonl',
       approvalTtlMs: 600_000,
+      callTimeoutMs: 60_000,
     });
     expect(config.profile.name).toBe('read-only');
   });
@@ -117,6 +118,29 @@ describe('loadConfig', () => {
       TENANT_MCP_ALLOW_INSECURE_HTTP: '1',
     };
     expect((await loadConfig({}, env, load)).mode).toBe('tenant');
+  });
+});
+
+describe('TENANT_MCP_CALL_TIMEOUT', () => {
+  it.each([
+    ['60', 60_000],
+    ['2.5', 2_500],
+    ['500ms', 500],
+    ['30s', 30_000],
+    ['2m', 120_000],
+    ['0', 0],
+    [' 45 ', 45_000],
+  ])('reads %j as %i ms', (value, ms) => {
+    expect(parseCallTimeout(value)).toBe(ms);
+  });
+
+  it.each(['-1', 'soon', '5h', '50ms', '2 hours', 'ms', '7200'])('refuses %j naming the setting', (value) => {
+    expect(() => parseCallTimeout(value)).toThrow(/TENANT_MCP_CALL_TIMEOUT/);
+  });
+
+  it('reaches the configuration', async () => {
+    const config = await loadConfig({}, { ...STATE, TENANT_MCP_CALL_TIMEOUT: '15s' }, load);
+    expect(config.callTimeoutMs).toBe(15_000);
   });
 });
 

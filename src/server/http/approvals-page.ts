@@ -146,9 +146,19 @@ export function createApprovalsRoutes<P = unknown>(options: ApprovalsRoutesOptio
     function authenticate(req: IncomingMessage): Approver | undefined {
       const header = req.headers.authorization;
       if (header !== undefined) {
+        // A bearer header is a guess like the login form's, and shares its allowance per address.
+        const address = req.socket.remoteAddress ?? 'unknown';
+        if (!loginAllowed(address)) {
+          throw new PageError(
+            429,
+            'Too many wrong credentials',
+            'Too many wrong credentials from this address; wait ten minutes and try again.',
+          );
+        }
         const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
         if (bearer && approverToken && sameSecret(bearer, approverToken))
           return { name: 'approver token', binding: 'token' };
+        loginFailed(address);
         throw new PageError(
           403,
           'Not the approver credential',

@@ -54,6 +54,11 @@ export function checkHostAndOrigin(request: IncomingMessage, allow: Allowlists):
   return undefined;
 }
 
+/** How many JSON-RPC messages a parsed POST body carries: each costs the sender as one request. */
+export function messageCount(body: unknown): number {
+  return Array.isArray(body) ? body.length : 1;
+}
+
 /** Reads a body up to `limit` bytes; `too_large` as soon as it is known to be over. */
 export async function readBody(
   request: IncomingMessage,
@@ -77,8 +82,11 @@ export async function readBody(
 
 /** A token bucket per key: `rate` tokens a second, at most `burst` saved up. */
 export interface RateLimiter {
-  /** Takes one token for `key`: 0 when allowed, else the seconds to wait. */
-  take(key: string): number;
+  /**
+   * Takes `cost` tokens (default 1: a JSON-RPC batch costs one per message) for `key`: 0 when allowed,
+   * else the seconds to wait, and nothing is taken. A cost over the burst can never be paid: `Infinity`.
+   */
+  take(key: string, cost?: number): number;
   /** The seconds `key` would have to wait for a token, without taking one (0 when one is there). */
   wait(key: string): number;
 }
@@ -88,8 +96,9 @@ export function createRateLimiter(rate: number, burst: number, now: () => number
   const buckets = new Map<string, { tokens: number; at: number }>();
   let lastSweep = now();
   return {
-    take(key) {
+    take(key, cost = 1) {
       if (rate <= 0) return 0;
+      if (cost > burst) return Number.POSITIVE_INFINITY;
       const t = now();
       if (t - lastSweep > 60_000) {
         for (const [name, bucket] of buckets) {
@@ -101,11 +110,11 @@ export function createRateLimiter(rate: number, burst: number, now: () => number
       bucket.tokens = Math.min(burst, bucket.tokens + ((t - bucket.at) / 1000) * rate);
       bucket.at = t;
       buckets.set(key, bucket);
-      if (bucket.tokens >= 1) {
-        bucket.tokens -= 1;
+      if (bucket.tokens >= cost) {
+        bucket.tokens -= cost;
         return 0;
       }
-      return Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
+      return Math.max(1, Math.ceil((cost - bucket.tokens) / rate));
     },
     wait(key) {
       const bucket = buckets.get(key);

@@ -9,6 +9,7 @@ import { createServer as createHttp, type IncomingMessage, type ServerResponse }
 import type { AddressInfo } from 'node:net';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { checkMessage, type RequestId } from '../jsonrpc.js';
 import {
   APPROVER_SCOPE,
   type AuthFailure,
@@ -19,7 +20,7 @@ import {
   type Principal,
   SCOPE_PROFILES,
 } from './auth.js';
-import { buildAllowlists, checkHostAndOrigin, createRateLimiter, readBody } from './guards.js';
+import { buildAllowlists, checkHostAndOrigin, createRateLimiter, messageCount, readBody } from './guards.js';
 
 export { APPROVER_SCOPE, type AuthSettings, type Principal, SCOPE_PROFILES } from './auth.js';
 export { isLoopback } from './guards.js';
@@ -68,6 +69,8 @@ export interface HttpServerOptions {
   sessionIdleMs?: number;
   /** Most open sessions (default 1000); more initialize requests get 503. */
   maxSessions?: number;
+  /** Most open sessions of one principal (default 100), so one client cannot take them all. */
+  maxSessionsPerPrincipal?: number;
   /** How long `close()` waits for calls in flight (default 10 s). */
   shutdownGraceMs?: number;
   /** Extra routes, tried before `/mcp`. */
@@ -109,6 +112,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const failures = createRateLimiter(1, 10);
   const idleMs = options.sessionIdleMs ?? 30 * 60_000;
   const maxSessions = options.maxSessions ?? 1000;
+  const maxPerPrincipal = options.maxSessionsPerPrincipal ?? 100;
   const sessions = new Map<string, Session>();
   let closing = false;
   let inFlight = 0;
@@ -249,6 +253,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     } catch {
       return rpcError(res, 400, -32700, 'Parse error: the body is not JSON.');
     }
+    const invalid = invalidMessage(body);
+    if (invalid) return rpcError(res, 400, -32600, invalid.reason, invalid.id);
+    // The request itself paid for one message; a batch pays for the rest.
+    const batchWait = limiter.take(principal.id, Math.max(0, messageCount(body) - 1));
+    if (batchWait > 0) return tooMany(res, batchWait, messageCount(body));
     if (options.stateless) {
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       const server = options.createMcpServer(principal);
@@ -269,6 +278,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     if (sessions.size >= maxSessions)
       return rpcError(res, 503, -32000, 'Too many open sessions; retry later.');
+    if (sessionsOf(principal) >= maxPerPrincipal) {
+      return rpcError(
+        res,
+        429,
+        -32000,
+        `This client already has ${maxPerPrincipal} open sessions; close one (DELETE /mcp) or reuse it.`,
+      );
+    }
     const server = options.createMcpServer(principal);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -285,6 +302,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     };
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
+  }
+
+  function sessionsOf(principal: Principal): number {
+    let count = 0;
+    for (const session of sessions.values()) if (session.principal.id === principal.id) count++;
+    return count;
   }
 
   /** The caller's session, or a 404 already sent (unknown id, or a session another principal opened). */
@@ -372,7 +395,39 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** 429 for a batch the principal's rate limit cannot pay for now (or ever, past the burst). */
+function tooMany(res: ServerResponse, wait: number, messages: number): void {
+  if (Number.isFinite(wait)) {
+    res.setHeader('retry-after', String(wait));
+    rpcError(res, 429, -32000, `Too many requests (a batch of ${messages}); retry after ${wait} s.`);
+    return;
+  }
+  rpcError(
+    res,
+    429,
+    -32000,
+    `A batch of ${messages} messages is more than the rate limit allows at once; send fewer.`,
+  );
+}
+
 /** A JSON-RPC error body with an HTTP status: what SDK clients expect from a refused request. */
-function rpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
+function rpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  id: RequestId = null,
+): void {
+  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id });
+}
+
+/** The first value of a POST body (one message or a batch) that is no JSON-RPC message, if any. */
+function invalidMessage(body: unknown): { id: RequestId; reason: string } | undefined {
+  if (Array.isArray(body) && body.length === 0)
+    return { id: null, reason: 'Invalid Request: an empty batch.' };
+  for (const value of Array.isArray(body) ? body : [body]) {
+    const checked = checkMessage(value);
+    if (!checked.ok) return checked;
+  }
+  return undefined;
 }

@@ -92,6 +92,9 @@ export type TaskErrorCode =
   /** The task's own input breaks a rule; nothing was sent. */
   | 'invalid_input';
 
+/** A provider's error code (`insufficient_scope`, `inexistent_user`, `IDENTIFIER_EXISTS`), bounded. */
+const ERROR_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
+
 /** A failure a task can act on (a lookup that was refused) or report; the message is for the agent. */
 export class TaskError extends Error {
   override readonly name = 'TaskError';
@@ -111,8 +114,11 @@ export class TaskError extends Error {
 
   /** A short reason for a "not checked" list: `HTTP 403 insufficient_scope`, or the code. */
   get brief(): string {
-    if (this.details.status !== undefined)
-      return `HTTP ${this.details.status}${this.details.errorCode ? ` ${this.details.errorCode}` : ''}`;
+    if (this.details.status !== undefined) {
+      // The error code is the tenant's text, said here in our words: only when it is shaped like a code.
+      const code = this.details.errorCode;
+      return `HTTP ${this.details.status}${code && ERROR_CODE.test(code) ? ` ${code}` : ''}`;
+    }
     return this.code === 'refused' ? 'refused by the policy' : this.code.replace('_', ' ');
   }
 }

@@ -8,14 +8,26 @@ import type { ToolAnnotations } from '../annotations.js';
 import type { Risk } from '../types.js';
 import type { TaskAnswer, TaskContext } from './context.js';
 
+/**
+ * Longest text a task tool takes for a person (an email is at most 320 characters; ids and names are
+ * shorter): every task input is bounded, so no check after the schema ever sees unbounded text.
+ */
+export const MAX_USER_LENGTH = 320;
+
+/** Longest search expression `find_users` takes. */
+export const MAX_QUERY_LENGTH = 512;
+
+/** Longest id of an application, organization or connection a task tool takes. */
+export const MAX_ID_LENGTH = 128;
+
 /** The person to act on: an email, a user id or a name. */
-export const userInput = z.string().trim().describe('Email, user id or name');
+export const userInput = z.string().trim().max(MAX_USER_LENGTH).describe('Email, user id or name');
 
 /** `dry_run` of a writing task tool. */
 export const dryRunInput = z.boolean().optional();
 
 /** `approval_id` of a writing task tool, as `invoke_write_operation` takes it. */
-export const approvalIdInput = z.string().optional();
+export const approvalIdInput = z.string().max(40).optional();
 
 /** What a task tool declares. */
 export interface TaskToolSpec<S extends z.ZodObject> {

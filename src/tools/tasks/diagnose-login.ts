@@ -6,12 +6,12 @@
  */
 import { z } from 'zod';
 import { type TaskContext, TaskError } from './context.js';
-import { defineTaskTool, userInput } from './define.js';
+import { defineTaskTool, MAX_ID_LENGTH, userInput } from './define.js';
 import { categoryOf, explainTypes } from './log-types.js';
 import { bruteForceBlocks, Checklist, enrollments, eventsOf, type LogEvent, userEvents } from './lookups.js';
 import {
   connectionOf,
-  EMAIL_PATTERN,
+  isEmailAddress,
   listOf,
   minute,
   prune,
@@ -55,7 +55,7 @@ export const diagnoseLogin = defineTaskTool({
     "Why can't a user log in? Ranked findings (blocks, locks, failed logins, breached password, unverified email, app, reset, MFA) with evidence and the next tool.",
   input: z.strictObject({
     user: userInput,
-    client_id: z.string().optional().describe('App client_id; default: from logs'),
+    client_id: z.string().max(MAX_ID_LENGTH).optional().describe('App client_id; default: from logs'),
   }),
   risk: 'read',
   idempotent: true,
@@ -367,7 +367,7 @@ async function diagnoseMissing(ctx: TaskContext, user: string, tried: { lookup: 
         .map((c) => c.name)
         .filter((n): n is string => typeof n === 'string'),
     ),
-    EMAIL_PATTERN.test(user) || /^[\w.@+-]+$/.test(user)
+    isEmailAddress(user) || /^[\w.@+-]+$/.test(user)
       ? list.run('failed logins with this identifier', async () =>
           eventsOf(
             await ctx.read(

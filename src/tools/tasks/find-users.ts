@@ -1,9 +1,9 @@
 /** `find_users`: people by email, id, name or a search expression, as compact rows. */
 import { z } from 'zod';
 import { TaskError } from './context.js';
-import { defineTaskTool } from './define.js';
+import { defineTaskTool, MAX_QUERY_LENGTH } from './define.js';
 import {
-  EMAIL_PATTERN,
+  isEmailAddress,
   listOf,
   nameQuery,
   readOrMissing,
@@ -19,7 +19,7 @@ export const findUsers = defineTaskTool({
   title: 'Find users',
   description: 'Find users by email, id, name or search expression (email:*@acme.com). Compact rows.',
   input: z.strictObject({
-    query: z.string().trim(),
+    query: z.string().trim().max(MAX_QUERY_LENGTH),
     limit: z.int().min(1).max(50).optional(),
   }),
   risk: 'read',
@@ -37,7 +37,7 @@ export const findUsers = defineTaskTool({
         const body = await readOrMissing(ctx, 'get_users_by_id', { id: query }, USER_FIELDS);
         rows = body && typeof body === 'object' ? [body as TenantUser] : [];
       } else if (query.includes('@') && !/[\s:*]/.test(query)) {
-        if (!EMAIL_PATTERN.test(query)) {
+        if (!isEmailAddress(query)) {
           return {
             answer: {
               error: 'query looks like an email address but is not one (name@domain.tld); nothing was sent.',

@@ -6,9 +6,9 @@
  */
 import { z } from 'zod';
 import { TaskError } from './context.js';
-import { defineTaskTool } from './define.js';
+import { defineTaskTool, MAX_ID_LENGTH, MAX_USER_LENGTH } from './define.js';
 import { DEFAULT_TICKET_TTL_SEC } from './diagnose-login.js';
-import { EMAIL_PATTERN, minute } from './users.js';
+import { isEmailAddress, minute } from './users.js';
 
 /** Auth0's connection id shape. */
 export const CONNECTION_ID = /^con_[A-Za-z0-9]{16}$/;
@@ -19,12 +19,12 @@ const connectionId = z
 
 /** The tool's ticket fields, as the Management API names them. */
 export const ticketInput = z.strictObject({
-  user_id: z.string().optional(),
-  email: z.string().optional(),
+  user_id: z.string().max(MAX_USER_LENGTH).optional(),
+  email: z.string().max(MAX_USER_LENGTH).optional(),
   connection_id: connectionId.optional(),
-  client_id: z.string().optional(),
-  organization_id: z.string().optional(),
-  result_url: z.string().optional(),
+  client_id: z.string().max(MAX_ID_LENGTH).optional(),
+  organization_id: z.string().max(MAX_ID_LENGTH).optional(),
+  result_url: z.string().max(2048).optional(),
   ttl_sec: z
     .int('ttl_sec must be a whole number of seconds')
     .min(0, 'ttl_sec must be 0 or more')
@@ -34,10 +34,10 @@ export const ticketInput = z.strictObject({
   includeEmailInRedirect: z.boolean().optional(),
   identity: z
     .strictObject({
-      user_id: z.string(),
+      user_id: z.string().max(MAX_USER_LENGTH),
       provider: z.literal('auth0', 'identity.provider must be auth0'),
       // Its pattern is checked with the other rules: a listing pays for every character of a schema.
-      connection_id: z.string().optional(),
+      connection_id: z.string().max(MAX_ID_LENGTH).optional(),
     })
     .optional(),
 });
@@ -59,7 +59,7 @@ export function ticketRuleViolations(input: TicketFields): string[] {
     problems.push('connection_id: only accepted with email; drop it when sending user_id.');
   if (has('email') && !has('connection_id') && !has('user_id'))
     problems.push('email, connection_id: email needs connection_id to say which connection the user is on.');
-  if (has('email') && !EMAIL_PATTERN.test(input.email!))
+  if (has('email') && !isEmailAddress(input.email!))
     problems.push('email: not a valid email address (name@domain.tld).');
   if (has('result_url') && has('organization_id'))
     problems.push('result_url, organization_id: not together; the organization decides where users land.');

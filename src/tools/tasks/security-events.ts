@@ -33,7 +33,7 @@ export function parseWhen(text: string, now: number): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-const when = z.string();
+const when = z.string().max(64);
 
 /** The tool. */
 export const listSecurityEvents = defineTaskTool({

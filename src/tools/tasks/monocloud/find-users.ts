@@ -1,7 +1,7 @@
 /** `find_users` on MonoCloud: people by email, id, name or a filter expression, as compact rows. */
 import { z } from 'zod';
-import { defineTaskTool } from '../define.js';
-import { EMAIL_PATTERN, reasonOf } from '../users.js';
+import { defineTaskTool, MAX_QUERY_LENGTH } from '../define.js';
+import { isEmailAddress, reasonOf } from '../users.js';
 import {
   type MonoUser,
   monoUserRow,
@@ -19,7 +19,7 @@ export const monoFindUsers = defineTaskTool({
   title: 'Find users',
   description: 'Find users by email, id, name or filter expression (email:*@acme.com). Compact rows.',
   input: z.strictObject({
-    query: z.string().trim(),
+    query: z.string().trim().max(MAX_QUERY_LENGTH),
     limit: z.int().min(1).max(50).optional(),
   }),
   risk: 'read',
@@ -36,7 +36,7 @@ export const monoFindUsers = defineTaskTool({
         lookup = 'user by id';
         rows = await userById(ctx, query);
       } else if (query.includes('@') && !/[\s:*]/.test(query)) {
-        if (!EMAIL_PATTERN.test(query)) {
+        if (!isEmailAddress(query)) {
           return {
             answer: {
               error: 'query looks like an email address but is not one (name@domain.tld); nothing was sent.',

@@ -5,8 +5,8 @@
  * confirms, and it reaches the agent only through the confirmed task.
  */
 import { z } from 'zod';
-import { defineTaskTool } from '../define.js';
-import { EMAIL_PATTERN } from '../users.js';
+import { defineTaskTool, MAX_USER_LENGTH } from '../define.js';
+import { isEmailAddress } from '../users.js';
 import { at, resolveMonoUser, taskErrorOf, unresolvedMono } from './users.js';
 
 /** The tool. */
@@ -16,8 +16,8 @@ export const monoCreatePasswordChangeTicket = defineTaskTool({
   description:
     'Password reset link for user_id or email; send_email also mails it. It is a credential: a person confirms.',
   input: z.strictObject({
-    user_id: z.string().optional(),
-    email: z.string().optional(),
+    user_id: z.string().max(MAX_USER_LENGTH).optional(),
+    email: z.string().max(MAX_USER_LENGTH).optional(),
     ttl_sec: z
       .int('ttl_sec must be a whole number of seconds')
       .min(0, 'ttl_sec must be 0 or more')
@@ -33,7 +33,7 @@ export const monoCreatePasswordChangeTicket = defineTaskTool({
       problems.push('user_id or email: name the user with one of them.');
     if (input.user_id !== undefined && input.email !== undefined)
       problems.push('user_id, email: send one of them, never both.');
-    if (input.email !== undefined && !EMAIL_PATTERN.test(input.email))
+    if (input.email !== undefined && !isEmailAddress(input.email))
       problems.push('email: not a valid email address (name@domain.tld).');
     if (input.ttl_sec !== undefined && input.ttl_sec > 0 && input.ttl_sec < 60)
       problems.push(

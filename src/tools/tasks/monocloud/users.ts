@@ -5,7 +5,7 @@
  */
 import { type TaskContext, TaskError } from '../context.js';
 import {
-  EMAIL_PATTERN,
+  isEmailAddress,
   type Lookup,
   listOf,
   namesWholeWord,
@@ -163,7 +163,7 @@ export async function resolveMonoUser(
   if (USER_ID_PATTERN.test(user)) {
     found = await attempt('user by id', () => userById(ctx, user));
   } else if (user.includes('@')) {
-    if (!EMAIL_PATTERN.test(user)) {
+    if (!isEmailAddress(user)) {
       return {
         kind: 'invalid',
         reason:

@@ -24,6 +24,9 @@ import {
 } from './monocloud-harness.js';
 import { testCa } from './monocloud-requests.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read many ad-hoc shapes; expect() does the checking.
+type Loose = Record<string, any>;
+
 const S = MONOCLOUD_SEED;
 const F = MONOCLOUD_FIXTURES;
 const C = S.clients;
@@ -844,6 +847,35 @@ describe('MonoCloud sandbox resources', () => {
   });
 
   describe('errors', () => {
+    it('never writes a prototype, whatever a body holds', async () => {
+      const raw = (method: string, path: string, text: string) =>
+        fetch(`${sandbox.url}/api${path}`, {
+          method,
+          headers: { 'x-api-key': sandbox.apiKey, 'content-type': 'application/json' },
+          body: text,
+        }).then(async (r) => ({ status: r.status, body: (await r.json()) as Loose }));
+      const data = await raw(
+        'PATCH',
+        `/users/${S.users.erin}/public_data`,
+        '{"public_data":{"__proto__":{"polluted":true},"ok":1}}',
+      );
+      expect(data.status).toBe(200);
+      expect(Object.keys(data.body.public_data).sort()).toEqual(['fleet_size', 'newsletter', 'ok']);
+      expect(Object.getPrototypeOf(data.body.public_data)).toBe(Object.prototype);
+      const app = await raw(
+        'POST',
+        '/applications',
+        '{"client_name":"P","allowed_grant_types":["client_credentials"],"claims":{"__proto__":{"polluted":true},"tier":"gold"}}',
+      );
+      expect(app.status).toBe(200);
+      expect(app.body.claims).toEqual({ tier: 'gold' });
+      const top = await raw('PATCH', '/branding/page', '{"__proto__":{"show_watermark":false}}');
+      expect(top.status).toBe(422);
+      expect(Object.keys(top.body.errors)).toEqual(['__proto__']);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect((await api('GET', '/branding/page')).body.show_watermark).toBe(true);
+    });
+
     it('names the kind of record it cannot find', async () => {
       expect((await api('GET', '/applications/nope')).body.detail).toBe("Application 'nope' was not found.");
       expect((await api('GET', '/applications/nope/secrets')).body.detail).toBe(

@@ -140,11 +140,10 @@ export function checkMonoRequest(
   body: unknown,
   bodyCheck: BodyCheck,
 ): Record<string, unknown> {
-  const errors: Record<string, string[]> = {};
+  // A Map, because a field named by the caller may be `__proto__`.
+  const errors = new Map<string, string[]>();
   const add = ([field, message]: [string, string]) => {
-    const list = errors[field] ?? [];
-    list.push(message);
-    errors[field] = list;
+    errors.set(field, [...(errors.get(field) ?? []), message]);
   };
   const declared = new Map(op.query.map((p) => [p.name, p]));
   const decoded: Record<string, unknown> = {};
@@ -174,6 +173,6 @@ export function checkMonoRequest(
       for (const issue of issues) wordIssue(issue).forEach(add);
     }
   }
-  if (Object.keys(errors).length > 0) throw fieldErrors(errors);
+  if (errors.size > 0) throw fieldErrors(Object.fromEntries(errors));
   return decoded;
 }

@@ -93,10 +93,14 @@ export function userSummary(user: MonoUser): JsonObject {
   };
 }
 
-/** Merges a data patch one level deep: keys are replaced, a null value removes its key. */
+/**
+ * Merges a data patch one level deep: keys are replaced, a null value removes its key. A `__proto__`
+ * key is dropped, so a hostile patch cannot reach the object's prototype.
+ */
 export function mergeData(current: JsonObject, patch: JsonObject): JsonObject {
   const next = { ...current };
   for (const [key, value] of Object.entries(patch)) {
+    if (key === '__proto__') continue;
     if (value === null) delete next[key];
     else next[key] = value;
   }

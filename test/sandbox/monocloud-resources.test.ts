@@ -5,6 +5,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -791,6 +792,32 @@ describe('MonoCloud sandbox resources', () => {
       expect((await api('DELETE', `${path}/${base.body.id}`)).status).toBe(204);
       expectProblem(await api('GET', `${path}/${delta.body.id}`), 404);
       expect((await api('GET', path)).body).toEqual([]);
+    });
+
+    it('answers 422, never a 500, for any byte string or any cut of a real CRL', async () => {
+      const ca = testCa();
+      const made = await api('POST', '/truststores', { name: 'Fuzz', cert_chain: ca.pem, options: {} });
+      const path = `/truststores/${made.body.id}/revocations`;
+      const der = Buffer.from(ca.crl(1).replace(/-----[^-]+-----|\s/g, ''), 'base64');
+      for (let cut = 0; cut < der.length; cut += 7) {
+        const reply = await api('POST', path, { value: der.subarray(0, cut).toString('base64') || 'AA==' });
+        expectProblem(reply, 422, 'value');
+      }
+      // Each byte flipped in turn: the list no longer parses or no longer verifies.
+      for (let at = 0; at < der.length; at++) {
+        const flipped = Buffer.from(der);
+        flipped[at] = flipped[at]! ^ 0x41;
+        const reply = await api('POST', path, { value: flipped.toString('base64') });
+        expect([200, 422], reply.text).toContain(reply.status);
+        if (reply.status === 200) await api('DELETE', `${path}/${reply.body.id}`);
+      }
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 300 }), async (bytes) => {
+          const reply = await api('POST', path, { value: Buffer.from(bytes).toString('base64') });
+          expect(reply.status, reply.text).toBe(422);
+        }),
+        { numRuns: 150, seed: 1313 },
+      );
     });
 
     it('reads the seeded CRL, which OpenSSL made', async () => {

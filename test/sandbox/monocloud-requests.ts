@@ -215,7 +215,13 @@ export const MONO_REQUESTS: Record<string, MonoRequest> = {
   },
   find_api_scope_by_id: { params: { api_id: A.fleet, scope_id: A.readScope } },
   patch_api_scope: { params: { api_id: A.fleet, scope_id: A.writeScope }, body: { emphasize: true } },
-  delete_api_scope: { params: { api_id: A.fleet, scope_id: A.writeScope } },
+  delete_api_scope: {
+    params: { api_id: A.fleet },
+    setup: async (api) => {
+      const made = await api('POST', `/resources/api_resources/${A.fleet}/scopes`, { name: 'fleet:audit' });
+      return { params: { api_id: A.fleet, scope_id: made.body.id } };
+    },
+  },
   get_all_api_access_policies: { params: { api_id: A.fleet }, query: 'sort=creation_time:-1' },
   create_api_access_basic_policy: {
     params: { api_id: A.fleet },
@@ -248,7 +254,15 @@ export const MONO_REQUESTS: Record<string, MonoRequest> = {
   create_scope: { body: { name: 'fleet_profile', user_claims: [{ claim: 'employee_id' }] } },
   find_scope_by_id: { params: { scope_id: F.scopes.profile! } },
   patch_scope: { params: { scope_id: S.employeeScope }, body: { emphasize: true } },
-  delete_scope: { params: { scope_id: S.employeeScope } },
+  delete_scope: {
+    setup: async (api) => {
+      const made = await api('POST', '/resources/scopes', {
+        name: 'badge',
+        user_claims: [{ claim: 'employee_id' }],
+      });
+      return { params: { scope_id: made.body.id } };
+    },
+  },
   get_all_claim_resources: { query: 'filter=email' },
   create_claim_resource: { body: { name: 'fleet_size', source: 'user.public_data.fleet_size' } },
   find_claim_resource_by_id: { params: { claim_id: S.employeeClaim } },

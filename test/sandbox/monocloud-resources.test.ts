@@ -583,8 +583,22 @@ describe('MonoCloud sandbox resources', () => {
       const used = await api('DELETE', `/resources/claim_resources/${S.employeeClaim}`);
       expectProblem(used, 409);
       expect(used.body.detail).toMatch(/scope 'employee'/);
+      const allowed = await api('DELETE', `/resources/scopes/${S.employeeScope}`);
+      expectProblem(allowed, 409);
+      expect(allowed.body.detail).toMatch(/application 'Northwind Admin Portal'/);
+      await api('PATCH', `/applications/${C.adminPortal}`, {
+        allowed_identity_scopes: ['openid', 'profile'],
+      });
       expect((await api('DELETE', `/resources/scopes/${S.employeeScope}`)).status).toBe(204);
       expect((await api('DELETE', `/resources/claim_resources/${S.employeeClaim}`)).status).toBe(204);
+    });
+
+    it('refuses deleting an API scope a policy still grants', async () => {
+      const reply = await api('DELETE', `${FLEET}/scopes/${A.writeScope}`);
+      expectProblem(reply, 409);
+      expect(reply.body.detail).toMatch(/access policy 'Fleet sync job'/);
+      await api('PATCH', `${FLEET}/policies/basic/${A.automationPolicy}`, { scopes: ['fleet:read'] });
+      expect((await api('DELETE', `${FLEET}/scopes/${A.writeScope}`)).status).toBe(204);
     });
 
     it('refuses an audience twice', async () => {

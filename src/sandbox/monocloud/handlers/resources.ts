@@ -3,7 +3,8 @@
  * the rules that tie them together: a claim named anywhere must be defined, a basic policy names an
  * existing application and this API's own scopes, an advanced policy's source must at least read as
  * Cedar, converting a basic policy keeps its id and writes its Cedar, and what the platform defines
- * (the standard scopes and claims) or something still uses cannot be deleted.
+ * (the standard scopes and claims) or something still uses (an application, a policy, a scope)
+ * cannot be deleted.
  */
 import { concrete } from '../../engine/engine.js';
 import { missing, pagedList } from '../engine.js';
@@ -243,7 +244,26 @@ export const resourceHandlers: MonoHandlerTable = {
   create_scope: withScopeClaims,
   patch_scope: withScopeClaims,
   delete_scope: (ctx) => {
-    refuseDefault('scope', ctx.engine.find('/resources/scopes', ctx.params, ctx.params.scope_id ?? ''));
+    const scope = ctx.engine.find('/resources/scopes', ctx.params, ctx.params.scope_id ?? '');
+    refuseDefault('scope', scope);
+    const apps = [...ctx.state.applications.values()]
+      .filter((a) => (a.allowed_identity_scopes as unknown[]).includes(scope.name))
+      .map((a) => `'${String(a.client_name)}'`);
+    if (apps.length > 0)
+      throw conflict(
+        `The scope '${String(scope.name)}' is still allowed to application ${apps.join(', ')}; remove it there first.`,
+      );
+    return viaEngine(ctx);
+  },
+  delete_api_scope: (ctx) => {
+    const scope = ctx.engine.find(`${API}/{api_id}/scopes`, ctx.params, ctx.params.scope_id ?? '');
+    const policies = records(ctx.state, concrete(BASIC, ctx.params))
+      .filter((p) => (p.scopes as unknown[]).includes(scope.name))
+      .map((p) => `'${String(p.name)}'`);
+    if (policies.length > 0)
+      throw conflict(
+        `The scope '${String(scope.name)}' is still granted by access policy ${policies.join(', ')}; remove it there first.`,
+      );
     return viaEngine(ctx);
   },
   delete_claim_resource: (ctx) => {

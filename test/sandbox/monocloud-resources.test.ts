@@ -992,6 +992,14 @@ describe('MonoCloud sandbox state and transport', () => {
     const bare = await startMonoCloudSandbox({ seed: 'none' });
     try {
       expect((await monoCall(bare, 'GET', '/applications')).body).toEqual([]);
+      // An empty list still knows which fields its records have.
+      const none = await monoCall(
+        bare,
+        'GET',
+        `/applications?filter=${encodeURIComponent('client_name:Kiosk')}`,
+      );
+      expect(none.status, none.text).toBe(200);
+      expect(none.body).toEqual([]);
       expect((await monoCall(bare, 'GET', '/keys')).body).toHaveLength(2);
       const scopes = (await monoCall(bare, 'GET', '/resources/scopes?sort=name:1')).body;
       expect(scopes.map((s: { name: string }) => s.name)).toEqual([

@@ -164,9 +164,18 @@ export function mergePatch(
   return MONOCLOUD_SCHEMAS.complete(schema, out) as JsonObject;
 }
 
-/** How a list's `filter` reads records: every top-level field, bare words in the naming ones. */
-function filterSpec(records: JsonObject[]): FilterSpec<JsonObject> {
-  const fields = [...new Set(records.flatMap((r) => Object.keys(r)))];
+/** The top-level fields an item schema declares (every branch's, for a `oneOf`). */
+function fieldsOf(schema: ModelSchema | undefined): string[] {
+  const s = MONOCLOUD_SCHEMAS.resolve(schema);
+  if (!s || typeof s !== 'object') return [];
+  const branches = (s.oneOf ?? s.anyOf) as ModelSchema[] | undefined;
+  if (Array.isArray(branches)) return [...new Set(branches.flatMap(fieldsOf))];
+  return Object.keys(MONOCLOUD_SCHEMAS.objectShape(s).props);
+}
+
+/** How a list's `filter` reads records: every field its item declares, bare words in the naming ones. */
+function filterSpec(item: ModelSchema | undefined): FilterSpec<JsonObject> {
+  const fields = fieldsOf(item);
   return { fields, words: WORD_FIELDS.filter((f) => fields.includes(f)), view: (r) => r };
 }
 
@@ -194,7 +203,7 @@ export function pagedList(
   const ordered = NEWEST_FIRST.has(op.id) && !raw.get('sort') ? [...records].reverse() : records;
   const page = listPage(ordered, raw, {
     sortFields: SORT_FIELDS[op.id] ?? [],
-    ...(takes.has('filter') ? { filter: filterSpec(records) } : {}),
+    ...(takes.has('filter') ? { filter: filterSpec(item) } : {}),
   });
   return { body: shaped(page.items), headers: { 'x-pagination': JSON.stringify(page.pagination) } };
 }

@@ -50,12 +50,23 @@ export async function runSandboxCommand(flags: SandboxFlags, io: SandboxCommandI
   const host = flags.host ?? '127.0.0.1';
 
   if (provider === 'monocloud') {
-    if (flags.tls || flags.state)
-      throw io.fail('--tls and --state are not available for the MonoCloud sandbox yet.');
+    // MonoCloud publishes no rate-limit headers to imitate; a limit asked for by name is refused, not ignored.
+    if (flags['rate-limit'] === 'realistic')
+      throw io.fail(
+        '--rate-limit realistic is not modelled for the MonoCloud sandbox; leave it out or use off.',
+      );
     const { startMonoCloudSandbox } = await import('./monocloud/index.js');
-    const sandbox = await startMonoCloudSandbox({ port, host, seed: seed === 'demo' });
+    const sandbox = await startMonoCloudSandbox({
+      port,
+      host,
+      seed,
+      tls: flags.tls === true,
+      ...(flags.state ? { stateFile: flags.state } : {}),
+    });
     io.log(`tenant-mcp MonoCloud sandbox listening on ${sandbox.url} (API under ${sandbox.url}/api)`);
     io.log(`  MONOCLOUD_MANAGEMENT_DOMAIN=${sandbox.url} MONOCLOUD_MANAGEMENT_API_KEY=${sandbox.apiKey}`);
+    if (sandbox.tls) logCa(io, sandbox.tls.ca);
+    if (flags.state) io.log(`  state: ${flags.state} (saved after every change)`);
     await io.waitForSignal();
     await sandbox.close();
     return 0;
@@ -74,11 +85,7 @@ export async function runSandboxCommand(flags: SandboxFlags, io: SandboxCommandI
   io.log(
     `  AUTH0_DOMAIN=${sandbox.url} AUTH0_CLIENT_ID=${sandbox.clientId} AUTH0_CLIENT_SECRET=${sandbox.clientSecret}`,
   );
-  if (sandbox.tls) {
-    const caPath = join(mkdtempSync(join(tmpdir(), 'tenant-mcp-sandbox-')), 'ca.pem');
-    writeFileSync(caPath, sandbox.tls.ca, { mode: 0o600 });
-    io.log(`  CA certificate: ${caPath} (trust it with NODE_EXTRA_CA_CERTS=${caPath})`);
-  }
+  if (sandbox.tls) logCa(io, sandbox.tls.ca);
   if (flags.state) io.log(`  state: ${flags.state} (saved after every change)`);
   if (rate === 'realistic')
     io.log(
@@ -87,4 +94,11 @@ export async function runSandboxCommand(flags: SandboxFlags, io: SandboxCommandI
   await io.waitForSignal();
   await sandbox.close();
   return 0;
+}
+
+/** Writes the generated CA where a client can read it, and says where. */
+function logCa(io: SandboxCommandIo, ca: string): void {
+  const caPath = join(mkdtempSync(join(tmpdir(), 'tenant-mcp-sandbox-')), 'ca.pem');
+  writeFileSync(caPath, ca, { mode: 0o600 });
+  io.log(`  CA certificate: ${caPath} (trust it with NODE_EXTRA_CA_CERTS=${caPath})`);
 }

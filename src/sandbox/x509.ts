@@ -155,3 +155,54 @@ export function pkcs7Of(certPem: string): string {
     .trimEnd();
   return `-----BEGIN PKCS7-----\n${body}\n-----END PKCS7-----\n`;
 }
+
+/** What goes into one certificate revocation list. */
+export interface CrlRequest {
+  /** Issuer common name, as in the issuer's certificate. */
+  issuer: string;
+  /** The issuer's private key, which signs. */
+  issuerKey: KeyObject;
+  /** When the list was issued. */
+  thisUpdate: Date;
+  /** When the next list is due, if announced. */
+  nextUpdate?: Date;
+  /** The list's CRL number. */
+  crlNumber: number;
+  /** For a delta list: the CRL number of the base list it updates. */
+  baseCrlNumber?: number;
+  /** Revoked certificates: serial number bytes and revocation time. */
+  revoked?: Array<{ serial: Buffer; date: Date }>;
+}
+
+function integerOf(n: number): Buffer {
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v % 256);
+  return integer(Buffer.from(bytes.length > 0 ? bytes : [0]));
+}
+
+/** Writes and signs a v2 CRL with a CRL number (and a delta indicator for a delta list); PEM. */
+export function createCrl(req: CrlRequest): string {
+  const rsa = req.issuerKey.asymmetricKeyType === 'rsa';
+  const algorithm = rsa
+    ? seq(oid('1.2.840.113549.1.1.11'), tlv(0x05, Buffer.alloc(0)))
+    : seq(oid('1.2.840.10045.4.3.2'));
+  const extensions = [extension('2.5.29.20', false, integerOf(req.crlNumber))];
+  if (req.baseCrlNumber !== undefined)
+    extensions.push(extension('2.5.29.27', true, integerOf(req.baseCrlNumber)));
+  const revoked = req.revoked ?? [];
+  const tbs = seq(
+    integer(Buffer.from([1])),
+    algorithm,
+    name(req.issuer),
+    time(req.thisUpdate),
+    ...(req.nextUpdate ? [time(req.nextUpdate)] : []),
+    ...(revoked.length > 0 ? [seq(...revoked.map((r) => seq(integer(r.serial), time(r.date))))] : []),
+    explicit(0, seq(...extensions)),
+  );
+  const der = seq(tbs, algorithm, bits(sign('sha256', tbs, req.issuerKey)));
+  const body = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd();
+  return `-----BEGIN X509 CRL-----\n${body}\n-----END X509 CRL-----\n`;
+}

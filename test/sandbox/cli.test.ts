@@ -123,4 +123,41 @@ describe('tenant-mcp sandbox', () => {
       /--provider "okta" is not a sandbox/,
     );
   });
+
+  it('serves MonoCloud over HTTPS with --tls, keeps --state across restarts, and refuses a rate limit it cannot model', async () => {
+    const state = join(dir, 'monocloud.json');
+    const first = await start(
+      ['--provider', 'monocloud', '--tls', '--state', state, '--seed', 'none'],
+      /CA certificate: /,
+    );
+    const text = first.lines.join('\n');
+    const url = /listening on (\S+)/.exec(text)![1]!;
+    expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const key = /MONOCLOUD_MANAGEMENT_API_KEY=(\S+)/.exec(text)![1]!;
+    const caPath = /CA certificate: (\S+)/.exec(text)![1]!;
+    const dispatcher = new Agent({ connect: { ca: await readFile(caPath, 'utf8') } });
+    const headers = { 'x-api-key': key, 'content-type': 'application/json' };
+    const users = await undiciFetch(`${url}/api/users`, { dispatcher, headers });
+    expect(await users.json()).toEqual([]);
+    const created = await undiciFetch(`${url}/api/groups`, {
+      dispatcher,
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Kept', description: 'Survives a restart.' }),
+    });
+    expect(created.status).toBe(200);
+    await stop(first.child);
+    await dispatcher.close();
+
+    const saved = JSON.parse(await readFile(state, 'utf8')) as { provider: string };
+    expect(saved.provider).toBe('monocloud');
+    const second = await start(['--provider', 'monocloud', '--state', state], /listening on/);
+    const plain = /listening on (\S+)/.exec(second.lines.join('\n'))![1]!;
+    const groups = await fetch(`${plain}/api/groups`, { headers });
+    expect(((await groups.json()) as Array<{ name: string }>).map((g) => g.name)).toEqual(['Kept']);
+    await stop(second.child);
+    await expect(start(['--provider', 'monocloud', '--rate-limit', 'realistic'], /never/)).rejects.toThrow(
+      /--rate-limit realistic is not modelled for the MonoCloud sandbox/,
+    );
+  });
 });

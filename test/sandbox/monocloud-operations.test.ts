@@ -106,7 +106,7 @@ const REQUESTS: Record<string, { path: string; body?: unknown; status: number }>
       given_name: 'Hana',
       family_name: 'Sato',
     },
-    status: 201,
+    status: 200,
   },
   findUserById: { path: `/users/${U.alice}`, status: 200 },
   deleteUser: { path: `/users/${U.dave}`, status: 204 },

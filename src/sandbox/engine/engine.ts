@@ -42,6 +42,8 @@ export interface EngineResult {
   status?: number;
   /** Body; none when undefined. */
   body?: unknown;
+  /** Headers to send besides the provider's own (a list's page facts, for one). */
+  headers?: Record<string, string>;
 }
 
 /** The errors the engine raises; each provider builds its own error object from them. */
@@ -82,6 +84,27 @@ export interface EngineOptions {
   emptyUntilSet?: ReadonlySet<string>;
   /** Most records one collection keeps. */
   maxRecords?: number;
+  /**
+   * The record properties stamped on create and change, and how a time is written (default Auth0's:
+   * ISO `created_at` and `updated_at`). Only properties the item schema declares are stamped.
+   */
+  timestamps?: { created: string; updated: string; value(nowMs: number): unknown };
+  /** What a new record of `template` holds before the request's fields (values the API fills in). */
+  defaults?: (template: string, nowMs: number) => Json | undefined;
+  /** Keep on a record only what its item schema declares, so request-only flags are not stored. */
+  declaredOnly?: boolean;
+  /**
+   * How a PATCH folds its body into what is held (default: top-level properties replace for records,
+   * a deep merge for singletons).
+   */
+  merge?: (template: string, current: Json, patch: Json) => Json;
+  /** A stored record as `op` answers it (fields computed from elsewhere added); default as stored. */
+  view?: (op: ModelOperation, template: string, record: Json) => Json;
+  /**
+   * Answers a collection GET from its records (filtered, viewed), e.g. with the provider's paging
+   * headers; default the body of {@link Engine.list}.
+   */
+  answerList?: (op: ModelOperation, query: Record<string, unknown>, records: Json[]) => EngineResult;
 }
 
 /** Query names the engine reads itself instead of filtering on. */
@@ -199,8 +222,19 @@ export function createEngine(ops: readonly ModelOperation[], options: EngineOpti
     const route = routes.get(op.id);
     if (route?.kind === 'item' && op.method === 'GET') itemSchemas.set(route.template, op.response);
   }
+  for (const op of ops) {
+    // A collection nobody reads one by one: its records are what creating one answers.
+    const route = routes.get(op.id);
+    if (route?.kind === 'collection' && op.method === 'POST' && !itemSchemas.has(route.template))
+      itemSchemas.set(route.template, op.response);
+  }
 
   const idField = (template: string) => options.idField?.[template] ?? 'id';
+  const times = options.timestamps ?? {
+    created: 'created_at',
+    updated: 'updated_at',
+    value: (ms: number) => new Date(ms).toISOString(),
+  };
   const store = () => options.store();
 
   const shapeOf = (op: ModelOperation): ListShape => {
@@ -291,12 +325,23 @@ export function createEngine(ops: readonly ModelOperation[], options: EngineOpti
 
   function stamp(template: string, record: Json, nowMs: number, created: boolean): Json {
     const { props } = schemas.objectShape(itemSchemas.get(template));
-    const now = new Date(nowMs).toISOString();
+    const now = times.value(nowMs);
     const out = { ...record };
-    if (created && Object.hasOwn(props, 'created_at') && out.created_at === undefined) out.created_at = now;
-    if (Object.hasOwn(props, 'updated_at')) out.updated_at = now;
+    if (created && Object.hasOwn(props, times.created) && out[times.created] === undefined)
+      out[times.created] = now;
+    if (Object.hasOwn(props, times.updated)) out[times.updated] = now;
     return out;
   }
+
+  /** The record without what its item schema does not declare, when the provider asks for that. */
+  function declared(template: string, record: Json): Json {
+    if (!options.declaredOnly) return record;
+    const { props } = schemas.objectShape(itemSchemas.get(template));
+    return Object.fromEntries(Object.entries(record).filter(([key]) => Object.hasOwn(props, key)));
+  }
+
+  const viewed = (op: ModelOperation, template: string, record: Json): Json =>
+    options.view ? options.view(op, template, record) : record;
 
   function checkUnique(template: string, path: string, record: Json, except?: string): void {
     const fields = options.unique?.[template] ?? [];
@@ -322,11 +367,17 @@ export function createEngine(ops: readonly ModelOperation[], options: EngineOpti
     const records = store().collection(path, true);
     if (records.has(id)) throw errors.conflict(route.template, field, id);
     if (records.size >= maxRecords) throw errors.full(route.template, maxRecords);
-    let record = stamp(route.template, { [field]: id, ...body }, req.nowMs, true);
+    const start = options.defaults?.(route.template, req.nowMs) ?? {};
+    let record = stamp(
+      route.template,
+      declared(route.template, { [field]: id, ...start, ...body }),
+      req.nowMs,
+      true,
+    );
     record = withRequired(op.response, record);
     checkUnique(route.template, path, record);
     records.set(id, record);
-    return { body: shape(op, record) };
+    return { body: shape(op, viewed(op, route.template, record)) };
   }
 
   /** Adds the smallest valid value for each required response property the record lacks. */
@@ -356,7 +407,7 @@ export function createEngine(ops: readonly ModelOperation[], options: EngineOpti
           if (options.emptyUntilSet?.has(route.template)) return { body: schemas.minimal(op.response) ?? {} };
           throw errors.notFound(route.template, id);
         }
-        return { body: shape(op, current) };
+        return { body: shape(op, viewed(op, route.template, current)) };
       case 'DELETE':
         if (!current) throw errors.notFound(route.template, id);
         records!.delete(id);
@@ -364,27 +415,31 @@ export function createEngine(ops: readonly ModelOperation[], options: EngineOpti
         return {};
       case 'PATCH': {
         if (!current) throw errors.notFound(route.template, id);
-        const next = stamp(
-          route.template,
-          { ...current, ...clean(isObject(req.body) ? req.body : {}) },
-          req.nowMs,
-          false,
-        );
+        const patch = declared(route.template, clean(isObject(req.body) ? req.body : {}));
+        const merged = options.merge
+          ? options.merge(route.template, current, patch)
+          : { ...current, ...patch };
+        const next = stamp(route.template, merged, req.nowMs, false);
         next[idField(route.template)] = current[idField(route.template)];
         checkUnique(route.template, path, next, id);
         records!.set(id, next);
-        return { body: shape(op, next) };
+        return { body: shape(op, viewed(op, route.template, next)) };
       }
       case 'PUT': {
         const field = idField(route.template);
         const body = clean(isObject(req.body) ? req.body : {});
-        let next = stamp(route.template, { ...body, [field]: current?.[field] ?? id }, req.nowMs, !current);
-        if (current?.created_at !== undefined) next.created_at = current.created_at;
+        let next = stamp(
+          route.template,
+          declared(route.template, { ...body, [field]: current?.[field] ?? id }),
+          req.nowMs,
+          !current,
+        );
+        if (current?.[times.created] !== undefined) next[times.created] = current[times.created];
         next = withRequired(op.response, next);
         checkUnique(route.template, path, next, id);
         if (!current && records!.size >= maxRecords) throw errors.full(route.template, maxRecords);
         records!.set(id, next);
-        return { body: shape(op, next) };
+        return { body: shape(op, viewed(op, route.template, next)) };
       }
       default:
         return undefined as never;
@@ -418,7 +473,11 @@ export function createEngine(ops: readonly ModelOperation[], options: EngineOpti
       }
       case 'PATCH': {
         if (current === undefined) throw errors.unset(route.template);
-        const next = mergeDeep(current, clean(req.body ?? {}));
+        const patch = clean(req.body ?? {});
+        const next =
+          options.merge && isObject(current) && isObject(patch)
+            ? options.merge(route.template, current, patch)
+            : mergeDeep(current, patch);
         store().singletons.set(path, next);
         return { body: shape(op, next) };
       }
@@ -456,10 +515,10 @@ export function createEngine(ops: readonly ModelOperation[], options: EngineOpti
         if (op.method === 'GET') {
           checkParents(route.template, req.params);
           const records = [...(store().collection(concrete(route.template, req.params))?.values() ?? [])];
+          const rows = filtered(op, req.query, records).map((r) => viewed(op, route.template, r));
+          if (options.answerList) return options.answerList(op, req.query, rows);
           return {
-            body: list(op, req.query, filtered(op, req.query, records), (r) =>
-              String((r as Json)[idField(route.template)]),
-            ),
+            body: list(op, req.query, rows, (r) => String((r as Json)[idField(route.template)])),
           };
         }
         if (op.method === 'POST') return create(op, route, req);

@@ -14,7 +14,20 @@ export interface SchemaIssue {
   message: string;
   /** Property path, empty at the root. */
   path: string[];
+  /** The rule that failed, for providers that word their errors their own way. */
+  rule?: SchemaRule;
 }
+
+/** Which keyword of a schema refused a value, with what the keyword asked for. */
+export type SchemaRule =
+  | { keyword: 'required'; property: string }
+  | { keyword: 'type'; expected: string[] }
+  | { keyword: 'enum'; allowed: unknown[]; value: unknown }
+  | { keyword: 'additionalProperties'; properties: string[] }
+  | {
+      keyword: 'minLength' | 'maxLength' | 'minimum' | 'maximum' | 'minItems' | 'maxItems' | 'pattern';
+      limit: number | string;
+    };
 
 /** Strings longer than this are not matched against a pattern (the body cap is 1 MiB; patterns are not ours). */
 const PATTERN_INPUT_MAX = 8192;
@@ -95,12 +108,25 @@ export class SchemaSet {
     if (types) {
       const actual = jsonType(value);
       const ok = types.some((t) => t === actual || (t === 'number' && actual === 'integer'));
-      if (!ok) return { message: `Expected type ${types.join(',')} but found type ${actual}`, path };
+      if (!ok)
+        return {
+          message: `Expected type ${types.join(',')} but found type ${actual}`,
+          path,
+          rule: { keyword: 'type', expected: types },
+        };
     }
     if (Array.isArray(s.enum) && !s.enum.some((e) => same(e, value)))
-      return { message: `No enum match for: ${JSON.stringify(value)}`, path };
+      return {
+        message: `No enum match for: ${JSON.stringify(value)}`,
+        path,
+        rule: { keyword: 'enum', allowed: s.enum, value },
+      };
     if ('const' in s && !same(s.const, value))
-      return { message: `No enum match for: ${JSON.stringify(value)}`, path };
+      return {
+        message: `No enum match for: ${JSON.stringify(value)}`,
+        path,
+        rule: { keyword: 'enum', allowed: [s.const], value },
+      };
     if (typeof value === 'string') return this.checkString(s, value, path);
     if (typeof value === 'number') return checkNumber(s, value, path);
     if (Array.isArray(value)) return this.checkArray(s, value, path);
@@ -110,15 +136,27 @@ export class SchemaSet {
 
   private checkString(s: Json, value: string, path: string[]): SchemaIssue | undefined {
     if (typeof s.minLength === 'number' && value.length < s.minLength)
-      return { message: `String is too short (${value.length} chars), minimum ${s.minLength}`, path };
+      return {
+        message: `String is too short (${value.length} chars), minimum ${s.minLength}`,
+        path,
+        rule: { keyword: 'minLength', limit: s.minLength },
+      };
     if (typeof s.maxLength === 'number' && value.length > s.maxLength)
-      return { message: `String is too long (${value.length} chars), maximum ${s.maxLength}`, path };
+      return {
+        message: `String is too long (${value.length} chars), maximum ${s.maxLength}`,
+        path,
+        rule: { keyword: 'maxLength', limit: s.maxLength },
+      };
     if (typeof s.pattern === 'string') {
       if (value.length > PATTERN_INPUT_MAX)
         return { message: `String is too long (${value.length} chars), maximum ${PATTERN_INPUT_MAX}`, path };
       const re = this.regex(s.pattern);
       if (re && !re.test(value))
-        return { message: `String does not match pattern ${s.pattern}: ${value}`, path };
+        return {
+          message: `String does not match pattern ${s.pattern}: ${value}`,
+          path,
+          rule: { keyword: 'pattern', limit: s.pattern },
+        };
     }
     const format = typeof s.format === 'string' ? FORMATS[s.format] : undefined;
     if (format && value.length <= PATTERN_INPUT_MAX && !format.test(value))
@@ -128,9 +166,17 @@ export class SchemaSet {
 
   private checkArray(s: Json, value: unknown[], path: string[]): SchemaIssue | undefined {
     if (typeof s.minItems === 'number' && value.length < s.minItems)
-      return { message: `Array is too short (${value.length}), minimum ${s.minItems}`, path };
+      return {
+        message: `Array is too short (${value.length}), minimum ${s.minItems}`,
+        path,
+        rule: { keyword: 'minItems', limit: s.minItems },
+      };
     if (typeof s.maxItems === 'number' && value.length > s.maxItems)
-      return { message: `Array is too long (${value.length}), maximum ${s.maxItems}`, path };
+      return {
+        message: `Array is too long (${value.length}), maximum ${s.maxItems}`,
+        path,
+        rule: { keyword: 'maxItems', limit: s.maxItems },
+      };
     if (s.uniqueItems === true) {
       const seen = new Map<string, number>();
       for (const [i, item] of value.entries()) {
@@ -153,7 +199,12 @@ export class SchemaSet {
   private checkObject(s: Json, value: Json, path: string[]): SchemaIssue | undefined {
     const props = (s.properties ?? {}) as Record<string, ModelSchema>;
     for (const name of (s.required as string[] | undefined) ?? []) {
-      if (value[name] === undefined) return { message: `Missing required property: ${name}`, path };
+      if (value[name] === undefined)
+        return {
+          message: `Missing required property: ${name}`,
+          path,
+          rule: { keyword: 'required', property: name },
+        };
     }
     const keys = Object.keys(value);
     if (typeof s.minProperties === 'number' && keys.length < s.minProperties)
@@ -164,7 +215,11 @@ export class SchemaSet {
     if (extra === false) {
       const unknown = keys.filter((k) => !Object.hasOwn(props, k));
       if (unknown.length > 0)
-        return { message: `Additional properties not allowed: ${unknown.join(',')}`, path };
+        return {
+          message: `Additional properties not allowed: ${unknown.join(',')}`,
+          path,
+          rule: { keyword: 'additionalProperties', properties: unknown },
+        };
     }
     for (const key of keys) {
       const sub = Object.hasOwn(props, key)
@@ -236,6 +291,42 @@ export class SchemaSet {
   }
 
   /**
+   * `value` with every required property it lacks filled with its smallest value, through declared
+   * nested objects (and the object branch of a nullable `anyOf`), so a partial write to a setting
+   * still reads back whole.
+   */
+  complete(schema: ModelSchema | undefined, value: unknown, depth = 0): unknown {
+    const s = this.resolve(schema);
+    if (depth > 12 || !s || typeof s !== 'object' || value === null || typeof value !== 'object')
+      return value;
+    if (Array.isArray(value)) {
+      return s.items === undefined
+        ? value
+        : value.map((v) => this.complete(s.items as ModelSchema, v, depth + 1));
+    }
+    const branches = (s.oneOf ?? s.anyOf) as ModelSchema[] | undefined;
+    if (Array.isArray(branches)) {
+      const object = branches.find((b) => {
+        const r = this.resolve(b);
+        return !!r && typeof r === 'object' && (typesOf(r)?.includes('object') || !!r.properties);
+      });
+      return object === undefined ? value : this.complete(object, value, depth + 1);
+    }
+    const { props } = this.objectShape(s);
+    const out: Json = { ...(value as Json) };
+    for (const name of (s.required as string[] | undefined) ?? []) {
+      if (out[name] === undefined) {
+        const least = this.minimal(props[name], depth + 1);
+        if (least !== undefined) out[name] = least;
+      }
+    }
+    for (const [name, sub] of Object.entries(props)) {
+      if (out[name] !== undefined) out[name] = this.complete(sub, out[name], depth + 1);
+    }
+    return out;
+  }
+
+  /**
    * The smallest value `schema` accepts: required properties only, the first enum value, empty strings
    * and arrays, zero; undefined when the schema only recurses.
    */
@@ -293,9 +384,17 @@ function typesOf(s: Json): string[] | undefined {
 
 function checkNumber(s: Json, value: number, path: string[]): SchemaIssue | undefined {
   if (typeof s.minimum === 'number' && value < s.minimum)
-    return { message: `Value ${value} is less than minimum ${s.minimum}`, path };
+    return {
+      message: `Value ${value} is less than minimum ${s.minimum}`,
+      path,
+      rule: { keyword: 'minimum', limit: s.minimum },
+    };
   if (typeof s.maximum === 'number' && value > s.maximum)
-    return { message: `Value ${value} is greater than maximum ${s.maximum}`, path };
+    return {
+      message: `Value ${value} is greater than maximum ${s.maximum}`,
+      path,
+      rule: { keyword: 'maximum', limit: s.maximum },
+    };
   if (typeof s.exclusiveMinimum === 'number' && value <= s.exclusiveMinimum)
     return { message: `Value ${value} is equal or less than exclusive minimum ${s.exclusiveMinimum}`, path };
   if (typeof s.exclusiveMaximum === 'number' && value >= s.exclusiveMaximum)

@@ -1,28 +1,42 @@
 /**
  * The MonoCloud sandbox: a local look-alike of a MonoCloud tenant's management API on loopback, for
- * agents and tests to break freely. It serves the 53 operations of the Users client under `/api` over
- * real HTTP (an `X-API-KEY` header, problem+json errors with a trace id, the `x-pagination` header),
- * keeps users, identifiers, credentials, sessions, groups and grants in memory, and can be told to
- * answer 429 or to sit on a cheaper plan so callers meet those answers too.
+ * agents and tests to break freely. It serves all 148 operations of the management API under `/api`
+ * over HTTP or HTTPS (an `X-API-KEY` header, problem+json errors with a trace id, the `x-pagination`
+ * header): the 53 Users operations with hand-written rules (identifiers, credentials, sessions, group
+ * membership, grants), everything else (applications and their secrets and groups, groups, API
+ * resources, scopes, claims, access policies, keys, logs, network zones, settings, trust stores,
+ * branding) through the resource engine with MonoCloud's rules around it. Every request is checked
+ * against the model's schemas; each change the API logs lands in the audit log; the tenant can be
+ * saved to a file, told to answer 429, or put on a cheaper plan so callers meet those answers too.
  *
  * Conventions a caller can rely on: every answer carries `x-trace-id` (the `traceId` of a problem);
- * lists default to 10 a page (at most 100); `filter` reads the subset described in `listing.ts` over
- * the fields `USER_FILTER` names; the tenant's password policy is in `validate.ts`.
+ * lists default to 10 a page (at most 100); `filter` reads the subset described in `listing.ts`; the
+ * password and username rules are the tenant's settings (`validate.ts`).
  *
  * It is "another tenant": nothing here knows about the MCP server or the policy layer.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ApiError, readBody } from '../http.js';
+import type { ModelOperation } from '../model.js';
 import { createRouter } from '../router.js';
-import type { MonoContext } from './handlers/context.js';
-import { MONOCLOUD_HANDLERS } from './handlers/index.js';
-import { MONOCLOUD_OPERATIONS, type MonoCloudOperation, PLANS, type Plan } from './operations.js';
+import { createLoopbackTls, type LoopbackTls } from '../tls.js';
+import { auditWrite } from './audit.js';
+import { createMonoCloudEngine } from './engine.js';
+import { seedMonoCloudBase } from './fixtures.js';
+import type { MonoContext, MonoResult } from './handlers/context.js';
+import { MONOCLOUD_HANDLERS, USERS_HANDLERS } from './handlers/index.js';
+import { MONOCLOUD_MODEL } from './model.generated.js';
+import { MONOCLOUD_OPERATIONS, PLANS, type Plan } from './operations.js';
 import { newTraceId, Problem, sendJson, sendProblem } from './problem.js';
+import { checkMonoRequest } from './request.js';
 import { seedMonoCloudTenant } from './seed.js';
-import { MonoCloudState } from './state.js';
+import { MonoCloudState, monoStateFromJSON, monoStateToJSON } from './state.js';
 
+export { MONOCLOUD_FIXTURES } from './fixtures.js';
 export type { Pagination } from './listing.js';
 export { MONOCLOUD_OPERATIONS, type MonoCloudOperation, PLANS, type Plan } from './operations.js';
 export { IDENTITY_VALIDATION_ERROR_TYPE, VALIDATION_ERROR_TYPE } from './problem.js';
@@ -43,8 +57,15 @@ export interface MonoCloudSandboxOptions {
   host?: string;
   /** The `X-API-KEY` value accepted (default {@link DEFAULT_MONOCLOUD_API_KEY}). */
   apiKey?: string;
-  /** Whether to load the Northwind Robotics tenant (default true); false starts empty. */
-  seed?: boolean;
+  /**
+   * `demo` (or true, the default) loads the Northwind Robotics tenant; `none` (or false) starts with
+   * only what every new tenant has (settings, the standard scopes and claims, signing keys).
+   */
+  seed?: boolean | 'demo' | 'none';
+  /** Serve HTTPS with a certificate from a CA generated at start (`tls` has the CA's PEM). */
+  tls?: boolean;
+  /** Loads the tenant from this JSON file when it exists, and saves it there after every change. */
+  stateFile?: string;
   /** Clock in epoch milliseconds (default `Date.now`); the API speaks epoch seconds. */
   now?: () => number;
   /**
@@ -58,6 +79,8 @@ export interface MonoCloudSandboxOptions {
 export interface MonoCloudSandbox {
   /** Origin to use as the tenant domain, e.g. `http://127.0.0.1:4011`; the API is under `{url}/api`. */
   url: string;
+  /** With `tls`: the generated CA (PEM) clients must trust, e.g. through `NODE_EXTRA_CA_CERTS`. */
+  tls?: LoopbackTls;
   /** The `X-API-KEY` value it accepts. */
   apiKey: string;
   /** The tenant's data, for tests that inspect what a call changed. Replaced by `reset()`. */
@@ -71,12 +94,16 @@ export interface MonoCloudSandbox {
   throttle(count: number, retryAfterSeconds?: number): void;
   /** Throws the data away and loads the starting tenant again. */
   reset(): void;
+  /** Writes the tenant to `stateFile` now (it is also written after every change). */
+  save(): void;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
 
 const API_PREFIX = '/api';
-const ROUTER = createRouter<MonoCloudOperation>(MONOCLOUD_OPERATIONS);
+const ROUTER = createRouter(MONOCLOUD_MODEL.operations);
+/** The plan each Users operation needs, where it needs more than the free one. */
+const PLAN_OF = new Map(MONOCLOUD_OPERATIONS.map((op) => [op.id, op.plan]));
 
 /** Starts a MonoCloud sandbox and resolves once it listens; rejects naming the port if it cannot. */
 export async function startMonoCloudSandbox(
@@ -92,18 +119,45 @@ export async function startMonoCloudSandbox(
   let retryAfter: number | undefined;
   let origin = '';
   let state = new MonoCloudState();
+  const engine = createMonoCloudEngine(() => state);
+  const demo = options.seed !== false && options.seed !== 'none';
 
   const fresh = (): MonoCloudState => {
     const next = new MonoCloudState();
-    if (options.seed !== false) seedMonoCloudTenant(next, { now: seconds(), origin });
+    seedMonoCloudBase(next, seconds());
+    if (demo) seedMonoCloudTenant(next, { now: seconds(), origin });
     return next;
   };
+  const save = () => {
+    if (!options.stateFile) return;
+    const tmp = `${options.stateFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(monoStateToJSON(state)), { mode: 0o600 });
+    renameSync(tmp, options.stateFile);
+  };
+  const load = (): MonoCloudState | undefined => {
+    if (!options.stateFile) return undefined;
+    let text: string;
+    try {
+      text = readFileSync(options.stateFile, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    try {
+      return monoStateFromJSON(JSON.parse(text));
+    } catch (error) {
+      throw new Error(
+        `The MonoCloud sandbox state file ${options.stateFile} cannot be read: ${(error as Error).message}.`,
+      );
+    }
+  };
 
-  const server = createServer((req, res) => {
+  const tls = options.tls ? await createLoopbackTls(host) : undefined;
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const traceId = newTraceId();
     const headers = { 'x-trace-id': traceId };
     const path = new URL(req.url ?? '/', 'http://sandbox.invalid').pathname;
-    handle(req, res, headers).catch((error: unknown) => {
+    handle(req, res, headers, traceId).catch((error: unknown) => {
       let problem: Problem;
       if (error instanceof Problem) problem = error;
       else if (error instanceof ApiError) problem = new Problem(error.status, error.message);
@@ -114,14 +168,23 @@ export async function startMonoCloudSandbox(
       if (!res.headersSent) sendProblem(res, problem, headers, path, traceId);
       else res.destroy();
     });
-  });
+  };
+  const server: Server = tls
+    ? createTlsServer({ key: tls.key, cert: tls.cert }, onRequest)
+    : createServer(onRequest);
   server.keepAliveTimeout = 5_000;
 
-  async function handle(req: IncomingMessage, res: ServerResponse, headers: Record<string, string>) {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    headers: Record<string, string>,
+    traceId: string,
+  ) {
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname;
-    const now = seconds();
+    const nowMs = clock();
+    const now = Math.floor(nowMs / 1000);
 
     if (method === 'GET' && (path === '/reset-password' || path === '/verify-email')) {
       linkPage(res, headers, url.searchParams.get('token'), now);
@@ -138,7 +201,7 @@ export async function startMonoCloudSandbox(
     }
     const match = ROUTER.match(method, path.slice(API_PREFIX.length));
     if (!match) throw new Problem(404, `No operation answers ${method} ${path}.`);
-    const needs = match.op.plan;
+    const needs = PLAN_OF.get(match.op.id);
     if (needs && PLANS.indexOf(plan) < PLANS.indexOf(needs)) {
       throw new Problem(
         402,
@@ -147,28 +210,55 @@ export async function startMonoCloudSandbox(
     }
     const body = parseJson(await readBody(req), req.headers['content-type']);
     const handler = MONOCLOUD_HANDLERS[match.op.id];
-    if (!handler) throw new Problem(501, `The sandbox does not implement ${match.op.id}.`);
+    const decoded = checkMonoRequest(
+      match.op,
+      url.searchParams,
+      body,
+      USERS_HANDLERS[match.op.id] ? 'unknown-fields' : 'full',
+    );
     const ctx: MonoContext = {
       op: match.op,
       params: match.params,
       query: url.searchParams,
+      decoded,
+      engine,
       body,
       state,
       now,
+      nowMs,
       origin,
     };
-    const result = handler(ctx);
+    const result: MonoResult | undefined = handler
+      ? handler(ctx)
+      : engine.handle({ op: match.op, params: match.params, query: decoded, body, nowMs });
+    if (!result) throw new Problem(501, `The sandbox does not model ${match.op.id}.`);
     const status = result.status ?? match.op.status;
-    if (result.page) {
-      sendJson(
-        res,
-        status,
-        { ...headers, 'x-pagination': JSON.stringify(result.page.pagination) },
-        result.page.items,
-      );
-      return;
+    const answer = result.page ? result.page.items : result.body;
+    if (match.op.method !== 'GET' && status < 300) {
+      recordWrite(match.op, match.params, answer, req, now, traceId);
+      save();
     }
-    sendJson(res, status, headers, status === 204 ? undefined : result.body);
+    const extra = result.page
+      ? { 'x-pagination': JSON.stringify(result.page.pagination) }
+      : (result.headers ?? {});
+    sendJson(res, status, { ...headers, ...extra }, status === 204 ? undefined : answer);
+  }
+
+  function recordWrite(
+    op: ModelOperation,
+    params: Record<string, string>,
+    answer: unknown,
+    req: IncomingMessage,
+    now: number,
+    traceId: string,
+  ): void {
+    const agent = req.headers['user-agent'];
+    auditWrite(state, op, params, answer, {
+      now,
+      traceId,
+      userAgent: Array.isArray(agent) ? agent[0] : agent,
+      ip: req.socket.remoteAddress?.replace(/^::ffff:/, ''),
+    });
   }
 
   function authenticate(req: IncomingMessage): void {
@@ -214,11 +304,18 @@ export async function startMonoCloudSandbox(
     });
   });
   const address = server.address() as AddressInfo;
-  origin = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-  state = fresh();
+  origin = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  try {
+    state = load() ?? fresh();
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  save();
 
   return {
     url: origin,
+    ...(tls ? { tls } : {}),
     apiKey,
     get state() {
       return state;
@@ -237,9 +334,12 @@ export async function startMonoCloudSandbox(
     },
     reset() {
       state = fresh();
+      save();
     },
+    save,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        save();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),

@@ -1,7 +1,8 @@
 /**
- * The 53 operations of MonoCloud's Users client as the sandbox serves them: operation id (the SDK
- * method in snake_case), method, path below `/api`, success status, and the plan an operation needs
- * (session management and grant/token management are paid features; see {@link PLANS}).
+ * The 53 operations of MonoCloud's Users client as the SDK names them: operation id (the SDK method in
+ * snake_case), method, path below `/api`, success status (the API document's, which the sandbox answers
+ * with; a test holds the two together), and the plan an operation needs (session management and
+ * grant/token management are paid features; see {@link PLANS}).
  */
 
 /** Sandbox plan tiers, cheapest first; each includes everything the ones before it include. */
@@ -20,7 +21,7 @@ export interface MonoCloudOperation {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path template below `/api`; each `{name}` is one segment. */
   path: string;
-  /** Success status: 204 where the SDK expects no body, 201 for a created user, else 200. */
+  /** Success status: 204 where the SDK expects no body, else 200. */
   status: number;
   /** Cheapest plan that includes the operation; absent when every plan does. */
   plan?: Exclude<Plan, 'free'>;
@@ -29,7 +30,7 @@ export interface MonoCloudOperation {
 /** Every Users operation, in the SDK's order. */
 export const MONOCLOUD_OPERATIONS: readonly MonoCloudOperation[] = [
   { id: 'get_all_users', sdk: 'getAllUsers', method: 'GET', path: '/users', status: 200 },
-  { id: 'create_user', sdk: 'createUser', method: 'POST', path: '/users', status: 201 },
+  { id: 'create_user', sdk: 'createUser', method: 'POST', path: '/users', status: 200 },
   { id: 'find_user_by_id', sdk: 'findUserById', method: 'GET', path: '/users/{user_id}', status: 200 },
   { id: 'delete_user', sdk: 'deleteUser', method: 'DELETE', path: '/users/{user_id}', status: 204 },
   { id: 'enable_user', sdk: 'enableUser', method: 'POST', path: '/users/{user_id}/enable', status: 200 },

@@ -2,10 +2,16 @@
  * The MonoCloud sandbox's starting tenant: the same invented company as the Auth0 sandbox, Northwind
  * Robotics, with people whose stories an agent can be asked about: a locked-out user with blocked
  * IPs, a disabled leaver, a customer who never verified her address, a Google-only customer, a user
- * whose password reset is forced and pending, and staff with sessions, passkeys and grants.
+ * whose password reset is forced and pending, and staff with sessions, passkeys and grants; and the
+ * tenant around them: applications (one limited to two groups), the fleet API with scopes, a policy
+ * and a secret, network zones, a device trust store with a revocation list, and an audit log.
  * Ids are fixed; times are offsets from the start time, so runs differ only in absolute time.
  */
 import { createHash } from 'node:crypto';
+import { certificatesOf, crlDer, parseCrl, thumbprintOf } from '../crl.js';
+import { writeLog } from './audit.js';
+import { recordDefaults } from './defaults.js';
+import { fixedId } from './fixtures.js';
 import {
   connectionFor,
   hashPassword,
@@ -17,7 +23,7 @@ import {
   type UserPhone,
 } from './state.js';
 
-const id = (prefix: string, n: number) => `${prefix}-5eed-4000-8000-${n.toString(16).padStart(12, '0')}`;
+const id = fixedId;
 
 /** Fixed ids and facts of the seeded records, for tests and demos. */
 export const MONOCLOUD_SEED = {
@@ -78,7 +84,52 @@ export const MONOCLOUD_SEED = {
     console: id('c11e4700', 1),
     /** Phone app for customers. */
     mobile: id('c11e4700', 2),
+    /** Staff-only admin portal: only Fleet Admins and Finance may use it. */
+    adminPortal: id('c11e4700', 3),
+    /** Machine-to-machine job that syncs the fleet; has a client secret. */
+    automation: id('c11e4700', 4),
   },
+  /** Client secrets. */
+  secrets: {
+    /** The console's shared secret. */
+    console: id('5ec4e700', 1),
+    /** The automation job's shared secret, expiring in 30 days. */
+    automation: id('5ec4e700', 2),
+    /** The fleet API's introspection secret. */
+    fleetApi: id('5ec4e700', 3),
+  },
+  /** The fleet API and what hangs off it. */
+  api: {
+    /** Audience https://api.northwind.example.com/fleet. */
+    fleet: id('a91a0000', 1),
+    /** Scope fleet:read. */
+    readScope: id('a915c000', 1),
+    /** Scope fleet:write. */
+    writeScope: id('a915c000', 2),
+    /** Basic policy letting the automation job read and write the fleet. */
+    automationPolicy: id('a910c000', 1),
+    /** Advanced (Cedar) policy forbidding writes outside office hours. */
+    officeHoursPolicy: id('a910c000', 2),
+  },
+  /** A custom claim and the identity scope that releases it. */
+  employeeClaim: id('c1a10000', 0x101),
+  employeeScope: id('5c09e000', 0x101),
+  zones: {
+    /** The Leeds office range, trusted. */
+    office: id('20ae0000', 1),
+    /** The address that attacked carol, blocked. */
+    attackers: id('20ae0000', 2),
+    /** Countries Northwind serves, trusted. */
+    serviceRegions: id('20ae0000', 3),
+  },
+  /** Trust store of the robots' client certificates (the default one). */
+  deviceTrustStore: id('74057000', 1),
+  /** Its CRL (number 1), revoking the certificate of fleet unit 42. */
+  deviceCrl: id('c4100000', 1),
+  /** A banned device certificate thumbprint. */
+  deviceBan: id('ba2c0000', 1),
+  /** Sign-up field collecting the customer's company. */
+  companyField: 'company',
   consents: {
     aliceConsole: id('c0a5e400', 1),
     aliceMobile: id('c0a5e400', 2),
@@ -409,35 +460,7 @@ export function seedMonoCloudTenant(state: MonoCloudState, ctx: MonoCloudSeedCon
     },
   );
 
-  state.clients.set(S.clients.console, { client_id: S.clients.console, name: 'Northwind Fleet Console' });
-  state.clients.set(S.clients.mobile, { client_id: S.clients.mobile, name: 'Northwind Fleet Mobile' });
-
-  const groups: Array<[string, string, Array<[string, number]>]> = [
-    [S.groups.fleetAdmins, 'Fleet Admins', [[S.users.alice, 380 * DAY]]],
-    [
-      S.groups.supportAgents,
-      'Support Agents',
-      [
-        [S.users.alice, 380 * DAY],
-        [S.users.bob, 300 * DAY],
-      ],
-    ],
-    [
-      S.groups.customers,
-      'Customers',
-      [
-        [S.users.frank, 90 * DAY],
-        [S.users.erin, 2 * DAY],
-      ],
-    ],
-    [S.groups.finance, 'Finance', [[S.users.grace, 150 * DAY]]],
-    [S.groups.betaTesters, 'Beta Testers', []],
-  ];
-  for (const [groupId, name, members] of groups) {
-    state.groups.set(groupId, { group_id: groupId, name });
-    for (const [userId, ago] of members)
-      state.memberships.push({ group_id: groupId, user_id: userId, creation_time: at(ago) });
-  }
+  seedDirectory(state, at);
 
   const session = (
     sessionId: string,
@@ -587,6 +610,317 @@ export function seedMonoCloudTenant(state: MonoCloudState, ctx: MonoCloudSeedCon
     session_id: S.sessions.alicePhone,
     authorized_scopes: scopes,
     expiration: at(MINUTE - 5 * MINUTE),
+  });
+}
+
+/** The Northwind device CA (public certificate only; its key signed the CRL below and is not kept). */
+const DEVICE_CA = `-----BEGIN CERTIFICATE-----
+MIIB7TCCAZOgAwIBAgIUUyDBZuqrEMppbcHA2yXzhEnFGIcwCgYIKoZIzj0EAwIw
+RDElMCMGA1UEAwwcTm9ydGh3aW5kIFJvYm90aWNzIERldmljZSBDQTEbMBkGA1UE
+CgwSTm9ydGh3aW5kIFJvYm90aWNzMB4XDTI2MTIwMzE4MzE1N1oXDTQ2MTEyODE4
+MzE1N1owRDElMCMGA1UEAwwcTm9ydGh3aW5kIFJvYm90aWNzIERldmljZSBDQTEb
+MBkGA1UECgwSTm9ydGh3aW5kIFJvYm90aWNzMFkwEwYHKoZIzj0CAQYIKoZIzj0D
+AQcDQgAE9lbZxFMwvIyqxEiCXCivyLTY3wg/2UHprWjmqSSnOMkP9zQBBA2M9OGl
+KBrpn9IgN5MY8eLkMQ4WjMaV3uzUj6NjMGEwHQYDVR0OBBYEFFQbVLAL5QSDEEWi
+0AdskD2z76WjMB8GA1UdIwQYMBaAFFQbVLAL5QSDEEWi0AdskD2z76WjMA8GA1Ud
+EwEB/wQFMAMBAf8wDgYDVR0PAQH/BAQDAgEGMAoGCCqGSM49BAMCA0gAMEUCIBPx
+G0zvT7eY0UERNjpGmeQSv2mwR8a1+fZ5OViesLgkAiEAhopbjnzVar3i5qzrgpq2
+kvcL3Fi/3Lp4nlN12CngCRo=
+-----END CERTIFICATE-----
+`;
+
+/** A CRL of the device CA, made with OpenSSL: number 1, revoking serial 1A2B3C (fleet unit 42). */
+const DEVICE_CRL = `-----BEGIN X509 CRL-----
+MIIBFTCBvAIBATAKBggqhkjOPQQDAjBEMSUwIwYDVQQDDBxOb3J0aHdpbmQgUm9i
+b3RpY3MgRGV2aWNlIENBMRswGQYDVQQKDBJOb3J0aHdpbmQgUm9ib3RpY3MXDTI2
+MTIwMzE4MzIwMloXDTM2MTEzMDE4MzIwMlowFjAUAgMaKzwXDTI2MTEwMTAwMDAw
+MFqgLzAtMB8GA1UdIwQYMBaAFFQbVLAL5QSDEEWi0AdskD2z76WjMAoGA1UdFAQD
+AgEBMAoGCCqGSM49BAMCA0gAMEUCIGfe23VsYaOfk4KlJblEws8LOWioPl9QGduX
+0IFgVzdaAiEAjvJ/A02Sx2DyLHgE9zTY6O1KibdjUZlYsmdtFmAoeb4=
+-----END X509 CRL-----
+`;
+
+/**
+ * Applications, groups, the fleet API, identity extras, network zones, the device trust store,
+ * sign-up fields and the audit log of the Northwind tenant.
+ */
+function seedDirectory(state: MonoCloudState, at: (ago: number) => number): void {
+  const store = state.store;
+  const stamp = (ago: number) => ({ creation_time: at(ago), last_updated: at(ago) });
+  const put = (path: string, template: string, record: JsonObject) => {
+    store.collection(path, true).set(String(record.id ?? record.group_id ?? record.claim_name), {
+      ...recordDefaults(template),
+      ...record,
+    });
+  };
+  const C = S.clients;
+  const console = 'https://console.northwind.example.com';
+  put('/applications', '/applications', {
+    id: C.console,
+    client_name: 'Northwind Fleet Console',
+    app_type: 'web_app',
+    tech_type: 'next_js',
+    client_uri: console,
+    allowed_grant_types: ['authorization_code'],
+    redirect_uris: [`${console}/api/auth/callback`],
+    post_logout_redirect_uris: [console],
+    allow_offline_access: true,
+    allowed_identity_scopes: ['openid', 'profile', 'email'],
+    allowed_cors_origins: [console],
+    ...stamp(400 * DAY),
+  });
+  put('/applications', '/applications', {
+    id: C.mobile,
+    client_name: 'Northwind Fleet Mobile',
+    app_type: 'native',
+    tech_type: 'react_native',
+    require_client_secret: false,
+    allowed_grant_types: ['authorization_code'],
+    redirect_uris: ['com.northwind.fleet://callback'],
+    allow_offline_access: true,
+    refresh_token_expiration: 'sliding',
+    allowed_identity_scopes: ['openid', 'profile', 'email', 'phone'],
+    ...stamp(300 * DAY),
+  });
+  put('/applications', '/applications', {
+    id: C.adminPortal,
+    client_name: 'Northwind Admin Portal',
+    app_type: 'web_app',
+    tech_type: 'dotnet',
+    allowed_grant_types: ['authorization_code'],
+    redirect_uris: ['https://admin.northwind.example.com/signin-oidc'],
+    allowed_identity_scopes: ['openid', 'profile', 'email', 'employee'],
+    ...stamp(200 * DAY),
+  });
+  put('/applications', '/applications', {
+    id: C.automation,
+    client_name: 'Fleet Sync Job',
+    app_type: 'm2m',
+    tech_type: 'node_js',
+    require_pkce: false,
+    allowed_grant_types: ['client_credentials'],
+    allowed_identity_scopes: [],
+    ...stamp(120 * DAY),
+  });
+  const secret = (path: string, secretId: string, ago: number, extra: JsonObject = {}) =>
+    put(path, '/applications/{client_id}/secrets', {
+      id: secretId,
+      secret_value: createHash('sha256').update(secretId).digest('base64url'),
+      ...stamp(ago),
+      ...extra,
+    });
+  secret(`/applications/${C.console}/secrets`, S.secrets.console, 400 * DAY, {
+    description: 'Console back end',
+  });
+  secret(`/applications/${C.automation}/secrets`, S.secrets.automation, 60 * DAY, {
+    description: 'Rotated every 90 days',
+    expiration: at(-30 * DAY),
+  });
+
+  const groups: Array<[string, string, string, Array<[string, number]>]> = [
+    [S.groups.fleetAdmins, 'Fleet Admins', 'Run the fleet and the tenant', [[S.users.alice, 380 * DAY]]],
+    [
+      S.groups.supportAgents,
+      'Support Agents',
+      'Answer customers',
+      [
+        [S.users.alice, 380 * DAY],
+        [S.users.bob, 300 * DAY],
+      ],
+    ],
+    [
+      S.groups.customers,
+      'Customers',
+      'Everyone who signed up for the fleet service',
+      [
+        [S.users.frank, 90 * DAY],
+        [S.users.erin, 2 * DAY],
+      ],
+    ],
+    [S.groups.finance, 'Finance', 'Invoices and payroll', [[S.users.grace, 150 * DAY]]],
+    [S.groups.betaTesters, 'Beta Testers', 'Try new robot firmware first', []],
+  ];
+  for (const [groupId, name, description, members] of groups) {
+    put('/groups', '/groups', { group_id: groupId, name, description, ...stamp(400 * DAY) });
+    for (const [userId, ago] of members)
+      state.memberships.push({ group_id: groupId, user_id: userId, creation_time: at(ago) });
+  }
+  for (const [groupId, ago] of [
+    [S.groups.fleetAdmins, 200 * DAY],
+    [S.groups.finance, 150 * DAY],
+  ] as const)
+    store
+      .collection(`/applications/${C.adminPortal}/groups`, true)
+      .set(groupId, { group_id: groupId, creation_time: at(ago) });
+
+  const A = S.api;
+  const apiPath = `/resources/api_resources/${A.fleet}`;
+  put('/resources/api_resources', '/resources/api_resources', {
+    id: A.fleet,
+    display_name: 'Northwind Fleet API',
+    description: 'Robots, routes and maintenance records',
+    audience: 'https://api.northwind.example.com/fleet',
+    access_token_lifetime: 1800,
+    user_claims: ['email'],
+    ...stamp(380 * DAY),
+  });
+  for (const [scopeId, name, description] of [
+    [A.readScope, 'fleet:read', 'Read robots and routes'],
+    [A.writeScope, 'fleet:write', 'Change robots and routes'],
+  ] as const)
+    put(`${apiPath}/scopes`, '/resources/api_resources/{api_id}/scopes', {
+      id: scopeId,
+      name,
+      display_name: description,
+      ...stamp(380 * DAY),
+    });
+  secret(`${apiPath}/secrets`, S.secrets.fleetApi, 380 * DAY, { description: 'Token introspection' });
+  put(`${apiPath}/policies/basic`, '/resources/api_resources/{api_id}/policies/basic', {
+    id: A.automationPolicy,
+    name: 'Fleet sync job',
+    client_id: C.automation,
+    scopes: ['fleet:read', 'fleet:write'],
+    actions: { access_token_lifetime: 600 },
+    ...stamp(120 * DAY),
+  });
+  put(`${apiPath}/policies/advanced`, '/resources/api_resources/{api_id}/policies/advanced', {
+    id: A.officeHoursPolicy,
+    name: 'No writes at night',
+    is_permitted: false,
+    cedar: [
+      '@id("no-writes-at-night")',
+      'forbid (principal, action, resource)',
+      'when { context.scopes.contains("fleet:write") && (context.hour < 6 || context.hour > 22) };',
+    ].join('\n'),
+    ...stamp(60 * DAY),
+  });
+
+  put('/resources/claim_resources', '/resources/claim_resources', {
+    id: S.employeeClaim,
+    name: 'employee_id',
+    display_name: 'Employee number',
+    source: 'user.private_data.employee_id',
+    show_in_discovery_document: false,
+    ...stamp(200 * DAY),
+  });
+  put('/resources/scopes', '/resources/scopes', {
+    id: S.employeeScope,
+    name: 'employee',
+    display_name: 'Employee details',
+    show_in_discovery_document: false,
+    user_claims: [{ claim: 'employee_id', include_in_identity_token: true, include_in_user_info: true }],
+    ...stamp(200 * DAY),
+  });
+
+  const Z = S.zones;
+  put('/network_zones/ip', '/network_zones/ip', {
+    id: Z.office,
+    name: 'Leeds office',
+    category: 'trusted',
+    operator: 'in',
+    ip_ranges: ['198.51.100.0/24'],
+    ...stamp(300 * DAY),
+  });
+  put('/network_zones/ip', '/network_zones/ip', {
+    id: Z.attackers,
+    name: 'Blocked attackers',
+    description: 'Added after the attempts on carol',
+    category: 'blocked',
+    operator: 'in',
+    ip_ranges: [S.attackerIp, S.secondAttackerIp],
+    ...stamp(HOUR / 2),
+  });
+  put('/network_zones/regional', '/network_zones/regional', {
+    id: Z.serviceRegions,
+    name: 'Service regions',
+    category: 'trusted',
+    operator: 'in',
+    countries: ['GB', 'US'],
+    ...stamp(300 * DAY),
+  });
+
+  const storePath = `/truststores/${S.deviceTrustStore}`;
+  put('/truststores', '/truststores', {
+    id: S.deviceTrustStore,
+    name: 'Fleet devices',
+    is_default: true,
+    cert_chain: DEVICE_CA,
+    ...stamp(250 * DAY),
+  });
+  const crl = parseCrl(crlDer(DEVICE_CRL));
+  const [ca] = certificatesOf(DEVICE_CA);
+  put(`${storePath}/revocations`, '/truststores/{trust_store_id}/revocations', {
+    id: S.deviceCrl,
+    value: DEVICE_CRL,
+    issuer_thumbprint: thumbprintOf(ca!),
+    issued_at: crl.issuedAt,
+    next_update: crl.nextUpdate,
+    creation_time: at(30 * DAY),
+    type: 'base',
+    crl_number: crl.crlNumber,
+    delta_crl_number: null,
+    base_revocation_id: null,
+  });
+  put(`${storePath}/banned_certificates`, '/truststores/{trust_store_id}/banned_certificates', {
+    id: S.deviceBan,
+    value: createHash('sha1').update('fleet-unit-0013').digest('hex').toUpperCase(),
+    reason: 'Unit 13 reported stolen',
+    creation_time: at(10 * DAY),
+  });
+
+  put('/options/authentication/signup/custom_fields', '/options/authentication/signup/custom_fields', {
+    claim_name: S.companyField,
+    enabled: true,
+    required: false,
+    value_type: 'string',
+    label: 'Company',
+  });
+
+  const user = (userId: string, name: string) => ({ type: 'user', id: userId, name, identifier: null });
+  const signIn = (ago: number, userId: string, who: string, ip: string, ok: boolean) =>
+    writeLog(state, {
+      code: ok ? 'user_sign_in_succeeded' : 'user_sign_in_failed',
+      category: 'authentication',
+      type: ok ? 'success' : 'failure',
+      at: at(ago),
+      description: ok ? `${who} signed in.` : `${who} typed a wrong password.`,
+      actor: { type: 'user', id: userId, name: who },
+      targets: [user(userId, who)],
+      ip,
+      client: { id: C.console, name: 'Northwind Fleet Console' },
+    });
+  signIn(2 * HOUR, S.users.alice, 'Alice Nguyen', '198.51.100.23', true);
+  writeLog(state, {
+    code: 'user_registration_succeeded',
+    category: 'users',
+    at: at(2 * DAY),
+    description: 'Erin Kowalski signed up.',
+    actor: { type: 'user', id: S.users.erin, name: 'Erin Kowalski' },
+    targets: [user(S.users.erin, 'Erin Kowalski')],
+    ip: '192.0.2.33',
+    client: { id: C.mobile, name: 'Northwind Fleet Mobile' },
+  });
+  for (let i = 0; i < 5; i++)
+    signIn(55 * MINUTE - i * MINUTE, S.users.carol, 'Carol Martins', S.attackerIp, false);
+  writeLog(state, {
+    code: 'identifier_ip_blocked',
+    category: 'blocks',
+    type: 'information',
+    at: at(51 * MINUTE),
+    description: `Sign-ins to carol@northwind.example.com from ${S.attackerIp} are blocked after 5 failures.`,
+    actor: { type: 'system', name: 'Account protection' },
+    targets: [user(S.users.carol, 'Carol Martins'), { type: 'ip_address', id: S.attackerIp }],
+    ip: S.attackerIp,
+  });
+  writeLog(state, {
+    code: 'user_account_blocked',
+    category: 'blocks',
+    type: 'information',
+    at: at(20 * MINUTE),
+    description: 'Carol Martins is locked out after repeated failures from two addresses.',
+    actor: { type: 'system', name: 'Account protection' },
+    targets: [user(S.users.carol, 'Carol Martins')],
+    ip: S.secondAttackerIp,
   });
 }
 

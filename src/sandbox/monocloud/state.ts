@@ -1,9 +1,11 @@
 /**
  * The MonoCloud sandbox tenant's data, in memory. A user is stored in the `User` model's own shape so
  * handlers copy it out; what the API never returns (password hashes, per-IP lockouts, issued links)
- * lives beside it, and each relation (group membership, grants) lives in one place.
+ * lives beside it, and each relation (group membership, grants) lives in one place. Everything the
+ * resource engine serves (applications, groups, API resources, settings...) lives in `store`.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { ResourceStore } from '../engine/store.js';
 
 /** A JSON object as the API sends it. */
 export type JsonObject = Record<string, unknown>;
@@ -287,14 +289,6 @@ export interface AuthorizationCodeRecord {
   expiration?: number | null;
 }
 
-/** A group users can be assigned to (groups themselves belong to another client of the API). */
-export interface GroupRecord {
-  /** Group id. */
-  group_id: string;
-  /** Group name. */
-  name: string;
-}
-
 /** A user's membership of a group. */
 export interface MembershipRecord {
   /** Group id. */
@@ -325,14 +319,6 @@ export interface LinkRecord {
   email_sent: boolean;
 }
 
-/** An application users sign in to; the sandbox knows only its id and name. */
-export interface ClientRecord {
-  /** Client id. */
-  client_id: string;
-  /** Display name. */
-  name: string;
-}
-
 /** Everything the tenant holds. Handlers mutate it directly; `reset()` swaps in a fresh one. */
 export class MonoCloudState {
   /** Users by id, in creation order. */
@@ -343,12 +329,8 @@ export class MonoCloudState {
   readonly ipAccess = new Map<string, IpAccessRecord[]>();
   /** Sessions by id. */
   readonly sessions = new Map<string, SessionRecord>();
-  /** Groups by id. */
-  readonly groups = new Map<string, GroupRecord>();
   /** Group memberships, in assignment order. */
   memberships: MembershipRecord[] = [];
-  /** Applications by id. */
-  readonly clients = new Map<string, ClientRecord>();
   /** Consents. */
   consents: ConsentRecord[] = [];
   /** Refresh tokens. */
@@ -359,6 +341,18 @@ export class MonoCloudState {
   authorizationCodes: AuthorizationCodeRecord[] = [];
   /** Links issued, oldest first. */
   readonly links: LinkRecord[] = [];
+  /** What the resource engine serves, by path: applications, groups, API resources, settings... */
+  store = new ResourceStore();
+
+  /** Groups by id, in the `Group` model's stored fields (the engine's `/groups` collection). */
+  get groups(): Map<string, JsonObject> {
+    return this.store.collection('/groups', true);
+  }
+
+  /** Applications by id (the engine's `/applications` collection). */
+  get applications(): Map<string, JsonObject> {
+    return this.store.collection('/applications', true);
+  }
 
   /** Ends sessions (all of a user's, or the listed ones) and the tokens bound to them. */
   revokeSessions(userId: string, sessionIds?: readonly string[]): void {
@@ -388,6 +382,58 @@ export class MonoCloudState {
     this.referenceTokens = this.referenceTokens.filter(other);
     this.authorizationCodes = this.authorizationCodes.filter(other);
   }
+}
+
+/** The tenant as plain JSON, for `--state FILE`. */
+export function monoStateToJSON(state: MonoCloudState): JsonObject {
+  return {
+    version: 1,
+    provider: 'monocloud',
+    users: [...state.users.values()],
+    passwords: [...state.passwords],
+    ipAccess: [...state.ipAccess],
+    sessions: [...state.sessions.values()],
+    memberships: state.memberships,
+    consents: state.consents,
+    refreshTokens: state.refreshTokens,
+    referenceTokens: state.referenceTokens,
+    authorizationCodes: state.authorizationCodes,
+    links: state.links,
+    store: state.store.toJSON(),
+  };
+}
+
+/** Rebuilds a tenant from {@link monoStateToJSON}'s output; throws naming what is malformed. */
+export function monoStateFromJSON(raw: unknown): MonoCloudState {
+  const data = raw as Record<string, unknown> | null;
+  if (!data || typeof data !== 'object' || data.version !== 1 || data.provider !== 'monocloud')
+    throw new Error(
+      'not a MonoCloud sandbox state file (expected {"version": 1, "provider": "monocloud", ...})',
+    );
+  const list = <T>(key: string): T[] => {
+    const value = data[key] ?? [];
+    if (!Array.isArray(value)) throw new Error(`"${key}" must be an array`);
+    return value.filter((v) => v !== null && typeof v === 'object') as T[];
+  };
+  const pairs = <T>(key: string): Array<[string, T]> =>
+    list<unknown[]>(key)
+      .filter((e) => Array.isArray(e) && typeof e[0] === 'string')
+      .map((e) => [e[0] as string, e[1] as T]);
+  const state = new MonoCloudState();
+  for (const u of list<MonoUser>('users')) state.users.set(String(u.user_id), u);
+  for (const [id, hash] of pairs<string>('passwords'))
+    if (typeof hash === 'string') state.passwords.set(id, hash);
+  for (const [id, records] of pairs<IpAccessRecord[]>('ipAccess'))
+    if (Array.isArray(records)) state.ipAccess.set(id, records);
+  for (const s of list<SessionRecord>('sessions')) state.sessions.set(String(s.session_id), s);
+  state.memberships = list<MembershipRecord>('memberships');
+  state.consents = list<ConsentRecord>('consents');
+  state.refreshTokens = list<TokenRecord>('refreshTokens');
+  state.referenceTokens = list<TokenRecord>('referenceTokens');
+  state.authorizationCodes = list<AuthorizationCodeRecord>('authorizationCodes');
+  state.links.push(...list<LinkRecord>('links'));
+  state.store = ResourceStore.fromJSON(data.store);
+  return state;
 }
 
 /** The stored form of a password: a salted SHA-256, enough to check `old_password` on a change. */

@@ -3,7 +3,7 @@
  * does (`errors: {field: [messages]}`), plus the identifier and password rules of the sandbox tenant.
  */
 import { fieldErrors, type IdentityError, identityErrors } from './problem.js';
-import type { JsonObject } from './state.js';
+import type { JsonObject, MonoCloudState } from './state.js';
 
 /** Reads typed fields out of a request body, remembering each problem under the field's name. */
 export class BodyReader {
@@ -148,45 +148,105 @@ export function checkBcrypt(reader: BodyReader, field: string, value: string | u
     reader.fail(field, `The ${field} field is not a bcrypt hash.`);
 }
 
-/** Identity errors for a username the tenant's rules refuse. */
-export function usernameErrors(username: string): IdentityError[] {
-  if (USERNAME.test(username) && username.length <= 64) return [];
+/** Identity errors for a username the tenant's rules refuse (`minLength` from its identifier settings). */
+export function usernameErrors(username: string, minLength = 1): IdentityError[] {
+  if (USERNAME.test(username) && username.length <= 64 && username.length >= minLength) return [];
   return [
     {
       code: 'InvalidUserName',
-      description: `Username '${username}' is invalid: use at most 64 letters, digits and . _ @ + -`,
+      description: `Username '${username}' is invalid: use ${minLength} to 64 letters, digits and . _ @ + -`,
     },
   ];
 }
 
-/** Minimum password length of the sandbox tenant's policy. */
+/** Minimum password length of a new tenant's policy. */
 export const PASSWORD_MIN_LENGTH = 8;
 
+/** The password rules of the tenant's settings (`authenticators.password.strength`). */
+export interface PasswordStrength {
+  /** Fewest characters. */
+  minimum_length: number;
+  /** Whether a character that is neither letter nor digit is needed. */
+  require_non_alphanumeric_character: boolean;
+  /** Whether a digit is needed. */
+  require_digit: boolean;
+  /** Whether a lower-case letter is needed. */
+  require_lowercase_character: boolean;
+  /** Whether an upper-case letter is needed. */
+  require_uppercase_character: boolean;
+  /** Fewest distinct characters. */
+  required_unique_characters_count: number;
+}
+
+/** A new tenant's password rules: eight characters with a digit, a lower- and an upper-case letter. */
+const DEFAULT_STRENGTH: PasswordStrength = {
+  minimum_length: PASSWORD_MIN_LENGTH,
+  require_non_alphanumeric_character: false,
+  require_digit: true,
+  require_lowercase_character: true,
+  require_uppercase_character: true,
+  required_unique_characters_count: 1,
+};
+
+function authenticationOptions(state: MonoCloudState): JsonObject {
+  return (state.store.singletons.get('/options/authentication') ?? {}) as JsonObject;
+}
+
+/** The password rules the tenant's settings hold now. */
+export function strengthOf(state: MonoCloudState): PasswordStrength {
+  const strength = (
+    (authenticationOptions(state).authenticators as JsonObject | undefined)?.password as
+      | JsonObject
+      | undefined
+  )?.strength as Partial<PasswordStrength> | undefined;
+  return { ...DEFAULT_STRENGTH, ...(strength ?? {}) };
+}
+
+/** The shortest username the tenant's settings allow. */
+export function usernameMinLength(state: MonoCloudState): number {
+  const identifiers = authenticationOptions(state).identifiers as JsonObject | undefined;
+  const min = (identifiers?.username as JsonObject | undefined)?.minimum_length;
+  return typeof min === 'number' ? min : 1;
+}
+
 /**
- * The tenant's password policy: at least {@link PASSWORD_MIN_LENGTH} characters with a digit, a
- * lower-case and an upper-case letter. Answers every broken rule, as the identity form lists them.
+ * The tenant's password policy (its settings' `authenticators.password.strength`); answers every
+ * broken rule, as the identity form lists them.
  */
-export function passwordErrors(password: string): IdentityError[] {
+export function passwordErrors(
+  password: string,
+  strength: PasswordStrength = DEFAULT_STRENGTH,
+): IdentityError[] {
   const errors: IdentityError[] = [];
-  if (password.length < PASSWORD_MIN_LENGTH)
+  if (password.length < strength.minimum_length)
     errors.push({
       code: 'PasswordTooShort',
-      description: `Passwords must be at least ${PASSWORD_MIN_LENGTH} characters.`,
+      description: `Passwords must be at least ${strength.minimum_length} characters.`,
     });
-  if (!/\d/.test(password))
+  if (strength.require_non_alphanumeric_character && !/[^A-Za-z0-9]/.test(password))
+    errors.push({
+      code: 'PasswordRequiresNonAlphanumeric',
+      description: 'Passwords must have at least one non alphanumeric character.',
+    });
+  if (strength.require_digit && !/\d/.test(password))
     errors.push({
       code: 'PasswordRequiresDigit',
       description: "Passwords must have at least one digit ('0'-'9').",
     });
-  if (!/[a-z]/.test(password))
+  if (strength.require_lowercase_character && !/[a-z]/.test(password))
     errors.push({
       code: 'PasswordRequiresLower',
       description: "Passwords must have at least one lowercase ('a'-'z').",
     });
-  if (!/[A-Z]/.test(password))
+  if (strength.require_uppercase_character && !/[A-Z]/.test(password))
     errors.push({
       code: 'PasswordRequiresUpper',
       description: "Passwords must have at least one uppercase ('A'-'Z').",
+    });
+  if (new Set(password).size < strength.required_unique_characters_count)
+    errors.push({
+      code: 'PasswordRequiresUniqueChars',
+      description: `Passwords must use at least ${strength.required_unique_characters_count} different characters.`,
     });
   return errors;
 }

@@ -2,25 +2,32 @@
  * What a MonoCloud handler receives and returns, and the lookups and views handlers share. Handlers
  * are plain functions of one request; the dispatcher has already checked the API key and the plan.
  */
+import type { Engine } from '../../engine/engine.js';
+import type { ModelOperation } from '../../model.js';
 import type { Page } from '../listing.js';
-import type { MonoCloudOperation } from '../operations.js';
 import { notFound } from '../problem.js';
 import type { JsonObject, MonoCloudState, MonoUser } from '../state.js';
 
 /** One authenticated request, decoded. */
 export interface MonoContext {
   /** The operation the route matched. */
-  op: MonoCloudOperation;
+  op: ModelOperation;
   /** Path parameters, decoded. */
   params: Record<string, string>;
   /** Query string. */
   query: URLSearchParams;
+  /** Query values decoded by their declared types (already checked). */
+  decoded: Record<string, unknown>;
+  /** The resource engine, for handlers that build on its collections. */
+  engine: Engine;
   /** Parsed JSON body; undefined when empty. */
   body: unknown;
   /** The tenant. */
   state: MonoCloudState;
   /** Request time, epoch seconds. */
   now: number;
+  /** Request time, epoch milliseconds (the engine's clock). */
+  nowMs: number;
   /** Sandbox origin, for links. */
   origin: string;
 }
@@ -33,10 +40,25 @@ export interface MonoResult {
   body?: unknown;
   /** For list operations: the items (sent as the body) and the `x-pagination` facts. */
   page?: Page;
+  /** Headers to send besides the trace id. */
+  headers?: Record<string, string>;
 }
 
 /** A stateful implementation of one operation. */
 export type MonoHandler = (ctx: MonoContext) => MonoResult;
+
+/** Serves the request through the resource engine (for handlers that add a rule around it). */
+export function viaEngine(ctx: MonoContext, body: unknown = ctx.body): MonoResult {
+  const result = ctx.engine.handle({
+    op: ctx.op,
+    params: ctx.params,
+    query: ctx.decoded,
+    body,
+    nowMs: ctx.nowMs,
+  });
+  if (!result) throw new Error(`the engine does not serve ${ctx.op.id}`);
+  return result;
+}
 
 /** Handlers by operation id. */
 export type MonoHandlerTable = Record<string, MonoHandler>;
@@ -71,10 +93,14 @@ export function userSummary(user: MonoUser): JsonObject {
   };
 }
 
-/** Merges a data patch one level deep: keys are replaced, a null value removes its key. */
+/**
+ * Merges a data patch one level deep: keys are replaced, a null value removes its key. A `__proto__`
+ * key is dropped, so a hostile patch cannot reach the object's prototype.
+ */
 export function mergeData(current: JsonObject, patch: JsonObject): JsonObject {
   const next = { ...current };
   for (const [key, value] of Object.entries(patch)) {
+    if (key === '__proto__') continue;
     if (value === null) delete next[key];
     else next[key] = value;
   }

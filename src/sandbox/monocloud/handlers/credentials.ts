@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { identityErrors, notFound } from '../problem.js';
 import { checkPassword, EXTERNAL_AUTHENTICATORS } from '../state.js';
-import { BodyReader, passwordErrors, throwIdentity } from '../validate.js';
+import { BodyReader, passwordErrors, strengthOf, throwIdentity } from '../validate.js';
 import { findUser, type MonoContext, type MonoHandlerTable, touch, userJson } from './context.js';
 import { readPassword, signOutEverywhere, storePassword } from './users.js';
 
@@ -25,7 +25,8 @@ function setPassword(ctx: MonoContext) {
   const skipPolicy = r.boolean('skip_password_policy_checks');
   const revoke = r.boolean('revoke_sessions');
   r.done();
-  if (secret.password !== undefined && !skipPolicy) throwIdentity(passwordErrors(secret.password));
+  if (secret.password !== undefined && !skipPolicy)
+    throwIdentity(passwordErrors(secret.password, strengthOf(ctx.state)));
   storePassword(ctx, user, secret);
   // A password an administrator chose is temporary only when they say so; a permanent one lifts a
   // pending forced reset.
@@ -51,7 +52,7 @@ function changePassword(ctx: MonoContext) {
   const matches = stored !== undefined && (stored.startsWith('bcrypt:') || checkPassword(old!, stored));
   if (!user.has_password || !matches)
     throw identityErrors([{ code: 'PasswordMismatch', description: 'Incorrect password.' }]);
-  if (secret.password !== undefined) throwIdentity(passwordErrors(secret.password));
+  if (secret.password !== undefined) throwIdentity(passwordErrors(secret.password, strengthOf(ctx.state)));
   storePassword(ctx, user, secret);
   user.force_password_reset = false;
   if (revoke) signOutEverywhere(ctx.state, user.user_id);

@@ -1,17 +1,17 @@
 /**
  * Group membership seen from the user side: a user's groups, one membership, assign and remove, and
- * the users of a group. Groups themselves are seeded; creating them belongs to another API client.
+ * the users of a group. The groups themselves are records of the resource engine (`groups-admin.ts`).
  */
 import { listPage } from '../listing.js';
 import { conflict, notFound } from '../problem.js';
-import type { GroupRecord, MembershipRecord, MonoUser } from '../state.js';
+import type { JsonObject, MembershipRecord, MonoUser } from '../state.js';
 import { findUser, type MonoContext, type MonoHandlerTable, userSummary } from './context.js';
 import { USER_FILTER, USER_SORT_FIELDS } from './users.js';
 
-function findGroup(ctx: MonoContext): GroupRecord {
-  const group = ctx.state.groups.get(ctx.params.group_id ?? '');
+function findGroup(ctx: MonoContext): { group_id: string; name: string } {
+  const group: JsonObject | undefined = ctx.state.groups.get(ctx.params.group_id ?? '');
   if (!group) throw notFound(`Group '${ctx.params.group_id}' was not found.`);
-  return group;
+  return { group_id: String(group.group_id), name: String(group.name) };
 }
 
 /** The `UserGroup` model. */
@@ -20,7 +20,7 @@ function membershipJson(ctx: MonoContext, m: MembershipRecord) {
     group_id: m.group_id,
     user_id: m.user_id,
     creation_time: m.creation_time,
-    group_name: ctx.state.groups.get(m.group_id)?.name ?? '',
+    group_name: String(ctx.state.groups.get(m.group_id)?.name ?? ''),
   };
 }
 

@@ -23,8 +23,10 @@ import {
   checkEmail,
   checkPhone,
   passwordErrors,
+  strengthOf,
   throwIdentity,
   usernameErrors,
+  usernameMinLength,
 } from '../validate.js';
 import {
   findUser,
@@ -219,8 +221,10 @@ function createUser(ctx: MonoContext) {
   r.done();
 
   throwIdentity([
-    ...(username !== undefined ? usernameErrors(username) : []),
-    ...(secret.password !== undefined && !skipPolicy ? passwordErrors(secret.password) : []),
+    ...(username !== undefined ? usernameErrors(username, usernameMinLength(ctx.state)) : []),
+    ...(secret.password !== undefined && !skipPolicy
+      ? passwordErrors(secret.password, strengthOf(ctx.state))
+      : []),
   ]);
   if (email !== undefined && emailOwner(ctx.state, email))
     throw conflict(`The email address '${email}' is already used by another user.`);
@@ -267,6 +271,14 @@ function createUser(ctx: MonoContext) {
   };
   if (secret.password !== undefined || secret.hash !== undefined) storePassword(ctx, user, secret);
   ctx.state.users.set(user.user_id, user);
+  // Groups marked for automatic assignment take every new user.
+  for (const group of ctx.state.groups.values())
+    if (group.is_auto_assigned === true)
+      ctx.state.memberships.push({
+        group_id: String(group.group_id),
+        user_id: user.user_id,
+        creation_time: ctx.now,
+      });
   return { body: userJson(user) };
 }
 
@@ -286,7 +298,7 @@ function updateUsername(ctx: MonoContext) {
   const r = new BodyReader(ctx.body);
   const username = r.string('username', { required: true });
   r.done();
-  throwIdentity(usernameErrors(username!));
+  throwIdentity(usernameErrors(username!, usernameMinLength(ctx.state)));
   if (usernameOwner(ctx.state, username!, user.user_id))
     throw conflict(`The username '${username}' is already taken.`);
   user.username = { id: user.username?.id ?? newId(), username: username!, source: API_SOURCE };

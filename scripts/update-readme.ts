@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DISCOVERY_TOOLS } from '../src/server/discovery-tools.js';
+import { GENERIC_TOOLS } from '../src/tools/registry.js';
 
 /** Path of the README. */
 export const README = join(import.meta.dirname, '..', 'README.md');
@@ -13,7 +13,7 @@ const END = '<!-- tools:end -->';
 
 /** The markdown table of the generic tools. */
 export function renderToolTable(): string {
-  const rows = DISCOVERY_TOOLS.map((tool) => {
+  const rows = GENERIC_TOOLS.map((tool) => {
     const hints = Object.entries(tool.annotations)
       .filter(([, on]) => on)
       .map(([hint]) => hint.replace(/Hint$/, ''))

@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 /**
- * The command line: parses flags, composes executor → policy gate → server, and attaches stdio. This is
- * the only place that wires the stages together; it hands calls to nobody.
+ * The command line: parses flags and attaches a transport (stdio or HTTP) to the server side that
+ * `compose.ts` wires together; it hands calls to nobody.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDeferredExecutor, type DeferredExecutor } from './executor/deferred.js';
-import { type Config, ConfigError, type ConfigFlags, loadConfig, stateDirFrom } from './server/config.js';
+import { ConfigError, type ConfigFlags, loadConfig, stateDirFrom } from './server/config.js';
 import { HTTP_ENV_HELP } from './server/http/settings.js';
-import { loadCatalog } from './tools/catalogs.js';
+import { loadCatalog } from './tools/providers.js';
 import { VERSION } from './version.js';
 
 const HELP = `tenant-mcp ${VERSION}: an MCP server for managing an Auth0 or MonoCloud tenant safely.
@@ -136,157 +135,64 @@ async function main(argv: string[]): Promise<number> {
 
 async function serve(flags: ConfigFlags): Promise<number> {
   const config = await loadConfig(flags, process.env, loadCatalog);
-  const { catalog } = config;
-  const [
-    { createGate },
-    { createServer },
-    { createStdioTransport },
-    { openAuditLog },
-    { createApprovalStore },
-  ] = await Promise.all([
-    import('./policy/index.js'),
-    import('./server/create-server.js'),
+  const [{ composeApp }, { serveStdio }, { createStdioTransport }] = await Promise.all([
+    import('./compose.js'),
+    import('@modelcontextprotocol/server/stdio'),
     import('./server/stdio.js'),
-    import('./policy/audit/index.js'),
-    import('./policy/approvals.js'),
   ]);
-  const audit = openAudit(openAuditLog, config);
-  const anchor = await startAnchor(audit, config);
-  const tenant = connectTenant(config);
-  const onHeld = await approvalWebhook(undefined);
-  const gate = createGate({
-    catalog,
-    profile: config.profile,
-    executor: tenant.executor,
-    tenant: { name: config.tenant.name, domain: config.tenant.domain ?? 'embedded sandbox' },
-    audit,
-    approvals: createApprovalStore({ stateDir: config.stateDir, ttlMs: config.approvalTtlMs }),
-    log,
-    ...(onHeld ? { onHeld } : {}),
-  });
-  const server = createServer({
-    gate,
-    catalog,
-    toolsets: config.toolsets,
-    sandbox: config.mode === 'sandbox',
-    version: VERSION,
-    log,
-    callTimeoutMs: config.callTimeoutMs,
-  });
-  const listed = gate.visibleOperations().filter((op) => config.toolsets.includes(op.toolset)).length;
-  if (listed > 40)
-    log(`tenant-mcp: ${listed} per-operation tools listed; some clients cap tools at 40 or 128.`);
-  // Set the tenant side up once the handshake is done, so `initialize` is answered first; a failure
-  // surfaces on the first call that needs the tenant.
-  server.oninitialized = () => {
-    tenant.executor
-      .start()
-      .catch((error: Error) => log(`tenant-mcp: tenant connection failed: ${error.message}`));
-  };
-  // Our transport: an oversized or malformed line gets its JSON-RPC error and the server keeps serving.
-  await server.connect(createStdioTransport({ log }));
+  const app = await composeApp(config, log);
+  await app.startWebhook(undefined);
+  // One connection, its era decided by its opening (2026-07-28 discover, or a 2025 initialize). Our
+  // transport answers an oversized or malformed line with its JSON-RPC error and keeps serving. The
+  // tenant side is set up once the first server exists, so the opening is answered first.
+  let started = false;
+  const handle = serveStdio(
+    () => {
+      if (!started) {
+        started = true;
+        setImmediate(() => app.startTenant());
+      }
+      return app.createServer({ transport: 'stdio' });
+    },
+    {
+      transport: createStdioTransport({ log }),
+      onerror: (error) => log(`tenant-mcp: stdio: ${error.message}`),
+    },
+  );
   const closed = new Promise<void>((resolve) => {
     process.stdin.once('end', resolve);
     process.stdin.once('close', resolve);
   });
   await Promise.race([closed, waitForSignal()]);
-  await server.close().catch(() => {});
-  await tenant.close();
-  await anchor.stop();
-  audit.close();
+  await handle.close().catch(() => {});
+  await app.close();
   return 0;
 }
 
 /**
- * Serves Streamable HTTP: one shared executor, audit trail and approval store; a gate per profile (each
- * principal runs under its own); a fresh MCP server per session from the same `createServer` as stdio.
+ * Serves Streamable HTTP: one composed server side (tenant, trail, approvals, a gate per profile), the
+ * approvals page for people, and MCP servers made per request (2026-07-28) or per 2025-era session.
  */
 async function serveHttp(
   flags: ConfigFlags,
   http: import('./server/http/settings.js').HttpSettings,
 ): Promise<number> {
   const config = await loadConfig(flags, process.env, loadCatalog);
-  const { catalog } = config;
-  const [{ createGate }, { createServer }, { startHttpServer }, { openAuditLog }, { createApprovalStore }] =
-    await Promise.all([
-      import('./policy/index.js'),
-      import('./server/create-server.js'),
-      import('./server/http/index.js'),
-      import('./policy/audit/index.js'),
-      import('./policy/approvals.js'),
-    ]);
+  const [{ composeApp }, { startHttpServer }] = await Promise.all([
+    import('./compose.js'),
+    import('./server/http/index.js'),
+  ]);
   for (const warning of http.warnings) log(warning);
-  const audit = openAudit(openAuditLog, config);
-  const anchor = await startAnchor(audit, config);
-  const tenant = connectTenant(config);
-  const approvals = createApprovalStore({ stateDir: config.stateDir, ttlMs: config.approvalTtlMs });
-  // The webhook's links need the public URL, known only once the server listens (port 0 picks one).
-  let notify: ((record: import('./policy/approvals.js').ApprovalRecord) => void) | undefined;
-  const onHeld = process.env.TENANT_MCP_APPROVAL_WEBHOOK?.trim()
-    ? (record: import('./policy/approvals.js').ApprovalRecord) => notify?.(record)
-    : undefined;
   // A token's own profile must exist before anyone connects with it.
   if (http.auth.kind === 'tokens')
     for (const name of http.auth.profiles ?? []) if (name) config.profileNamed(name);
-  const gates = new Map<string, import('./policy/index.js').Gate>();
-  // Over HTTP a held call names the approvals page (known once the server listens), not a terminal command.
+  const app = await composeApp(config, log);
+  // The approvals page, for a person with the approver credential (never the agent's token).
   const approverToken = process.env.TENANT_MCP_APPROVER_TOKEN?.trim() || undefined;
   const hasPage =
     Boolean(approverToken) || (http.auth.kind === 'oauth' && http.approvalsClient !== undefined);
-  let pageBase = '';
-  const heldHint = (record: import('./policy/approvals.js').ApprovalRecord) =>
-    hasPage
-      ? `A person approves or denies it on the approvals page: ${pageBase}/approvals/${record.id} (they sign in there with their own credential; your token does not open it)${onHeld ? '; the approvers were notified' : ''}.\n`
-      : `Ask a person on the server to run:\n  tenant-mcp approve ${record.id}\n`;
-  const gateFor = (profileName: string) => {
-    let gate = gates.get(profileName);
-    if (!gate) {
-      gate = createGate({
-        catalog,
-        profile: profileName === config.profile.name ? config.profile : config.profileNamed(profileName),
-        executor: tenant.executor,
-        tenant: { name: config.tenant.name, domain: config.tenant.domain ?? 'embedded sandbox' },
-        audit,
-        approvals,
-        log,
-        heldHint,
-        ...(onHeld ? { onHeld } : {}),
-      });
-      gates.set(profileName, gate);
-    }
-    return gate;
-  };
-  // The approvals page, for a person with the approver credential (never the agent's token).
   const routes: import('./server/http/index.js').RouteHandler[] = [];
-  if (hasPage) {
-    const { createApprovalsRoutes } = await import('./server/http/approvals-page.js');
-    const { createApproverLogin } = await import('./server/http/approver-login.js');
-    const { APPROVER_SCOPE } = await import('./server/http/auth.js');
-    const login =
-      http.auth.kind === 'oauth' && http.approvalsClient
-        ? createApproverLogin({
-            issuer: http.auth.issuer,
-            clientId: http.approvalsClient.clientId,
-            clientSecret: http.approvalsClient.clientSecret,
-            approverScope: APPROVER_SCOPE,
-          })
-        : undefined;
-    try {
-      routes.push(
-        createApprovalsRoutes<import('./server/http/index.js').Principal>({
-          store: approvals,
-          ...(approverToken ? { approverToken } : {}),
-          agentTokens: http.auth.kind === 'tokens' ? http.auth.tokens : [],
-          ...(login && http.auth.kind === 'oauth'
-            ? { login, issuerName: new URL(http.auth.issuer).host }
-            : {}),
-          log,
-        }),
-      );
-    } catch (error) {
-      throw new ConfigError((error as Error).message);
-    }
-  }
+  if (hasPage) routes.push(await approvalsPage(app, http, approverToken));
   const server = await startHttpServer({
     host: http.host,
     port: http.port,
@@ -300,75 +206,54 @@ async function serveHttp(
     routes,
     log,
     createMcpServer: (principal) =>
-      createServer({
-        gate: gateFor(principal.profile),
-        catalog,
-        toolsets: config.toolsets,
-        sandbox: config.mode === 'sandbox',
-        version: VERSION,
-        log,
+      app.createServer({
         transport: 'http',
-        principal: { id: principal.id, elicitation: principal.elicitation },
-        callTimeoutMs: config.callTimeoutMs,
+        principal: { id: principal.id, profile: principal.profile, elicitation: principal.elicitation },
       }),
   });
-  pageBase = (http.publicUrl ?? server.url).replace(/\/?mcp\/?$/, '');
-  notify = await approvalWebhook(pageBase);
-  tenant.executor
-    .start()
-    .catch((error: Error) => log(`tenant-mcp: tenant connection failed: ${error.message}`));
+  // Links name the public URL, known only once the server listens (port 0 picks one).
+  const base = (http.publicUrl ?? server.url).replace(/\/?mcp\/?$/, '');
+  const notified = Boolean(process.env.TENANT_MCP_APPROVAL_WEBHOOK?.trim());
+  app.setApprovalPage(hasPage ? base : undefined, notified);
+  await app.startWebhook(base);
+  app.startTenant();
   await waitForSignal();
   log('tenant-mcp: shutting down: finishing calls in flight, refusing new ones');
   await server.close();
-  await tenant.close();
-  await anchor.stop();
-  audit.close();
+  await app.close();
   return 0;
 }
 
-/** Opens the audit trail; a trail that cannot be continued stops the server (fail closed). */
-function openAudit(
-  open: typeof import('./policy/audit/index.js').openAuditLog,
-  config: Config,
-): ReturnType<typeof import('./policy/audit/index.js').openAuditLog> {
-  const path = config.auditLog;
+/** The approvals page's routes: the approver token's login form, and OAuth sign-in with the issuer. */
+async function approvalsPage(
+  app: import('./compose.js').App,
+  http: import('./server/http/settings.js').HttpSettings,
+  approverToken: string | undefined,
+): Promise<import('./server/http/index.js').RouteHandler> {
+  const [{ createApprovalsRoutes }, { createApproverLogin }, { APPROVER_SCOPE }] = await Promise.all([
+    import('./server/http/approvals-page.js'),
+    import('./server/http/approver-login.js'),
+    import('./server/http/auth.js'),
+  ]);
+  const login =
+    http.auth.kind === 'oauth' && http.approvalsClient
+      ? createApproverLogin({
+          issuer: http.auth.issuer,
+          clientId: http.approvalsClient.clientId,
+          clientSecret: http.approvalsClient.clientSecret,
+          approverScope: APPROVER_SCOPE,
+        })
+      : undefined;
   try {
-    const trail = open(path, {
-      productVersion: VERSION,
-      maxBytes: config.auditTrail.maxBytes,
-      keep: config.auditTrail.keep,
+    return createApprovalsRoutes({
+      store: app.approvals,
+      ...(approverToken ? { approverToken } : {}),
+      agentTokens: http.auth.kind === 'tokens' ? http.auth.tokens : [],
+      ...(login && http.auth.kind === 'oauth' ? { login, issuerName: new URL(http.auth.issuer).host } : {}),
+      log,
     });
-    if (!trail.keyed && config.mode === 'tenant') {
-      log(
-        `tenant-mcp: the audit trail ${path} has no key: run \`tenant-mcp audit init\` once (server stopped) so that whoever takes this machine cannot rewrite it`,
-      );
-    }
-    return trail;
   } catch (error) {
-    throw new ConfigError(`audit log ${path} cannot be used: ${(error as Error).message}`);
-  }
-}
-
-/** Sends the trail's head off the machine at an interval, when `TENANT_MCP_AUDIT_ANCHOR_URL` is set. */
-async function startAnchor(
-  audit: ReturnType<typeof import('./policy/audit/index.js').openAuditLog>,
-  config: Config,
-): Promise<{ stop(): Promise<void> }> {
-  const { anchorUrl, anchorIntervalMs } = config.auditTrail;
-  if (!anchorUrl) return { stop: async () => {} };
-  const { startAuditAnchor } = await import('./policy/audit/index.js');
-  return startAuditAnchor({ log: audit, url: anchorUrl, intervalMs: anchorIntervalMs, report: log });
-}
-
-/** The chat-ops notification of held calls, when `TENANT_MCP_APPROVAL_WEBHOOK` is set. */
-async function approvalWebhook(publicUrl: string | undefined) {
-  const url = process.env.TENANT_MCP_APPROVAL_WEBHOOK?.trim();
-  if (!url) return undefined;
-  const { createApprovalWebhook } = await import('./policy/webhook.js');
-  try {
-    return createApprovalWebhook({ url, ...(publicUrl ? { publicUrl } : {}), log });
-  } catch (error) {
-    throw new ConfigError(`TENANT_MCP_APPROVAL_WEBHOOK: ${(error as Error).message}`);
+    throw new ConfigError((error as Error).message);
   }
 }
 
@@ -385,59 +270,6 @@ async function runAudit(argv: string[]): Promise<number> {
   const { runAuditCli } = await import('./policy/audit/index.js');
   const trail = process.env.TENANT_MCP_AUDIT_LOG?.trim() || join(stateDirFrom(process.env), 'audit.jsonl');
   return runAuditCli(argv, process, trail);
-}
-
-/** Provider facts the executor needs: its name for messages and its API's base path. */
-const PROVIDER_OPTIONS = {
-  auth0: { name: 'Auth0', apiPath: '/api/v2' },
-  monocloud: { name: 'MonoCloud', apiPath: '/api' },
-} as const;
-
-/** The tenant side: a real tenant, or an embedded sandbox, set up after the handshake or on first use. */
-function connectTenant(config: Config): { executor: DeferredExecutor; close(): Promise<void> } {
-  let sandbox: { close(): Promise<void> } | undefined;
-  const { provider } = config.tenant;
-  const executor = createDeferredExecutor(async () => {
-    const { createExecutor } = await import('./executor/index.js');
-    const common = { version: VERSION, provider: PROVIDER_OPTIONS[provider] };
-    if (config.mode === 'tenant') {
-      return createExecutor({
-        domain: config.tenant.domain!,
-        auth: config.tenant.auth!,
-        ...common,
-        ...(config.tenant.timeoutMs ? { timeoutMs: config.tenant.timeoutMs } : {}),
-      });
-    }
-    if (provider === 'monocloud') {
-      const { startMonoCloudSandbox } = await import('./sandbox/monocloud/index.js');
-      const started = await startMonoCloudSandbox({ port: 0 });
-      sandbox = started;
-      log(
-        `tenant-mcp: no MONOCLOUD_MANAGEMENT_DOMAIN set; using the embedded MonoCloud sandbox at ${started.url}`,
-      );
-      return createExecutor({
-        domain: started.url,
-        auth: { kind: 'api_key', apiKey: started.apiKey },
-        ...common,
-      });
-    }
-    const { startSandbox } = await import('./sandbox/index.js');
-    const started = await startSandbox({ port: 0 });
-    sandbox = started;
-    log(`tenant-mcp: no AUTH0_DOMAIN set; using the embedded sandbox tenant at ${started.url}`);
-    return createExecutor({
-      domain: started.url,
-      auth: { kind: 'client_credentials', clientId: started.clientId, clientSecret: started.clientSecret },
-      ...common,
-    });
-  }, config.tenant.domain ?? 'embedded sandbox');
-  return {
-    executor,
-    async close() {
-      await executor.close();
-      await sandbox?.close();
-    },
-  };
 }
 
 function waitForSignal(): Promise<void> {

@@ -17,11 +17,11 @@ import {
 import { MAX_VIEW_CHARS, renderView, type ViewChange } from './approver-view.js';
 import type { CallAudit } from './call-audit.js';
 import { mayConfirmInClient } from './decide.js';
-import { bound, type Effect, effectHash } from './effects.js';
+import { bindingOf, bound, type Effect, effectHash } from './effects.js';
 import { CallError } from './errors.js';
 import { describeRequest, type Previewer } from './preview.js';
 import { toTenantRequest } from './request.js';
-import type { Caller, ConfirmationAnswer, Profile } from './types.js';
+import { type Caller, type ConfirmationAnswer, ConfirmationPending, type Profile } from './types.js';
 
 /** What the confirmation step is built from. */
 export interface ConfirmationOptions {
@@ -218,8 +218,20 @@ export function createConfirmations(options: ConfirmationOptions): Confirmations
         risk: input.effects.some((effect) => effect.risk === 'destructive') ? 'destructive' : 'write',
         tenant: tenant.name,
         summary,
+        binding: bindingOf(tenant.name, input.effects.map(bound)),
       });
     } catch (error) {
+      if (error instanceof ConfirmationPending) {
+        // The question went out; its answer comes with the retry of this same call.
+        await input.audit.record(
+          'held',
+          'asked a person in the client; the answer comes with the retried call',
+          {
+            rules: ['person:asked in the client'],
+          },
+        );
+        throw error;
+      }
       return { failed: `the client failed to ask (${(error as Error)?.message ?? String(error)})` };
     }
   }

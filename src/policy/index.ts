@@ -42,7 +42,15 @@ export {
   personNeed,
 } from './decide.js';
 export { CallError, type CallErrorCode } from './errors.js';
-export type { Caller, ClientInfo, Confirmer, Profile } from './types.js';
+export {
+  type Caller,
+  type ClientInfo,
+  type ConfirmationAnswer,
+  ConfirmationPending,
+  type ConfirmationRequest,
+  type Confirmer,
+  type Profile,
+} from './types.js';
 
 /** Largest `arguments` object accepted, serialised as JSON; Auth0 bodies are far smaller. */
 export const MAX_ARGUMENT_BYTES = 256 * 1024;

@@ -57,6 +57,7 @@ import picomatch from 'picomatch';
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { auth0Catalog } from '../tools/auth0/index.js';
+import { namedTools } from '../tools/registry.js';
 import type { Catalog, OperationSpec } from '../tools/types.js';
 import { PolicyFileError } from './policy-error.js';
 import {
@@ -595,7 +596,7 @@ function build(
       revealSecrets: spec.reveal_secrets ?? false,
     };
     // Confirm overrides and constraints do not change what is allowed, so they are checked against this.
-    const bare = createProfile(def, operations);
+    const bare = createProfile(def, operations, namedTools(catalog.provider));
     const confirm: Record<string, ConfirmMode> = {};
     for (const [id, mode] of Object.entries(spec.confirm ?? {})) {
       const path = [...at, 'confirm', id];
@@ -616,7 +617,7 @@ function build(
     const constraints = (spec.constraints ?? []).map((c, i) =>
       constraint(c, [...at, 'constraints', i], bare),
     );
-    return createProfile({ ...def, confirm, constraints }, operations);
+    return createProfile({ ...def, confirm, constraints }, operations, namedTools(catalog.provider));
   }
 
   /** An allow rule under extends that covers nothing the parent allows would silently grant nothing. */

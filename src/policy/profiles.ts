@@ -10,43 +10,42 @@
  */
 import picomatch from 'picomatch';
 import { auth0Catalog } from '../tools/auth0/index.js';
+import {
+  GENERIC_TOOLS,
+  INVOKE_TOOLS,
+  namedTools,
+  ruleToolNames,
+  type ToolDeclaration,
+} from '../tools/registry.js';
 import type { Catalog, OperationSpec, Risk } from '../tools/types.js';
 import { PolicyFileError } from './policy-error.js';
 import type { PolicyFile } from './policy-file.js';
 import type { ConfirmMode, ElicitationSetting, Profile } from './types.js';
 
 /** Tools every profile lists: they only describe the catalog, and describe only what the profile allows. */
-export const DISCOVERY_TOOLS = ['search_operations', 'describe_operation'] as const;
+export const DISCOVERY_TOOLS: readonly string[] = GENERIC_TOOLS.filter((t) => t.kind === 'discovery').map(
+  (t) => t.name,
+);
 
 /** The generic tool for read operations; listed when the profile allows at least one read. */
-export const INVOKE_READ_TOOL = 'invoke_read_operation';
+export const INVOKE_READ_TOOL = INVOKE_TOOLS.read;
 
 /** The generic tool for writes; listed only when the profile allows at least one write. */
-export const INVOKE_WRITE_TOOL = 'invoke_write_operation';
+export const INVOKE_WRITE_TOOL = INVOKE_TOOLS.write;
 
 /**
- * Task tools (one intent, several calls) and whether they change the tenant. A writing task tool is listed
- * only when the profile also allows some write, since every call it makes is checked again by the gate.
- * A task tool added to the server must be added here, or `tool:` rules in policy files cannot name it.
+ * Auth0's task tools (one intent, several calls) and whether they change the tenant, read from the tool
+ * registry. A writing task tool is listed only when the profile also allows some write, since every call
+ * it makes is checked again by the gate.
  */
-export const TASK_TOOLS: Readonly<Record<string, { readonly writes: boolean }>> = {
-  find_users: { writes: false },
-  get_user_overview: { writes: false },
-  diagnose_login: { writes: false },
-  list_security_events: { writes: false },
-  block_user: { writes: true },
-  unblock_user: { writes: true },
-  revoke_user_sessions: { writes: true },
-  create_password_change_ticket: { writes: true },
-};
+export const TASK_TOOLS: Readonly<Record<string, { readonly writes: boolean }>> = Object.fromEntries(
+  namedTools('auth0')
+    .filter((t) => t.kind === 'task')
+    .map((t) => [t.name, { writes: t.writes }]),
+);
 
-/** Every tool name a `tool:` rule may match (per-operation tools follow their operation's rules instead). */
-export const TOOL_NAMES: readonly string[] = [
-  ...DISCOVERY_TOOLS,
-  INVOKE_READ_TOOL,
-  INVOKE_WRITE_TOOL,
-  ...Object.keys(TASK_TOOLS),
-];
+/** Every tool name a `tool:` rule may match, both providers' (per-operation tools follow their operation). */
+export const TOOL_NAMES: readonly string[] = ruleToolNames();
 
 /** Risk classes from the least to the most harmful, the order `max_risk` compares in. */
 export const RISKS: readonly Risk[] = ['read', 'write', 'destructive'];
@@ -148,11 +147,16 @@ class RuleProfile implements Profile {
   readonly #def: ProfileDefinition;
   readonly #operations: readonly OperationSpec[];
   readonly #byToolName: ReadonlyMap<string, OperationSpec>;
+  readonly #tools: ReadonlyMap<string, ToolDeclaration>;
   readonly #ownScopes: ReadonlySet<string> | undefined;
   readonly #decisions = new WeakMap<OperationSpec, { reason: string | undefined }>();
   #reach: { read: boolean; write: boolean } | undefined;
 
-  constructor(def: ProfileDefinition, operations: readonly OperationSpec[]) {
+  constructor(
+    def: ProfileDefinition,
+    operations: readonly OperationSpec[],
+    tools: readonly ToolDeclaration[],
+  ) {
     if (def.extends && !(def.extends instanceof RuleProfile)) {
       throw new TypeError(`profile "${def.name}" can only extend a profile made by createProfile`);
     }
@@ -163,6 +167,7 @@ class RuleProfile implements Profile {
     this.#def = def;
     this.#operations = operations;
     this.#byToolName = new Map(operations.map((op) => [op.toolName, op]));
+    this.#tools = new Map(tools.map((tool) => [tool.name, tool]));
     this.#ownScopes = def.scopes ? new Set(def.scopes) : undefined;
     const inherited = this.#parent?.scopes;
     this.scopes =
@@ -229,15 +234,16 @@ class RuleProfile implements Profile {
   }
 
   allowsTool(name: string): boolean {
-    if ((DISCOVERY_TOOLS as readonly string[]).includes(name)) return true;
-    const op = this.#byToolName.get(name);
+    const tool = this.#tools.get(name);
+    if (tool?.kind === 'discovery') return true;
+    // A task tool's name wins over an operation's, as in the registry.
+    const op = tool ? undefined : this.#byToolName.get(name);
     if (op) return !this.denies(op);
     if (this.toolDenied(name)) return false;
     const reach = this.#reachable();
-    if (name === INVOKE_READ_TOOL) return reach.read;
-    if (name === INVOKE_WRITE_TOOL) return reach.write;
+    if (tool?.kind === 'invoke') return tool.writes ? reach.write : reach.read;
     // A tool we do not know is treated as a writing task tool: it needs an allow rule and a write.
-    const writes = Object.hasOwn(TASK_TOOLS, name) ? TASK_TOOLS[name]!.writes : true;
+    const writes = tool?.writes ?? true;
     return this.taskToolAllowed(name) && (!writes || reach.write);
   }
 
@@ -301,14 +307,15 @@ function violation(
 }
 
 /**
- * Builds a profile from its rules over `operations` (the Auth0 catalog by default). The policy file checks
- * a definition before it gets here; this function trusts it.
+ * Builds a profile from its rules over `operations` and the named `tools` of the same provider (Auth0's by
+ * default). The policy file checks a definition before it gets here; this function trusts it.
  */
 export function createProfile(
   def: ProfileDefinition,
   operations: readonly OperationSpec[] = auth0Catalog.operations,
+  tools: readonly ToolDeclaration[] = namedTools('auth0'),
 ): Profile {
-  return new RuleProfile(def, operations);
+  return new RuleProfile(def, operations, tools);
 }
 
 /** Names of the built-in profiles (`read-only` first: it is the default). */
@@ -323,8 +330,11 @@ export interface BuiltinProfile extends Profile {
   readonly name: ProfileName;
 }
 
-/** Reading task tools: what the audit agent may use besides the discovery tools. */
-const READING_TASK_TOOLS = Object.keys(TASK_TOOLS).filter((name) => !TASK_TOOLS[name]!.writes);
+/** Reading task tools of a provider: what the audit agent may use besides the discovery tools. */
+const readingTaskTools = (provider: string) =>
+  namedTools(provider)
+    .filter((t) => t.kind === 'task' && !t.writes)
+    .map((t) => t.name);
 
 /**
  * The writes the helpdesk profile may run, each chosen because a support agent needs it to get a person
@@ -392,7 +402,7 @@ function builtinDefinition(name: ProfileName, provider: string): ProfileDefiniti
   if (name === 'read-only') {
     return {
       name: 'read-only',
-      allow: [parseRule('*'), ...READING_TASK_TOOLS.map((tool) => parseRule(`tool:${tool}`))],
+      allow: [parseRule('*'), ...readingTaskTools(provider).map((tool) => parseRule(`tool:${tool}`))],
       maxRisk: 'read',
     };
   }
@@ -407,7 +417,9 @@ function builtinDefinition(name: ProfileName, provider: string): ProfileDefiniti
         label: 'reads and user-support writes',
         matches: (op) => op.risk === 'read' || Object.hasOwn(helpdesk.writes, op.id),
       },
-      ...Object.keys(TASK_TOOLS).map((tool) => parseRule(`tool:${tool}`)),
+      ...namedTools(provider)
+        .filter((t) => t.kind === 'task')
+        .map((t) => parseRule(`tool:${t.name}`)),
     ],
     allowMiss: `it runs reads and only these writes: ${Object.keys(helpdesk.writes).join(', ')}`,
     constraints: helpdesk.constraints,
@@ -427,7 +439,11 @@ export function getProfile(name: ProfileName, catalog: Catalog = auth0Catalog): 
   const key = `${catalog.provider}:${name}`;
   let profile = BUILTINS.get(key);
   if (!profile) {
-    profile = createProfile(builtinDefinition(name, catalog.provider), catalog.operations) as BuiltinProfile;
+    profile = createProfile(
+      builtinDefinition(name, catalog.provider),
+      catalog.operations,
+      namedTools(catalog.provider),
+    ) as BuiltinProfile;
     BUILTINS.set(key, profile);
   }
   return profile;

@@ -58,6 +58,24 @@ export interface ConfirmationRequest {
   tenant: string;
   /** The approver's view: tenant, who asked, each change in full with its target (see `approver-view.ts`). */
   summary: string;
+  /**
+   * The hash of exactly the changes asked about (tenant, operations, canonical arguments): a client that
+   * answers in a later round (MCP's `input_required`) must answer for these changes and no others.
+   */
+  binding: string;
+}
+
+/**
+ * Thrown by a {@link Confirmer} that put the question to the client and will get the answer with a retry
+ * of the same call (MCP 2026-07-28's `input_required`): nothing was decided yet, and nothing was sent.
+ * The server turns it into the protocol's answer; the gate records that the call waits for a person.
+ */
+export class ConfirmationPending extends Error {
+  override readonly name = 'ConfirmationPending';
+  /** @param request what was asked */
+  constructor(readonly request: ConfirmationRequest) {
+    super('waiting for a person to answer in the client');
+  }
 }
 
 /**

@@ -5,8 +5,7 @@
  * of `arguments`), answering a malformed call with the JSON-RPC "invalid params" error rather than an
  * internal error with a schema dump.
  */
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import { type JSONRPCMessage, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 
 /** The parts of `tools/call` params the server uses, as sent. */
 export interface RawCallParams {
@@ -21,24 +20,40 @@ export interface RawCallParams {
 /** Checks the frame of `tools/call` params; throws the JSON-RPC error a client expects for a bad one. */
 export function readCallParams(params: unknown): RawCallParams {
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-    throw new McpError(
-      ErrorCode.InvalidParams,
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
       'tools/call needs params: {"name": <tool>, "arguments": {...}}',
     );
   }
   const { name, arguments: args } = params as { name?: unknown; arguments?: unknown };
   if (typeof name !== 'string' || name === '') {
-    throw new McpError(ErrorCode.InvalidParams, 'tools/call needs params.name, the tool name as a string');
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
+      'tools/call needs params.name, the tool name as a string',
+    );
   }
   if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
-    throw new McpError(ErrorCode.InvalidParams, 'tools/call params.arguments must be an object');
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'tools/call params.arguments must be an object');
   }
   // Everything else (`_meta`) is passed on as sent.
   return { ...(params as object), name, arguments: args as Record<string, unknown> | undefined };
 }
 
-/** A drop-in for the SDK's `CallToolRequestSchema` in `setRequestHandler` that keeps the arguments raw. */
-export const RawCallToolRequestSchema = z.looseObject({
-  method: z.literal('tools/call'),
-  params: z.unknown().transform(readCallParams),
-});
+/**
+ * The answer to a `tools/call` request whose params are malformed (no tool name, arguments not an
+ * object): -32602 in our words, for its id; `undefined` for every other message.
+ */
+export function malformedCall(message: unknown): JSONRPCMessage | undefined {
+  const { method, params, id } = (message ?? {}) as { method?: unknown; params?: unknown; id?: unknown };
+  if (method !== 'tools/call' || (typeof id !== 'string' && typeof id !== 'number')) return undefined;
+  try {
+    readCallParams(params);
+    return undefined;
+  } catch (error) {
+    return {
+      jsonrpc: '2.0',
+      id,
+      error: { code: ProtocolErrorCode.InvalidParams, message: (error as Error).message },
+    } as unknown as JSONRPCMessage;
+  }
+}

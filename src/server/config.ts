@@ -9,13 +9,11 @@ import { PolicyFileError } from '../policy/policy-error.js';
 import type { PolicyFile } from '../policy/policy-file.js';
 import { resolveProfile } from '../policy/profiles.js';
 import type { Profile } from '../policy/types.js';
+import { PROVIDER_IDS, PROVIDERS, type ProviderId } from '../tools/providers.js';
 import type { Catalog } from '../tools/types.js';
 
-/** The identity providers tenant-mcp speaks to. */
-export type Provider = 'auth0' | 'monocloud';
-
-/** Provider ids, for `--provider`. */
-export const PROVIDERS: readonly Provider[] = ['auth0', 'monocloud'];
+/** The identity providers tenant-mcp speaks to (the provider registry's ids). */
+export type Provider = ProviderId;
 
 /** How the server authenticates to the tenant. */
 export type TenantAuth =
@@ -92,12 +90,8 @@ export function stateDirFrom(env: NodeJS.ProcessEnv): string {
   return join(homedir(), '.tenant-mcp');
 }
 
-const AUTH0_ENV = ['AUTH0_DOMAIN', 'AUTH0_TOKEN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET', 'AUTH0_AUDIENCE'];
-const MONOCLOUD_ENV = [
-  'MONOCLOUD_MANAGEMENT_DOMAIN',
-  'MONOCLOUD_MANAGEMENT_API_KEY',
-  'MONOCLOUD_MANAGEMENT_TIMEOUT',
-];
+const AUTH0_ENV = PROVIDERS.auth0.env;
+const MONOCLOUD_ENV = PROVIDERS.monocloud.env;
 
 /**
  * Builds the configuration from flags and environment. The provider comes from `--provider`, a
@@ -116,7 +110,7 @@ export async function loadConfig(
   const auditTrail = auditTrailFrom(env);
   const callTimeoutMs = parseCallTimeout(env.TENANT_MCP_CALL_TIMEOUT);
   const get = (name: string) => env[name]?.trim() || undefined;
-  if (flags.provider !== undefined && !PROVIDERS.includes(flags.provider as Provider)) {
+  if (flags.provider !== undefined && !PROVIDER_IDS.includes(flags.provider as Provider)) {
     throw new ConfigError(`Unknown provider "${flags.provider}" (--provider): use auth0 or monocloud.`);
   }
 

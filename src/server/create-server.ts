@@ -1,45 +1,58 @@
 /**
- * Builds the MCP server: the generic tools, optional per-operation tools, and one error boundary. It turns
- * tool calls into calls on the policy gate and never reaches the executor itself. Transports (stdio, HTTP)
- * only attach to what this returns.
+ * Builds the MCP server (SDK v2's low-level `Server`) from the one tool registry: `tools/list` and
+ * `tools/call` both read it, the policy gate decides what each caller may see and run, and one error
+ * boundary turns refusals into tool errors, a pending confirmation into `input_required`, and our bugs
+ * into a reference. It never reaches the executor itself. A server serves one connection (stdio, a
+ * 2025-era HTTP session) or one request (2026-07-28 HTTP, stateless), so it is cheap to build: what does
+ * not depend on the caller is cached per gate and per declaration.
  */
 import { randomUUID } from 'node:crypto';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   type CallToolResult,
-  ErrorCode,
-  ListToolsRequestSchema,
-  McpError,
+  inputRequired,
+  inputResponse,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type ServerContext,
   type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+} from '@modelcontextprotocol/server';
 import {
   CallError,
   type Caller,
   type CallOutcome,
-  type CallRoute,
+  ConfirmationPending,
+  type ConfirmationRequest,
   type Confirmer,
   type Gate,
 } from '../policy/index.js';
-import { annotationsFor } from '../tools/annotations.js';
-import { PROVIDER_NAMES } from '../tools/catalogs.js';
-import type { Catalog, OperationSpec } from '../tools/types.js';
-import { RawCallToolRequestSchema } from './call-request.js';
-import { DEFAULT_CALL_TIMEOUT_MS, startDeadline } from './deadline.js';
+import { describeArgumentProblem } from '../policy/validate.js';
+import { providerOf } from '../tools/providers.js';
 import {
-  approvalId,
-  DISCOVERY_TOOLS,
-  describeInput,
-  dryRun,
-  invokeReadInput,
-  invokeWriteInput,
-  searchInput,
-} from './discovery-tools.js';
+  createToolRegistry,
+  errorResult,
+  INVOKE_TOOLS,
+  type InvokeRequest,
+  type SearchInput,
+  type ToolContext,
+  type ToolDeclaration,
+  type ToolRegistry,
+  type ToolResult,
+  textResult,
+  UNTRUSTED,
+  writeControls,
+} from '../tools/registry.js';
+import type { Catalog, OperationSpec } from '../tools/types.js';
+import { malformedCall, readCallParams } from './call-request.js';
+import { DEFAULT_CALL_TIMEOUT_MS, startDeadline } from './deadline.js';
 import { formValidator } from './form-validator.js';
 import { type JsonSchema, toClientJsonSchema } from './json-schema.js';
+import { type ConfirmationStates, createConfirmationStates } from './request-state.js';
 import { createSearchIndex, type SearchIndex } from './search.js';
 import { shapeResult } from './shape.js';
-import { callTaskTool, findTaskTool, listTaskNames, listTaskTools } from './task-tools.js';
+import { createTaskContext } from './task-tools.js';
+
+export { UNTRUSTED } from '../tools/registry.js';
 
 /** What the server is built from. */
 export interface ServerOptions {
@@ -47,7 +60,9 @@ export interface ServerOptions {
   gate: Gate;
   /** The provider's catalog (for input schemas). */
   catalog: Catalog;
-  /** Toolsets whose operations are also listed as their own tools. */
+  /** The tool registry (default: the catalog's, with `toolsets` as per-operation tools). */
+  registry?: ToolRegistry;
+  /** Toolsets whose operations are also listed as their own tools (when no registry is given). */
   toolsets?: readonly string[];
   /** Whether the tenant is the embedded sandbox (said in the instructions). */
   sandbox: boolean;
@@ -62,136 +77,136 @@ export interface ServerOptions {
    * the operator trusts it to confirm calls in its own client (`+elicitation`, the OAuth scope).
    */
   principal?: { id: string; elicitation?: boolean };
-  /** How long a person has to answer a confirmation form in the client (default 5 minutes). */
+  /** How long a person has to answer a confirmation form pushed to a 2025-era client (default 5 minutes). */
   confirmTimeoutMs?: number;
   /** Per-call deadline in milliseconds, tenant requests and retries included (default 60 s; 0: none). */
   callTimeoutMs?: number;
+  /** Seals the confirmation state 2026-07-28 clients echo back (default: a key of this process). */
+  confirmationStates?: ConfirmationStates;
 }
 
 /** Default time a person has to answer a confirmation form before the call is held out of band. */
 export const DEFAULT_CONFIRM_TIMEOUT_MS = 5 * 60_000;
 
-/** Creates a fresh MCP server; one per connection. */
+/** How long a client may cache `tools/list` (2026-07-28 `ttlMs`): a listing only changes with a restart. */
+export const TOOLS_LIST_TTL_MS = 5 * 60_000;
+
+/** The `_meta` keys of a 2026-07-28 request's envelope. */
+const PROTOCOL_VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';
+const CLIENT_CAPABILITIES_KEY = 'io.modelcontextprotocol/clientCapabilities';
+const CLIENT_INFO_KEY = 'io.modelcontextprotocol/clientInfo';
+
+const registries = new WeakMap<Catalog, Map<string, ToolRegistry>>();
+const searchIndexes = new WeakMap<Gate, SearchIndex>();
+const schemas = new WeakMap<object, JsonSchema>();
+const defaultStates = createConfirmationStates();
+
+/** The catalog's registry for these toolsets, built once. */
+function registryFor(catalog: Catalog, toolsets: readonly string[]): ToolRegistry {
+  let byToolsets = registries.get(catalog);
+  if (!byToolsets) {
+    byToolsets = new Map();
+    registries.set(catalog, byToolsets);
+  }
+  const key = [...toolsets].sort().join(',');
+  let registry = byToolsets.get(key);
+  if (!registry) {
+    registry = createToolRegistry(catalog, toolsets);
+    byToolsets.set(key, registry);
+  }
+  return registry;
+}
+
+/** Creates a server for one connection or one request. */
 export function createServer(options: ServerOptions): Server {
   const { gate, catalog } = options;
-  const visible = gate.visibleOperations();
-  const writesAllowed = visible.some((op) => op.risk !== 'read') && gate.allowsTool('invoke_write_operation');
-  const genericTools = DISCOVERY_TOOLS.filter((tool) => !tool.writes || writesAllowed);
-  const toolsets = new Set(options.toolsets ?? []);
-  // A task tool's name wins over an operation's (MonoCloud has an operation called unblock_user): the
-  // operation stays reachable through the generic invoke tools.
-  const taskNames = new Set(listTaskNames(catalog.provider));
-  const operationTools = new Map(
-    visible
-      .filter((op) => toolsets.has(op.toolset) && !taskNames.has(op.toolName))
-      .map((op) => [op.toolName, op] as const),
-  );
-  let searchIndex: SearchIndex | undefined;
-  const schemaCache = new Map<string, JsonSchema>();
+  const registry = options.registry ?? registryFor(catalog, options.toolsets ?? []);
+  const states = options.confirmationStates ?? defaultStates;
+  const writesAllowed = gate.allowsTool(INVOKE_TOOLS.write);
+  const displayName = providerOf(catalog).displayName;
 
   const server = new Server(
-    { name: 'tenant-mcp', title: `tenant-mcp (${providerName(catalog)})`, version: options.version },
+    { name: 'tenant-mcp', title: `tenant-mcp (${displayName})`, version: options.version },
     {
       capabilities: { tools: { listChanged: false } },
-      instructions: instructions(options, writesAllowed),
+      instructions: instructions(options, displayName, writesAllowed),
       jsonSchemaValidator: formValidator,
+      cacheHints: { 'tools/list': { ttlMs: TOOLS_LIST_TTL_MS, cacheScope: 'private' } },
     },
   );
 
-  async function inputJsonSchema(op: OperationSpec): Promise<JsonSchema> {
-    let schema = schemaCache.get(op.id);
-    if (!schema) {
-      schema = toClientJsonSchema(await catalog.inputSchema(op.id));
-      schemaCache.set(op.id, schema);
+  async function listing(tool: ToolDeclaration): Promise<Tool> {
+    let inputSchema = schemas.get(tool);
+    if (!inputSchema) {
+      inputSchema = tool.operation
+        ? await operationSchema(catalog, tool.operation)
+        : toClientJsonSchema(tool.input!);
+      schemas.set(tool, inputSchema);
     }
-    return schema;
-  }
-
-  server.setRequestHandler(ListToolsRequestSchema, async () => {
-    const tools: Tool[] = genericTools.map((tool) => ({
+    return {
       name: tool.name,
       title: tool.title,
       description: tool.description,
-      inputSchema: genericSchema(tool) as Tool['inputSchema'],
-      annotations: { title: tool.title, ...tool.annotations },
-    }));
-    for (const op of operationTools.values()) {
-      let inputSchema = await inputJsonSchema(op);
-      if (op.risk !== 'read') {
-        const properties = { ...(inputSchema.properties as JsonSchema), ...WRITE_CONTROLS };
-        inputSchema = { ...inputSchema, properties };
-      }
-      tools.push({
-        name: op.toolName,
-        title: op.summary,
-        description: `${op.summary}. ${op.method} ${op.path}; scopes: ${op.scopes.join(' or ') || 'none'}.`,
-        inputSchema: inputSchema as Tool['inputSchema'],
-        annotations: { title: op.summary, ...annotationsFor(op.risk, op.method) },
-      });
-    }
-    tools.push(...listTaskTools(gate, catalog.provider)); // task tools
-    return { tools };
-  });
-
-  // Raw arguments, so a `__proto__` key reaches the checks (and is refused) instead of being dropped.
-  server.setRequestHandler(RawCallToolRequestSchema, async (request, extra) => {
-    const { name, arguments: args } = request.params;
-    const isGeneric = genericTools.some((tool) => tool.name === name);
-    const op = operationTools.get(name);
-    const taskTool = isGeneric || op ? undefined : findTaskTool(name, catalog.provider); // task tools
-    if (!isGeneric && !op && !taskTool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
-    // One clock for the whole call, stopped while a person is asked.
-    const deadline = startDeadline(options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, extra.signal);
-    const context = {
-      signal: deadline.signal,
-      tool: name,
-      caller: { ...caller(), confirmer: deadline.pausing(confirmer) },
+      inputSchema: inputSchema as Tool['inputSchema'],
+      // The title is said once, at the top: every token of a listing is paid on every request.
+      annotations: tool.annotations,
     };
+  }
+
+  server.setRequestHandler('tools/list', async () => ({
+    tools: await Promise.all(registry.tools.filter((tool) => gate.allowsTool(tool.name)).map(listing)),
+  }));
+
+  // Params are read raw, so a `__proto__` key among the arguments reaches the checks (and is refused)
+  // instead of being dropped by a schema that copies them.
+  server.setRequestHandler('tools/call', { params: rawCallParams }, async (params, ctx) => {
+    const { name, arguments: args } = params as ReturnType<typeof readCallParams>;
+    const tool = registry.get(name);
+    if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    const caller = callerOf(ctx);
+    // Checked again at call time: a client can call a name it was never shown. A task tool says why; any
+    // other tool the profile does not list is unknown to this caller, as its listing says.
+    if (!gate.allowsTool(name)) {
+      if (tool.kind !== 'task')
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      return errorResult(
+        `${name} is not allowed by the "${gate.profile}" profile; nothing was sent. Only a person who starts the server with another profile can change that.`,
+      ) as CallToolResult;
+    }
+    const raw: Record<string, unknown> = args ?? {};
+    let input = raw;
+    if (tool.input) {
+      // Keys and text no schema refuses on its own (a lone surrogate, `__proto__` deep inside), named; an
+      // invoke tool's `arguments` are the gate's to check, as sent.
+      const problem = tool.kind === 'task' ? describeArgumentProblem(name, raw, '') : undefined;
+      if (problem) return errorResult(problem) as CallToolResult;
+      const parsed = tool.input.safeParse(raw);
+      if (!parsed.success) return errorResult(invalidArguments(name, parsed.error.issues)) as CallToolResult;
+      input = parsed.data as Record<string, unknown>;
+      if (tool.kind === 'invoke' && raw.arguments !== undefined)
+        input = { ...input, arguments: raw.arguments };
+    }
+    // One clock for the whole call, stopped while a person is asked.
+    const deadline = startDeadline(options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, ctx.mcpReq.signal);
+    const paused: Caller = { ...caller, confirmer: deadline.pausing(caller.confirmer!) };
     try {
-      // task tools
-      if (taskTool) {
-        const result = await callTaskTool(gate, taskTool, args, {
-          signal: context.signal,
-          caller: context.caller,
-        });
-        return deadline.expired() ? withNote(deadline.note, result) : result;
-      }
-      if (op) {
-        const { dry_run, approval_id, ...rest } = (args ?? {}) as Record<string, unknown>;
-        const controls =
-          op.risk === 'read' ? {} : parseToolInput(writeControls, name, { dry_run, approval_id });
-        const operationArgs = op.risk === 'read' ? (args ?? {}) : rest;
-        return await invoke(op.id, 'operation-tool', operationArgs, controls, context);
-      }
-      switch (name) {
-        case 'search_operations':
-          return search(parseToolInput(searchInput, name, args));
-        case 'describe_operation':
-          return await describe(parseToolInput(describeInput, name, args).operation);
-        case 'invoke_read_operation': {
-          const input = parseToolInput(invokeReadInput, name, args);
-          return await invoke(input.operation, 'read', args?.arguments, input, context);
-        }
-        default: {
-          const input = parseToolInput(invokeWriteInput, name, args);
-          return await invoke(input.operation, 'write', args?.arguments, input, context);
-        }
-      }
+      const result = await tool.handle(contextFor(name, paused, deadline.signal), input);
+      return (deadline.expired() ? withNote(deadline.note, result) : result) as CallToolResult;
     } catch (error) {
-      if (error instanceof CallError)
-        return errorResult(deadline.expired() ? `${deadline.note} ${error.message}` : error.message);
+      if (error instanceof CallError) {
+        return errorResult(
+          deadline.expired() ? `${deadline.note} ${error.message}` : error.message,
+        ) as CallToolResult;
+      }
+      if (error instanceof ConfirmationPending) return pendingConfirmation(error.request, caller) as never;
       const ref = randomUUID().slice(0, 8);
       options.log(
         `tenant-mcp: internal error ${ref} in ${name}: ${(error as Error)?.stack ?? String(error)}`,
       );
-      const operation = (args as { operation?: unknown } | undefined)?.operation;
+      const operation =
+        tool.operation?.id ?? (typeof input.operation === 'string' ? input.operation : undefined);
       await gate
-        .recordFailure({
-          tool: name,
-          ref,
-          caller: caller(),
-          ...(typeof operation === 'string' ? { operation } : op ? { operation: op.id } : {}),
-        })
+        .recordFailure({ tool: name, ref, caller, ...(operation ? { operation } : {}) })
         .catch((recordError: unknown) =>
           options.log(
             `tenant-mcp: internal error ${ref} could not be recorded: ${(recordError as Error).message}`,
@@ -199,15 +214,129 @@ export function createServer(options: ServerOptions): Server {
         );
       return errorResult(
         `Internal error in tenant-mcp (ref ${ref}). The server is still running; please report it.`,
-      );
+      ) as CallToolResult;
     } finally {
       deadline.clear();
     }
   });
 
-  function search(input: z.infer<typeof searchInput>): CallToolResult {
-    searchIndex ??= createSearchIndex(visible);
-    const hits = searchIndex.search({ ...input, limit: input.limit ?? 8 });
+  /** The 2026-07-28 answer to a confirmation still to be given: the form, and the sealed state to echo. */
+  async function pendingConfirmation(request: ConfirmationRequest, caller: Caller) {
+    return inputRequired({
+      inputRequests: {
+        confirm: inputRequired.elicit({
+          message: formMessage(request),
+          requestedSchema: confirmSchema(request),
+        }),
+      },
+      requestState: await states.seal(request.binding, caller.client.principal ?? 'local'),
+    });
+  }
+
+  /** The tool context of one call: everything goes through the gate under the tool's name. */
+  function contextFor(tool: string, caller: Caller, signal: AbortSignal): ToolContext {
+    return {
+      search: (input) => search(input),
+      describe: (operationId) => describe(operationId),
+      invoke: (request) => invoke(request, tool, caller, signal),
+      task: (approvalId) =>
+        createTaskContext(gate, tool, { signal, caller, ...(approvalId ? { approvalId } : {}) }),
+    };
+  }
+
+  /** Who is calling, this request: the client (from the envelope on 2026-07-28, `initialize` before). */
+  function callerOf(ctx: ServerContext): Caller {
+    const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+    const modern = envelope !== undefined && typeof envelope[PROTOCOL_VERSION_KEY] === 'string';
+    const info = (modern ? envelope[CLIENT_INFO_KEY] : server.getClientVersion()) as
+      | { name?: unknown; version?: unknown }
+      | undefined;
+    const capabilities = (modern ? envelope[CLIENT_CAPABILITIES_KEY] : server.getClientCapabilities()) as
+      | { elicitation?: { form?: unknown; url?: unknown } }
+      | undefined;
+    const elicitation = capabilities?.elicitation;
+    // `elicitation: {}` is the 2025-06-18 spelling of form elicitation.
+    const canAsk = Boolean(elicitation && (elicitation.form || !elicitation.url));
+    return {
+      client: {
+        name: typeof info?.name === 'string' ? info.name : 'unknown client',
+        ...(typeof info?.version === 'string' ? { version: info.version } : {}),
+        ...(options.principal ? { principal: options.principal.id } : {}),
+      },
+      transport: options.transport ?? 'stdio',
+      ...(options.principal?.elicitation ? { elicitation: true } : {}),
+      confirmer: modern ? modernConfirmer(ctx, canAsk) : legacyConfirmer(ctx, canAsk),
+    };
+  }
+
+  /** 2025-era clients are asked with a pushed `elicitation/create`, and answer within the call. */
+  function legacyConfirmer(ctx: ServerContext, canAsk: boolean): Confirmer {
+    return {
+      canAsk: () => canAsk,
+      async ask(request) {
+        let result: Awaited<ReturnType<ServerContext['mcpReq']['elicitInput']>>;
+        try {
+          result = await ctx.mcpReq.elicitInput(
+            { mode: 'form', message: formMessage(request), requestedSchema: confirmSchema(request) },
+            { timeout: options.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS },
+          );
+        } catch (error) {
+          // The SDK rejects an answer that does not fit the form, a timeout and a client error alike.
+          const message = (error as Error)?.message ?? String(error);
+          return {
+            failed: /timed? ?out/i.test(message)
+              ? 'nobody answered the confirmation form in time'
+              : /valid|schema|structured content/i.test(message)
+                ? 'the client answered with a form that is not a confirmation (confirm must be true or false)'
+                : `the client could not show the confirmation form (${message.slice(0, 200)})`,
+          };
+        }
+        return answerOf(result.action, result.content);
+      },
+    };
+  }
+
+  /**
+   * 2026-07-28 clients are asked with `input_required`: the first round returns the form (the gate
+   * records the call as waiting); the retry carries the answer and the sealed state, which must be for
+   * these very changes, from this principal, fresh, and unused.
+   */
+  function modernConfirmer(ctx: ServerContext, canAsk: boolean): Confirmer {
+    return {
+      canAsk: () => canAsk,
+      async ask(request) {
+        const sealed = ctx.mcpReq.requestState<unknown>();
+        const responses = ctx.mcpReq.inputResponses;
+        const answer = responses ? inputResponse(responses, 'confirm') : undefined;
+        if (typeof sealed !== 'string' || !answer || answer.kind === 'missing')
+          throw new ConfirmationPending(request);
+        const state = await states.open(sealed);
+        if ('refused' in state)
+          return { failed: `${state.refused}, so the answer that came with it does not count` };
+        if (state.binding !== request.binding) {
+          return {
+            failed: 'the answer was given for other changes than this call makes (the arguments changed)',
+          };
+        }
+        if (state.principal !== (options.principal?.id ?? 'local')) {
+          return { failed: 'the answer was given to another principal' };
+        }
+        if (!(await states.claim(state))) return { failed: 'this answer was already used once' };
+        if (answer.kind !== 'elicit')
+          return { failed: 'the client answered with something that is not a form' };
+        return answerOf(answer.action, answer.content);
+      },
+    };
+  }
+
+  function search(input: SearchInput): ToolResult {
+    const visible = gate.visibleOperations();
+    let index = searchIndexes.get(gate);
+    if (!index) {
+      index = createSearchIndex(visible);
+      searchIndexes.set(gate, index);
+    }
+    const hits = index.search({ ...input, limit: input.limit ?? 8 });
     if (hits.length === 0) {
       const toolsetNames = [...new Set(visible.map((op) => op.toolset))].join(', ');
       return textResult(
@@ -221,8 +350,9 @@ export function createServer(options: ServerOptions): Server {
     return textResult(lines.join('\n'));
   }
 
-  async function describe(operationId: string): Promise<CallToolResult> {
+  async function describe(operationId: string): Promise<ToolResult> {
     const op = gate.lookup(operationId);
+    const own = registry.get(op.toolName);
     const description = {
       operation: op.id,
       summary: op.summary,
@@ -232,98 +362,30 @@ export function createServer(options: ServerOptions): Server {
       risk: op.risk,
       lifecycle: op.lifecycle,
       scopes: op.scopes,
-      call_with: operationTools.has(op.toolName)
-        ? op.toolName
-        : op.risk === 'read'
-          ? 'invoke_read_operation'
-          : 'invoke_write_operation',
+      call_with:
+        own?.operation === op ? op.toolName : op.risk === 'read' ? INVOKE_TOOLS.read : INVOKE_TOOLS.write,
       ...(op.body?.mode === 'wrapped' ? { note: 'The request body goes whole under arguments.body.' } : {}),
-      arguments: await inputJsonSchema(op),
+      arguments: await catalogSchema(catalog, op),
     };
     return textResult(JSON.stringify(description));
   }
 
-  /**
-   * Who is calling, for the gate: the client's name and version and the HTTP principal (recorded in the
-   * audit trail, shown to the approver), the transport, and whether the operator trusts it to confirm.
-   */
-  function caller(): Caller {
-    const client = server.getClientVersion();
-    return {
-      client: {
-        name: client?.name ?? 'unknown client',
-        ...(client?.version ? { version: client.version } : {}),
-        ...(options.principal ? { principal: options.principal.id } : {}),
-      },
-      transport: options.transport ?? 'stdio',
-      ...(options.principal?.elicitation ? { elicitation: true } : {}),
-      confirmer,
-    };
-  }
-
-  const confirmer: Confirmer = {
-    canAsk: () => Boolean(server.getClientCapabilities()?.elicitation?.form),
-    async ask(request) {
-      let result: Awaited<ReturnType<typeof server.elicitInput>>;
-      try {
-        result = await server.elicitInput(
-          {
-            mode: 'form',
-            message: `Confirm a ${request.risk} change on tenant "${request.tenant}":\n${request.summary}`,
-            requestedSchema: {
-              type: 'object',
-              properties: {
-                confirm: {
-                  type: 'boolean',
-                  title: `Run ${request.operation}`,
-                  description: 'Tick to let this call go to the tenant',
-                  default: false,
-                },
-              },
-              required: ['confirm'],
-            },
-          },
-          { timeout: options.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS },
-        );
-      } catch (error) {
-        // The SDK rejects an answer that does not fit the form, a timeout and a client error alike.
-        const message = (error as Error)?.message ?? String(error);
-        return {
-          failed: /timed? ?out/i.test(message)
-            ? 'nobody answered the confirmation form in time'
-            : /valid|schema|structured content/i.test(message)
-              ? 'the client answered with a form that is not a confirmation (confirm must be true or false)'
-              : `the client could not show the confirmation form (${message.slice(0, 200)})`,
-        };
-      }
-      if (result.action === 'accept') {
-        const confirm = result.content?.confirm;
-        if (confirm === true) return 'accept';
-        if (confirm === false) return 'decline';
-        return { failed: 'the client accepted without saying whether to run the call (no confirm field)' };
-      }
-      if (result.action === 'decline' || result.action === 'cancel') return result.action;
-      return { failed: 'the client answered with an unknown action' };
-    },
-  };
-
   async function invoke(
-    operation: string,
-    route: CallRoute,
-    args: unknown,
-    controls: { fields?: string[]; max_items?: number; dry_run?: boolean; approval_id?: string },
-    context: { signal: AbortSignal; tool: string; caller: Caller },
-  ): Promise<CallToolResult> {
+    request: InvokeRequest,
+    tool: string,
+    caller: Caller,
+    signal: AbortSignal,
+  ): Promise<ToolResult> {
     const outcome = await gate.invoke({
-      operation,
-      arguments: args,
-      route,
-      tool: context.tool,
-      signal: context.signal,
-      ...(controls.fields ? { fields: controls.fields } : {}),
-      ...(controls.dry_run ? { dryRun: true } : {}),
-      ...(controls.approval_id ? { approvalId: controls.approval_id } : {}),
-      caller: context.caller,
+      operation: request.operation,
+      arguments: request.arguments,
+      route: request.route,
+      tool,
+      signal,
+      caller,
+      ...(request.fields ? { fields: request.fields } : {}),
+      ...(request.dryRun ? { dryRun: true } : {}),
+      ...(request.approvalId ? { approvalId: request.approvalId } : {}),
     });
     if (outcome.kind === 'preview') return textResult(JSON.stringify(previewBody(outcome)));
     const { response } = outcome;
@@ -331,39 +393,113 @@ export function createServer(options: ServerOptions): Server {
       return textResult(`Done: ${outcome.operation.id} answered HTTP ${response.status} with no content.`);
     }
     const shaped = shapeResult(outcome.operation, response.body, {
-      fields: controls.fields,
-      maxItems: controls.max_items,
+      fields: request.fields,
+      maxItems: request.maxItems,
       args: outcome.arguments,
     });
     // Whatever the tenant returns is data that anyone who signs up may have written: mark it as such.
     const notes = outcome.pagination ? [pagingNote(outcome.pagination), ...shaped.notes] : shaped.notes;
-    const content: CallToolResult['content'] = [
+    const content: ToolResult['content'] = [
       { type: 'text', text: JSON.stringify({ [UNTRUSTED]: shaped.body }) },
     ];
     if (notes.length) content.push({ type: 'text', text: notes.join(' ') });
     return { content };
   }
 
+  // A malformed `tools/call` frame is answered before the SDK's own request schema sees it, which would
+  // answer with a dump of its schema: whatever transport the server is connected to.
+  const connect = server.connect.bind(server);
+  server.connect = async (transport) => {
+    await connect(transport);
+    const deliver = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      const refused = malformedCall(message);
+      if (refused) void transport.send(refused).catch(() => {});
+      else deliver?.(message, extra);
+    };
+  };
+
   return server;
 }
 
-/** The key under which tenant data is returned; the instructions tell the agent never to obey it. */
-export const UNTRUSTED = 'untrusted_tenant_data';
+/** `tools/call` params, read raw: see {@link readCallParams}. */
+const rawCallParams = {
+  '~standard': {
+    version: 1 as const,
+    vendor: 'tenant-mcp',
+    validate(value: unknown) {
+      try {
+        return { value: readCallParams(value) };
+      } catch (error) {
+        return { issues: [{ message: (error as Error).message }] };
+      }
+    },
+  },
+};
 
-/** The generic tools' JSON Schemas are static: converted once per process, not per listing or session. */
-const GENERIC_SCHEMAS = new Map<string, JsonSchema>();
-function genericSchema(tool: (typeof DISCOVERY_TOOLS)[number]): JsonSchema {
-  let schema = GENERIC_SCHEMAS.get(tool.name);
+/** An operation's arguments as clients see them (its zod schema, converted once). */
+async function catalogSchema(catalog: Catalog, op: OperationSpec): Promise<JsonSchema> {
+  let schema = schemas.get(op);
   if (!schema) {
-    schema = toClientJsonSchema(tool.input);
-    GENERIC_SCHEMAS.set(tool.name, schema);
+    schema = toClientJsonSchema(await catalog.inputSchema(op.id));
+    schemas.set(op, schema);
   }
   return schema;
 }
 
-/** `dry_run` and `approval_id`, added to every per-operation tool that writes. */
-const writeControls = z.strictObject({ dry_run: dryRun, approval_id: approvalId.optional() });
+/** A per-operation tool's listed schema: the operation's arguments, plus the write controls for writes. */
+async function operationSchema(catalog: Catalog, op: OperationSpec): Promise<JsonSchema> {
+  const schema = await catalogSchema(catalog, op);
+  if (op.risk === 'read') return schema;
+  return { ...schema, properties: { ...(schema.properties as JsonSchema), ...WRITE_CONTROLS } };
+}
+
 const WRITE_CONTROLS = toClientJsonSchema(writeControls).properties as JsonSchema;
+
+/** The confirmation form: one box, unticked. */
+function confirmSchema(request: ConfirmationRequest) {
+  return {
+    type: 'object' as const,
+    properties: {
+      confirm: {
+        type: 'boolean' as const,
+        title: `Run ${request.operation}`,
+        description: 'Tick to let this call go to the tenant',
+        default: false,
+      },
+    },
+    required: ['confirm'],
+  };
+}
+
+function formMessage(request: ConfirmationRequest): string {
+  return `Confirm a ${request.risk} change on tenant "${request.tenant}":\n${request.summary}`;
+}
+
+/** A form answer as the gate reads it: only a ticked box is a yes. */
+function answerOf(action: string, content: unknown): Awaited<ReturnType<Confirmer['ask']>> {
+  if (action === 'accept') {
+    const confirm = (content as { confirm?: unknown } | undefined)?.confirm;
+    if (confirm === true) return 'accept';
+    if (confirm === false) return 'decline';
+    return { failed: 'the client accepted without saying whether to run the call (no confirm field)' };
+  }
+  if (action === 'decline' || action === 'cancel') return action;
+  return { failed: 'the client answered with an unknown action' };
+}
+
+/** One formatter for bad tool arguments: each field named, what was wrong with it. */
+function invalidArguments(
+  tool: string,
+  issues: readonly { code: string; path: PropertyKey[]; message: string; keys?: string[] }[],
+): string {
+  const lines = issues.map((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? `- ${(issue.keys ?? []).join(', ')}: not an argument of ${tool}`
+      : `- ${issue.path.length ? issue.path.map(String).join('.') : '(arguments)'}: ${issue.message}`,
+  );
+  return `Invalid arguments for ${tool}; nothing was sent.\n${lines.join('\n')}`;
+}
 
 function previewBody(outcome: Extract<CallOutcome, { kind: 'preview' }>): Record<string, unknown> {
   const { preview } = outcome;
@@ -402,42 +538,14 @@ function pagingNote(paging: NonNullable<Extract<CallOutcome, { kind: 'response' 
   return `${where}${total}${next}`;
 }
 
-function providerName(catalog: Catalog): string {
-  return PROVIDER_NAMES[catalog.provider] ?? catalog.provider;
-}
-
-/** Validates a generic tool's own arguments; failures name the field, as tool errors the agent can fix. */
-function parseToolInput<T extends z.ZodType>(schema: T, tool: string, args: unknown): z.infer<T> {
-  const parsed = schema.safeParse(args ?? {});
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => {
-    const at = issue.path.length ? issue.path.join('.') : '(arguments)';
-    return issue.code === 'unrecognized_keys'
-      ? `- ${issue.keys.join(', ')}: not an argument of ${tool}`
-      : `- ${at}: ${issue.message}`;
-  });
-  throw new CallError(
-    'invalid_arguments',
-    `Invalid arguments for ${tool}; nothing was done.\n${lines.join('\n')}`,
-  );
-}
-
-function textResult(text: string): CallToolResult {
-  return { content: [{ type: 'text', text }] };
-}
-
-function errorResult(text: string): CallToolResult {
-  return { content: [{ type: 'text', text }], isError: true };
-}
-
 /** `result` as an error that opens with `note` (why the call was cut short). */
-function withNote(note: string, result: CallToolResult): CallToolResult {
+function withNote(note: string, result: ToolResult): ToolResult {
   return { ...result, content: [{ type: 'text', text: note }, ...result.content], isError: true };
 }
 
-function instructions(options: ServerOptions, writesAllowed: boolean): string {
+function instructions(options: ServerOptions, displayName: string, writesAllowed: boolean): string {
   const parts = [
-    `Manages your ${providerName(options.catalog)} tenant through its management API.`,
+    `Manages your ${displayName} tenant through its management API.`,
     'Find an operation with search_operations, read its arguments with describe_operation, then run it with ' +
       (writesAllowed ? 'invoke_read_operation or invoke_write_operation.' : 'invoke_read_operation.'),
     '`arguments` holds path, query and header parameters and body fields side by side; they are checked before anything is sent.',

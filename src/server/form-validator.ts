@@ -8,7 +8,7 @@ import type {
   JsonSchemaValidator,
   JsonSchemaValidatorResult,
   jsonSchemaValidator,
-} from '@modelcontextprotocol/sdk/validation/types.js';
+} from '@modelcontextprotocol/server';
 
 type Property = {
   type?: string;

@@ -3,7 +3,7 @@
  * a value that is JSON but no message with the spec's -32600 (for its id, when it has a usable one)
  * instead of silence or a parse error.
  */
-import { type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { type JSONRPCMessage, parseJSONRPCMessage } from '@modelcontextprotocol/server';
 
 /** A JSON-RPC id, or `null` when the message had none that could be read. */
 export type RequestId = string | number | null;
@@ -11,7 +11,7 @@ export type RequestId = string | number | null;
 /** Either the message, or why the value is none and the id to answer to. */
 export type CheckedMessage =
   | { ok: true; message: JSONRPCMessage }
-  | { ok: false; id: RequestId; reason: string };
+  | { ok: false; id: RequestId; reason: string; code: number };
 
 /** The id of a value that is not a valid message, when it has a usable one. */
 export function idOf(value: unknown): RequestId {
@@ -22,17 +22,18 @@ export function idOf(value: unknown): RequestId {
 
 /** Checks one parsed value against the JSON-RPC message shapes MCP uses. */
 export function checkMessage(value: unknown): CheckedMessage {
-  let parsed: ReturnType<typeof JSONRPCMessageSchema.safeParse> | undefined;
+  let message: JSONRPCMessage | undefined;
   try {
-    parsed = JSONRPCMessageSchema.safeParse(value);
+    message = parseJSONRPCMessage(value);
   } catch {
-    // A value too deep for the schema to walk is no message either.
+    // Not a message (or too deep for the schema to walk, which is no message either).
   }
-  if (parsed?.success) return { ok: true, message: parsed.data };
+  if (message) return { ok: true, message };
   return {
     ok: false,
     id: idOf(value),
     reason: 'Invalid Request: not a JSON-RPC 2.0 request, notification or response.',
+    code: -32600,
   };
 }
 

@@ -2,8 +2,9 @@
  * Keeps results small: a `fields` projection, an item cap, a size cap, and a hint on how to get the rest
  * instead of a flood of tokens.
  */
+
+import { UNTRUSTED as UNTRUSTED_KEY } from '../tools/registry.js';
 import type { OperationSpec } from '../tools/types.js';
-import { TASK_UNTRUSTED_KEY as UNTRUSTED_KEY } from './task-tools.js';
 
 /** Default number of list items returned when the agent does not say. */
 export const DEFAULT_MAX_ITEMS = 25;

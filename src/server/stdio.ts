@@ -5,8 +5,7 @@
  * bounded) with an error for the request's id when the frame shows it, answers -32700 to what is not
  * JSON and -32600 to what is not a JSON-RPC message, and keeps serving.
  */
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { type JSONRPCMessage, ProtocolErrorCode, type Transport } from '@modelcontextprotocol/server';
 import { checkMessage, errorMessage as errorReply, type RequestId } from './jsonrpc.js';
 
 /** Largest stdio message (one line), as the HTTP transport's default body limit. */
@@ -121,7 +120,7 @@ export function createStdioTransport(options: StdioTransportOptions = {}): Trans
     reply(
       errorReply(
         id,
-        ErrorCode.InvalidRequest,
+        ProtocolErrorCode.InvalidRequest,
         `Request too large: ${size} bytes, over the ${max}-byte limit of one message; nothing was done.`,
       ),
     );
@@ -133,14 +132,14 @@ export function createStdioTransport(options: StdioTransportOptions = {}): Trans
     try {
       value = JSON.parse(line);
     } catch {
-      reply(errorReply(null, ErrorCode.ParseError, 'Parse error: the message is not JSON.'));
+      reply(errorReply(null, ProtocolErrorCode.ParseError, 'Parse error: the message is not JSON.'));
       return;
     }
     if (Array.isArray(value)) {
       reply(
         errorReply(
           null,
-          ErrorCode.InvalidRequest,
+          ProtocolErrorCode.InvalidRequest,
           'Invalid Request: batches are not part of MCP over stdio; send one message per line.',
         ),
       );
@@ -148,7 +147,7 @@ export function createStdioTransport(options: StdioTransportOptions = {}): Trans
     }
     const checked = checkMessage(value);
     if (!checked.ok) {
-      reply(errorReply(checked.id, ErrorCode.InvalidRequest, checked.reason));
+      reply(errorReply(checked.id, checked.code, checked.reason));
       return;
     }
     transport.onmessage?.(checked.message);

@@ -1,57 +1,10 @@
 /**
- * Lists and runs the task tools. Each task reaches the tenant only through a {@link TaskContext} built here
- * on the policy gate: every read and write is a `gate.invoke` on the `task-tool` route under the task's
- * name, and a write that needs a person is covered by one `gate.confirmTask` for the whole task. The
- * answer keeps our words apart from the tenant's, which go inside the untrusted container.
+ * The {@link TaskContext} a task tool runs on: every read and write is a `gate.invoke` on the `task-tool`
+ * route under the task's name, and the steps that need a person are confirmed by one `gate.confirmTask`
+ * for the whole task. The gate's refusals become {@link TaskError}s the tasks can tell apart.
  */
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { CallError, type Caller, type Gate, type OperationCall } from '../policy/index.js';
-import { describeArgumentProblem } from '../policy/validate.js';
-import {
-  type PlannedRequest,
-  type TaskContext,
-  TaskError,
-  type TaskToolDefinition,
-  taskToolsFor,
-} from '../tools/tasks/index.js';
-import { type JsonSchema, toClientJsonSchema } from './json-schema.js';
-
-/** The key tenant data goes under; the same as the server's `UNTRUSTED` (a test keeps them equal). */
-export const TASK_UNTRUSTED_KEY = 'untrusted_tenant_data';
-
-// Keyed by definition: two providers' tools share a name but not a schema.
-const SCHEMAS = new WeakMap<TaskToolDefinition, JsonSchema>();
-
-/** The task tool of that name for the catalog's provider, whether or not the profile lists it. */
-export function findTaskTool(name: string, provider = 'auth0'): TaskToolDefinition | undefined {
-  return taskToolsFor(provider).find((tool) => tool.name === name);
-}
-
-/** The names of the provider's task tools, listed or not. */
-export function listTaskNames(provider = 'auth0'): string[] {
-  return taskToolsFor(provider).map((tool) => tool.name);
-}
-
-/** The task tools of the catalog's provider that the gate's profile allows, as MCP tools. */
-export function listTaskTools(gate: Gate, provider = 'auth0'): Tool[] {
-  return taskToolsFor(provider)
-    .filter((tool) => gate.allowsTool(tool.name))
-    .map((tool) => {
-      let schema = SCHEMAS.get(tool);
-      if (!schema) {
-        schema = toClientJsonSchema(tool.input);
-        SCHEMAS.set(tool, schema);
-      }
-      return {
-        name: tool.name,
-        title: tool.title,
-        description: tool.description,
-        inputSchema: schema as Tool['inputSchema'],
-        // The title is said once, at the top: every token of a listing is paid on every request.
-        annotations: tool.annotations,
-      };
-    });
-}
+import { type PlannedRequest, type TaskContext, TaskError } from '../tools/tasks/index.js';
 
 /** Who is calling and how to reach a person, for one task call. */
 export interface TaskCallOptions {
@@ -61,50 +14,6 @@ export interface TaskCallOptions {
   caller?: Caller;
   /** The clock (tests move it). */
   now?: () => number;
-}
-
-/**
- * Runs a task tool. Errors the agent can act on (bad input, a refusal, a person declining) come back as
- * `isError` results; anything else is thrown to the server's error boundary.
- */
-export async function callTaskTool(
-  gate: Gate,
-  tool: TaskToolDefinition,
-  args: unknown,
-  options: TaskCallOptions = {},
-): Promise<CallToolResult> {
-  // Checked again at call time: a client can call a name it was never shown.
-  if (!gate.allowsTool(tool.name)) {
-    return errorResult(
-      `${tool.name} is not allowed by the "${gate.profile}" profile; nothing was sent. Only a person who starts the server with another profile can change that.`,
-    );
-  }
-  // Keys and text no schema refuses on its own (a lone surrogate, `__proto__` deep inside), named.
-  const problem = describeArgumentProblem(tool.name, args ?? {}, '');
-  if (problem) return errorResult(problem);
-  const parsed = tool.input.safeParse(args ?? {});
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `- ${issue.keys.join(', ')}: not an argument of ${tool.name}`
-        : `- ${issue.path.length ? issue.path.join('.') : '(arguments)'}: ${issue.message}`,
-    );
-    return errorResult(`Invalid arguments for ${tool.name}; nothing was sent.\n${lines.join('\n')}`);
-  }
-  const input = parsed.data as Record<string, unknown>;
-  const approvalId = typeof input.approval_id === 'string' ? input.approval_id : undefined;
-  const ctx = createTaskContext(gate, tool.name, { ...options, ...(approvalId ? { approvalId } : {}) });
-  try {
-    const { answer, tenant, isError } = await tool.handle(ctx, input);
-    const text = JSON.stringify({
-      ...answer,
-      ...(tenant !== undefined ? { [TASK_UNTRUSTED_KEY]: tenant } : {}),
-    });
-    return { content: [{ type: 'text', text }], ...(isError ? { isError: true } : {}) };
-  } catch (error) {
-    if (error instanceof TaskError) return errorResult(error.message);
-    throw error;
-  }
 }
 
 /** The {@link TaskContext} of one task call: every request goes through the gate under the task's name. */
@@ -205,8 +114,4 @@ export function toTaskError(error: CallError): TaskError {
     default:
       return new TaskError('refused', error.message, details);
   }
-}
-
-function errorResult(text: string): CallToolResult {
-  return { content: [{ type: 'text', text }], isError: true };
 }

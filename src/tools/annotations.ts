@@ -2,7 +2,7 @@
  * The single mapping from an operation's risk class to MCP tool annotations. Every listed tool, generic or
  * per-operation, takes its hints from here so clients see one consistent truth.
  */
-import type { HttpMethod, Risk } from './types.js';
+import type { Risk } from './types.js';
 
 /** The four MCP behaviour hints every tool carries. */
 export interface ToolAnnotations {
@@ -16,21 +16,19 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
-/** Annotations for an operation of the given risk, sent with the given method. */
-export function annotationsFor(risk: Risk, method: HttpMethod): ToolAnnotations {
+/**
+ * A tool's annotations, from its risk: read-only exactly when it is a read, destructive exactly when it is
+ * destructive. `idempotent` and `reachesTenant` are the two facts risk does not say (a GET repeats safely,
+ * a catalog search never leaves the server).
+ */
+export function toolAnnotations(
+  risk: Risk,
+  facts: { idempotent: boolean; reachesTenant: boolean },
+): ToolAnnotations {
   return {
     readOnlyHint: risk === 'read',
     destructiveHint: risk === 'destructive',
-    // GET, PUT and DELETE are idempotent by HTTP's definition; POST and PATCH are not promised to be.
-    idempotentHint: method === 'GET' || method === 'PUT' || method === 'DELETE',
-    openWorldHint: true,
+    idempotentHint: facts.idempotent,
+    openWorldHint: facts.reachesTenant,
   };
 }
-
-/** Annotations of a tool that only reads the local catalog. */
-export const CATALOG_ONLY: ToolAnnotations = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: false,
-};

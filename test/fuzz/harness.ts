@@ -12,15 +12,10 @@ import fc from 'fast-check';
 import type { z } from 'zod';
 import { getProfile } from '../../src/policy/profiles.js';
 import { findArgumentProblem, MAX_ARGUMENT_DEPTH } from '../../src/policy/validate.js';
-import {
-  describeInput,
-  invokeReadInput,
-  invokeWriteInput,
-  searchInput,
-} from '../../src/server/discovery-tools.js';
 import { toClientJsonSchema } from '../../src/server/json-schema.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
 import { monocloudCatalog } from '../../src/tools/monocloud/index.js';
+import { describeInput, invokeReadInput, invokeWriteInput, searchInput } from '../../src/tools/registry.js';
 import { TASK_TOOL_DEFINITIONS, type TaskToolDefinition } from '../../src/tools/tasks/index.js';
 import { MONOCLOUD_TASK_TOOL_DEFINITIONS } from '../../src/tools/tasks/monocloud/index.js';
 import type { Catalog, OperationSpec } from '../../src/tools/types.js';

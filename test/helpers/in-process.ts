@@ -1,12 +1,13 @@
 /** An in-process server and client joined by the SDK's in-memory transport, for fast listing tests. */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import type { Executor, TenantRequest, TenantResponse } from '../../src/executor/types.js';
 import type { AuditLog } from '../../src/policy/audit/index.js';
 import { createGate } from '../../src/policy/index.js';
 import { getProfile, type ProfileName } from '../../src/policy/profiles.js';
 import { createServer } from '../../src/server/create-server.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
+import type { Catalog } from '../../src/tools/types.js';
 
 /** An executor that records requests and answers 200 `{}` (or what `answer` returns) without a network. */
 export function createStubExecutor(
@@ -30,18 +31,20 @@ export async function connectInProcess(options: {
   toolsets?: string[];
   executor?: Executor;
   audit?: AuditLog;
+  catalog?: Catalog;
 }): Promise<Client> {
   const executor = options.executor ?? createStubExecutor();
+  const catalog = options.catalog ?? auth0Catalog;
   const gate = createGate({
-    catalog: auth0Catalog,
-    profile: getProfile(options.profile ?? 'read-only'),
+    catalog,
+    profile: getProfile(options.profile ?? 'read-only', catalog),
     executor,
     tenant: { name: 'test', domain: 'stub.invalid' },
     ...(options.audit ? { audit: options.audit } : {}),
   });
   const server = createServer({
     gate,
-    catalog: auth0Catalog,
+    catalog,
     toolsets: options.toolsets ?? [],
     sandbox: false,
     version: '0.0.0-test',

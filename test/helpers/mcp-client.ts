@@ -3,15 +3,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Transport } from '@modelcontextprotocol/client';
 import {
   type CallToolResult,
-  ElicitRequestSchema,
+  Client,
   type ElicitResult,
-} from '@modelcontextprotocol/sdk/types.js';
+  StreamableHTTPClientTransport,
+} from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
 /** Path of the built CLI the end-to-end tests drive. */
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
@@ -52,6 +51,12 @@ export interface ClientOptions {
  */
 export const E2E_TRANSPORT: 'stdio' | 'http' =
   process.env.TENANT_MCP_E2E_TRANSPORT === 'http' ? 'http' : 'stdio';
+
+/**
+ * The protocol revision `connectCli` speaks: 2025-11-25 (`legacy`, the `initialize` handshake) or
+ * 2026-07-28 (`modern`) when `TENANT_MCP_E2E_ERA=modern`, so the suites run on both.
+ */
+export const E2E_ERA: 'legacy' | 'modern' = process.env.TENANT_MCP_E2E_ERA === 'modern' ? 'modern' : 'legacy';
 
 const E2E_HTTP_TOKEN = 'e2e-http-token-0123456789abcdef';
 
@@ -111,11 +116,14 @@ async function connectClient(
 ): Promise<Connected> {
   const client = new Client(
     { name: 'tenant-mcp-tests', version: '1.0.0' },
-    { capabilities: options.onElicit ? { elicitation: { form: {} } } : {} },
+    {
+      capabilities: options.onElicit ? { elicitation: { form: {} } } : {},
+      ...(E2E_ERA === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' as const } } } : {}),
+    },
   );
   if (options.onElicit) {
     const answer = options.onElicit;
-    client.setRequestHandler(ElicitRequestSchema, async (request) => answer(request.params.message));
+    client.setRequestHandler('elicitation/create', async (request) => answer(request.params.message));
   }
   await client.connect(transport);
   return {

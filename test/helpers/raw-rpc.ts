@@ -8,8 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { createExecutor, type TenantAuth } from '../../src/executor/index.js';
 import { MONOCLOUD_PROVIDER } from '../../src/executor/provider.js';
 import { type AuditLog, openAuditLog } from '../../src/policy/audit/index.js';

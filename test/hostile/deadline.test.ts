@@ -38,9 +38,9 @@ describe('startDeadline', () => {
         return 'accept';
       },
     });
-    expect(await confirmer.ask({ operation: 'x', risk: 'destructive', tenant: 't', summary: '' })).toBe(
-      'accept',
-    );
+    expect(
+      await confirmer.ask({ operation: 'x', risk: 'destructive', tenant: 't', summary: '', binding: 'b' }),
+    ).toBe('accept');
     expect(deadline.signal.aborted).toBe(false);
     await sleep(150);
     expect(deadline.signal.aborted).toBe(true);

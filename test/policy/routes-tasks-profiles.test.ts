@@ -7,9 +7,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutor, MONOCLOUD_PROVIDER } from '../../src/executor/index.js';
 import type { Executor, TenantRequest } from '../../src/executor/types.js';
@@ -23,6 +23,7 @@ import { SEED } from '../../src/sandbox/seed.js';
 import { createServer } from '../../src/server/create-server.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
 import { monocloudCatalog } from '../../src/tools/monocloud/index.js';
+import { namedTools } from '../../src/tools/registry.js';
 import type { TaskStep } from '../../src/tools/tasks/context.js';
 import { taskToolsFor } from '../../src/tools/tasks/index.js';
 import type { Catalog } from '../../src/tools/types.js';
@@ -68,6 +69,7 @@ function profiles(catalog: Catalog): Profile[] {
         confirm: Object.fromEntries(writes.map((op) => [op.id, 'always' as const])),
       },
       catalog.operations,
+      namedTools(catalog.provider),
     ),
   ];
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseCallTimeout } from '../../src/server/config.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
-import { loadCatalog } from '../../src/tools/catalogs.js';
+import { loadCatalog } from '../../src/tools/providers.js';
 
 const TOOLSETS = [...new Set(auth0Catalog.operations.map((op) => op.toolset))];
 const load = (provider: 'auth0' | 'monocloud') => loadCatalog(provider);

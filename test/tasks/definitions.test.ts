@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { TASK_TOOLS } from '../../src/policy/profiles.js';
 import { UNTRUSTED } from '../../src/server/create-server.js';
-import { TASK_UNTRUSTED_KEY } from '../../src/server/task-tools.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
+import { UNTRUSTED as REGISTRY_UNTRUSTED } from '../../src/tools/registry.js';
 import { TASK_TOOL_DEFINITIONS, ticketRuleViolations } from '../../src/tools/tasks/index.js';
 import { explainTypes, LOG_TYPES } from '../../src/tools/tasks/log-types.js';
 import { ticketInput } from '../../src/tools/tasks/password-ticket.js';
@@ -53,7 +53,7 @@ describe('declarations', () => {
   });
 
   it('return tenant data under the same key as every other tool', () => {
-    expect(TASK_UNTRUSTED_KEY).toBe(UNTRUSTED);
+    expect(REGISTRY_UNTRUSTED).toBe(UNTRUSTED);
   });
 });
 

@@ -6,13 +6,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import {
-  type CallToolResult,
-  ElicitRequestSchema,
-  type ElicitResult,
-} from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, Client, type ElicitResult } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { createExecutor, type ProviderProfile, type TenantAuth } from '../../src/executor/index.js';
 import { type ApprovalStore, createApprovalStore } from '../../src/policy/approvals.js';
 import { openAuditLog } from '../../src/policy/audit/index.js';
@@ -102,7 +97,7 @@ export async function connectTasks(options: {
   );
   if (options.onElicit) {
     const answer = options.onElicit;
-    client.setRequestHandler(ElicitRequestSchema, async (request) => answer(request.params.message));
+    client.setRequestHandler('elicitation/create', async (request) => answer(request.params.message));
   }
   await client.connect(clientSide);
   return {

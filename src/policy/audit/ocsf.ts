@@ -20,7 +20,6 @@ export const OCSF_CLASS = {
 };
 
 const PRODUCT = 'tenant-mcp';
-const SERVICE = 'Auth0 Management API';
 
 /** OCSF `activity_id` by HTTP method; anything else, or no operation at all, is 99 Other. */
 const ACTIVITY: Record<string, { id: number; name: string }> = {
@@ -64,6 +63,8 @@ export interface RecordContext {
   loggedTime: number;
   /** A unique id for the record: `metadata.uid`. */
   uid: string;
+  /** The API the tenant is reached through (`Auth0 Management API`), from the provider registry. */
+  service: string;
   /** Position in the file's chain, from 0. */
   seq: number;
   /** SHA-256 of the previous line, or the genesis value. */
@@ -127,14 +128,14 @@ export function toOcsfRecord(event: AuditEvent, context: RecordContext): OcsfRec
     },
     api: {
       operation: target,
-      service: { name: SERVICE },
+      service: { name: context.service },
       request: { uid: event.correlationId },
       response: event.status === undefined ? undefined : { code: event.status },
     },
     http_request: op?.method ? { http_method: op.method.toUpperCase(), url: { path: op.path } } : undefined,
     http_response: event.status === undefined ? undefined : { code: event.status },
     src_endpoint: { name: event.tool, svc_name: PRODUCT, hostname: context.hostname },
-    dst_endpoint: { ...tenantEndpoint(event.tenant.domain), svc_name: SERVICE },
+    dst_endpoint: { ...tenantEndpoint(event.tenant.domain), svc_name: context.service },
     resources,
     metadata: {
       version: OCSF_VERSION,

@@ -50,6 +50,8 @@ export const DEFAULT_KEEP = 16;
 export interface AuditLogOptions {
   /** tenant-mcp's version, written as `metadata.product.version`. */
   productVersion: string;
+  /** The API the records are about, as `api.service.name` (default `Auth0 Management API`). */
+  service?: string;
   /** Clock for `metadata.logged_time` (epoch ms); the event carries its own `time`. */
   now?: () => number;
   /** The OS user recorded as `actor.user.name`; defaults to the user running the process. */
@@ -423,7 +425,14 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
     const seq = nextSeq;
     let line: string;
     try {
-      const context = { productVersion: options.productVersion, osUser, hostname, seq, prevHash };
+      const context = {
+        productVersion: options.productVersion,
+        service: options.service ?? 'Auth0 Management API',
+        osUser,
+        hostname,
+        seq,
+        prevHash,
+      };
       line = sealRecord(
         toOcsfRecord(event, { ...context, loggedTime: now(), uid: randomUUID() }),
         currentKey,

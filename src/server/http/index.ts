@@ -7,8 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
+import {
+  type AuthInfo,
+  createMcpHandler,
+  isLegacyRequest,
+  type McpRequestContext,
+  type Server,
+} from '@modelcontextprotocol/server';
 import { checkMessage, type RequestId } from '../jsonrpc.js';
 import {
   APPROVER_SCOPE,
@@ -53,9 +59,12 @@ export interface HttpServerOptions {
   auth: AuthSettings;
   /** Profile of token and unauthenticated principals (OAuth principals get theirs from scopes). */
   defaultProfile: string;
-  /** Makes the MCP server one session (or one stateless request) is served by. */
-  createMcpServer(principal: Principal): Server;
-  /** One server per request, no session ids. */
+  /**
+   * Makes the MCP server one request (2026-07-28, and 2025-era traffic with `stateless`) or one 2025-era
+   * session is served by, for `principal`.
+   */
+  createMcpServer(principal: Principal, era: 'legacy' | 'modern'): Server;
+  /** 2025-era clients too are served one request at a time, with no session ids (2026-07-28 always is). */
   stateless?: boolean;
   /** This server's public MCP URL (default `http://{host}:{port}/mcp`); the JWT audience. */
   publicUrl?: string;
@@ -92,7 +101,7 @@ export interface HttpServer {
 }
 
 interface Session {
-  transport: StreamableHTTPServerTransport;
+  transport: NodeStreamableHTTPServerTransport;
   server: Server;
   principal: Principal;
   lastSeen: number;
@@ -144,6 +153,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const allow = buildAllowlists(host, port, publicUrl, options.allowedOrigins ?? []);
   const auth = createAuthenticator(options.auth, publicUrl, options.defaultProfile);
   const metadataUrl = `${new URL(publicUrl).origin}${METADATA_PATH}${new URL(publicUrl).pathname}`;
+
+  // 2026-07-28 traffic is stateless: a fresh server per request from the principal the guards let in,
+  // handed over as the SDK's pass-through auth info. With --stateless, 2025-era traffic is served the
+  // same way; otherwise it keeps its sessions below.
+  const principals = new WeakMap<AuthInfo, Principal>();
+  const factory = ({ authInfo, era }: McpRequestContext) => {
+    const principal = authInfo && principals.get(authInfo);
+    if (!principal) throw new Error('an MCP request reached the handler without an authenticated principal');
+    return options.createMcpServer(principal, era);
+  };
+  const handler = createMcpHandler(factory, { legacy: options.stateless ? 'stateless' : 'reject' });
+  const perRequest = toNodeHandler(handler);
 
   const sweeper = setInterval(
     () => {
@@ -254,19 +275,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return rpcError(res, 400, -32700, 'Parse error: the body is not JSON.');
     }
     const invalid = invalidMessage(body);
-    if (invalid) return rpcError(res, 400, -32600, invalid.reason, invalid.id);
+    if (invalid) return rpcError(res, 400, invalid.code, invalid.reason, invalid.id);
     // The request itself paid for one message; a batch pays for the rest.
     const batchWait = limiter.take(principal.id, Math.max(0, messageCount(body) - 1));
     if (batchWait > 0) return tooMany(res, batchWait, messageCount(body));
-    if (options.stateless) {
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-      const server = options.createMcpServer(principal);
-      res.once('close', () => {
-        void transport.close().catch(() => {});
-        void server.close().catch(() => {});
-      });
-      await server.connect(transport);
-      return transport.handleRequest(req, res, body);
+    if (options.stateless || !(await isLegacyRequest(await toWebRequest(req, body)))) {
+      const authInfo: AuthInfo = { token: '', clientId: principal.id, scopes: [...principal.scopes] };
+      principals.set(authInfo, principal);
+      return perRequest(Object.assign(req, { auth: authInfo }), res, body);
     }
     if (req.headers['mcp-session-id'] !== undefined) {
       const session = sessionFor(req, res, principal);
@@ -286,8 +302,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         `This client already has ${maxPerPrincipal} open sessions; close one (DELETE /mcp) or reuse it.`,
       );
     }
-    const server = options.createMcpServer(principal);
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const server = options.createMcpServer(principal, 'legacy');
+    const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         sessions.set(id, { transport, server, principal, lastSeen: Date.now() });
@@ -372,6 +388,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         });
       }
       clearInterval(sweeper);
+      await handler.close().catch(() => {});
       await Promise.all([...sessions].map(([id, session]) => closeSession(id, session)));
       const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeAllConnections();
@@ -422,9 +439,9 @@ function rpcError(
 }
 
 /** The first value of a POST body (one message or a batch) that is no JSON-RPC message, if any. */
-function invalidMessage(body: unknown): { id: RequestId; reason: string } | undefined {
+function invalidMessage(body: unknown): { id: RequestId; reason: string; code: number } | undefined {
   if (Array.isArray(body) && body.length === 0)
-    return { id: null, reason: 'Invalid Request: an empty batch.' };
+    return { id: null, reason: 'Invalid Request: an empty batch.', code: -32600 };
   for (const value of Array.isArray(body) ? body : [body]) {
     const checked = checkMessage(value);
     if (!checked.ok) return checked;

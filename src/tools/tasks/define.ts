@@ -4,7 +4,7 @@
  * them takes the same controls.
  */
 import { z } from 'zod';
-import type { ToolAnnotations } from '../annotations.js';
+import { type ToolAnnotations, toolAnnotations } from '../annotations.js';
 import type { Risk } from '../types.js';
 import type { TaskAnswer, TaskContext } from './context.js';
 
@@ -80,12 +80,7 @@ export function defineTaskTool<S extends z.ZodObject>(spec: TaskToolSpec<S>): Ta
     input,
     risk: spec.risk,
     writes,
-    annotations: {
-      readOnlyHint: !writes,
-      destructiveHint: spec.risk === 'destructive',
-      idempotentHint: spec.idempotent,
-      openWorldHint: true,
-    },
+    annotations: toolAnnotations(spec.risk, { idempotent: spec.idempotent, reachesTenant: true }),
     handle: (ctx, parsed) => spec.handle(ctx, parsed as z.infer<S> & { dry_run?: boolean }),
   };
 }

@@ -59,8 +59,9 @@ export function createMemoryReplayGuard(max = 100_000): ReplayGuard {
  * bytes); without one, a random key for this process, which suits stdio and a single HTTP process.
  */
 export function createConfirmationStates(
-  options: { key?: string | Uint8Array | undefined; replay?: ReplayGuard } = {},
+  options: { key?: string | Uint8Array | undefined; replay?: ReplayGuard; now?: () => number } = {},
 ): ConfirmationStates {
+  const now = options.now ?? Date.now;
   const codec: RequestStateCodec<ConfirmationState> = createRequestStateCodec<ConfirmationState>({
     key: options.key ?? randomBytes(32),
     ttlSeconds: CONFIRMATION_STATE_TTL_SECONDS,
@@ -72,7 +73,7 @@ export function createConfirmationStates(
         binding,
         principal,
         nonce: randomBytes(16).toString('base64url'),
-        expiresAt: Date.now() + CONFIRMATION_STATE_TTL_SECONDS * 1000,
+        expiresAt: now() + CONFIRMATION_STATE_TTL_SECONDS * 1000,
       }),
     async open(sealed) {
       try {
@@ -81,7 +82,7 @@ export function createConfirmationStates(
         if (!state || typeof state.binding !== 'string' || typeof state.nonce !== 'string') {
           return { refused: 'the confirmation state is not one this server made' };
         }
-        if (state.expiresAt <= Date.now()) return { refused: 'the confirmation state expired' };
+        if (state.expiresAt <= now()) return { refused: 'the confirmation state expired' };
         return state;
       } catch (error) {
         const reason = (error as Error).message;

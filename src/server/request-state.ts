@@ -39,15 +39,16 @@ export interface ConfirmationStates {
   claim(state: ConfirmationState): Promise<boolean>;
 }
 
-/** An in-memory guard, bounded: nonces are forgotten once expired, and at most `max` are kept. */
+/** An in-memory guard, bounded: nonces are forgotten once expired; with `max` live ones, new claims fail. */
 export function createMemoryReplayGuard(max = 100_000): ReplayGuard {
   const used = new Map<string, number>();
   return {
     claim(nonce, expiresAt) {
       const now = Date.now();
-      if (used.size >= max)
-        for (const [key, until] of used) if (until <= now || used.size >= max) used.delete(key);
+      if (used.size >= max) for (const [key, until] of used) if (until <= now) used.delete(key);
       if (used.has(nonce)) return false;
+      // Full of live states: refuse rather than forget one that could then be replayed (fail closed).
+      if (used.size >= max) return false;
       used.set(nonce, expiresAt);
       return true;
     },

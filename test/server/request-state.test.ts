@@ -32,12 +32,14 @@ describe('confirmation states', () => {
     expect(await states.open(sealed)).toMatchObject({ refused: 'the confirmation state expired' });
   });
 
-  it('forgets used states only once they expired, within a bound', () => {
+  it('forgets used states only once they expired; full of live ones, it refuses instead', () => {
     const guard = createMemoryReplayGuard(2);
     const later = Date.now() + 60_000;
     expect(guard.claim('a', later)).toBe(true);
     expect(guard.claim('a', later)).toBe(false);
     expect(guard.claim('b', Date.now() - 1)).toBe(true);
-    expect(guard.claim('c', later)).toBe(true);
+    expect(guard.claim('c', later)).toBe(true); // b had expired: forgotten to make room
+    expect(guard.claim('d', later)).toBe(false); // a and c are live: nothing is forgotten
+    expect(guard.claim('a', later)).toBe(false);
   });
 });

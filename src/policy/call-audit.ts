@@ -19,8 +19,14 @@ export interface CallAudit {
   operations(ids: readonly string[]): void;
   /** The call's arguments, secrets already masked. */
   arguments(masked: unknown): void;
-  /** Writes one record; throws `audit_unavailable` when it cannot. */
+  /** Writes one record and waits until it is on disk; throws `audit_unavailable` when it cannot. */
   record(decision: AuditDecision, reason: string, extra?: Partial<AuditEvent>): Promise<void>;
+  /**
+   * Writes the outcome of a call that already went ahead: at once, durable with the next group commit,
+   * not waited for (the record that let it go ahead was). Never throws: the call has happened, so its
+   * answer is still returned; a log that cannot take the record refuses every later call instead.
+   */
+  outcome(decision: AuditDecision, reason: string, extra?: Partial<AuditEvent>): void;
   /** Records the refusal (with the rules behind it) and throws it. */
   refuse(error: CallError, rules?: readonly string[], extra?: Partial<AuditEvent>): Promise<never>;
 }
@@ -75,42 +81,45 @@ export function createCallAudit(scope: AuditScope, tool: string, client?: Client
   let operations: string[] | undefined;
   let args: unknown;
   let failedFields: readonly string[] | undefined;
+  const eventOf = (decision: AuditDecision, reason: string, extra: Partial<AuditEvent>): AuditEvent => ({
+    time: Date.now(),
+    decision,
+    reason,
+    tenant: scope.tenant,
+    profile: scope.profile,
+    tool,
+    correlationId,
+    ...(client ? { client } : {}),
+    ...(operation ? { operation } : {}),
+    ...(operations ? { operations } : {}),
+    ...(args !== undefined
+      ? {
+          arguments: recordedArguments(
+            args,
+            decision === 'refused' ? MAX_REFUSED_ARGUMENT_BYTES : MAX_ARGUMENT_RECORD_BYTES,
+            failedFields,
+          ),
+        }
+      : {}),
+    ...extra,
+  });
+  const unavailable = (error: unknown): CallError => {
+    scope.log(`tenant-mcp: audit trail write failed: ${(error as Error).message}`);
+    return new CallError(
+      'audit_unavailable',
+      'The audit trail cannot be written, so no call can proceed; nothing was sent. A person must fix the audit log.',
+    );
+  };
   const record = async (
     decision: AuditDecision,
     reason: string,
     extra: Partial<AuditEvent> = {},
   ): Promise<void> => {
     if (!scope.audit) return;
-    const event: AuditEvent = {
-      time: Date.now(),
-      decision,
-      reason,
-      tenant: scope.tenant,
-      profile: scope.profile,
-      tool,
-      correlationId,
-      ...(client ? { client } : {}),
-      ...(operation ? { operation } : {}),
-      ...(operations ? { operations } : {}),
-      ...(args !== undefined
-        ? {
-            arguments: recordedArguments(
-              args,
-              decision === 'refused' ? MAX_REFUSED_ARGUMENT_BYTES : MAX_ARGUMENT_RECORD_BYTES,
-              failedFields,
-            ),
-          }
-        : {}),
-      ...extra,
-    };
     try {
-      await scope.audit.appendDurable(event);
+      await scope.audit.appendDurable(eventOf(decision, reason, extra));
     } catch (error) {
-      scope.log(`tenant-mcp: audit trail write failed: ${(error as Error).message}`);
-      throw new CallError(
-        'audit_unavailable',
-        'The audit trail cannot be written, so no call can proceed; nothing was sent. A person must fix the audit log.',
-      );
+      throw unavailable(error);
     }
   };
   return {
@@ -126,6 +135,14 @@ export function createCallAudit(scope: AuditScope, tool: string, client?: Client
       args = masked;
     },
     record,
+    outcome(decision, reason, extra = {}) {
+      if (!scope.audit) return;
+      try {
+        scope.audit.appendDeferred(eventOf(decision, reason, extra));
+      } catch (error) {
+        scope.log(`tenant-mcp: audit trail write failed after the call was sent: ${(error as Error).message}`);
+      }
+    },
     async refuse(error, rules, extra = {}) {
       const fields = error.details.fields;
       if (Array.isArray(fields)) failedFields = fields.filter((f): f is string => typeof f === 'string');

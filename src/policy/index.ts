@@ -403,7 +403,7 @@ export function createGate(options: GateOptions): Gate {
     } catch (error) {
       if (error instanceof TenantError) {
         const message = sanitizeText(maskString(error.message, collectSecretValues(args)));
-        await audit.record('failed', message, {
+        audit.outcome('failed', message, {
           ...(error.details.status !== undefined ? { status: error.details.status } : {}),
           ...(error.details.requestId ? { requestId: error.details.requestId } : {}),
           latencyMs: Date.now() - started,
@@ -412,7 +412,8 @@ export function createGate(options: GateOptions): Gate {
       }
       throw error;
     }
-    await audit.record('sent', `HTTP ${response.status}`, {
+    // The record that let the call go ahead is on disk; the outcome joins the next group commit.
+    audit.outcome('sent', `HTTP ${response.status}`, {
       status: response.status,
       latencyMs: response.durationMs,
       ...(response.requestId ? { requestId: response.requestId } : {}),

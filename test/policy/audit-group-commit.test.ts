@@ -4,7 +4,7 @@ import * as nodeFs from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AuditWriteError, openAuditLog, verifyAuditLog } from '../../src/policy/audit/index.js';
 import { auditEvent } from './fixtures/audit-events.js';
 
@@ -55,6 +55,31 @@ describe('appendDurable', () => {
       expect(result.status).toBe('rejected');
       expect((result as PromiseRejectedResult).reason).toBeInstanceOf(AuditWriteError);
     }
+    log.close();
+  });
+});
+
+describe('appendDeferred', () => {
+  it('writes at once and joins the next fsync without waiting for it', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'tenant-mcp-group-')), 'audit.jsonl');
+    const { fs, events } = countingFs();
+    const log = openAuditLog(path, { productVersion: 'test', fs });
+    log.appendDeferred(auditEvent('sent', { reason: 'outcome' }));
+    expect(events).toEqual(['write', 'fsync-start']);
+    await log.appendDurable(auditEvent('approved'));
+    log.close();
+    expect(verifyAuditLog(path)).toMatchObject({ ok: true, records: 2 });
+  });
+
+  it('refuses every later record once a deferred fsync has failed (fail closed)', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'tenant-mcp-group-')), 'audit.jsonl');
+    const { fs, events } = countingFs(true);
+    const log = openAuditLog(path, { productVersion: 'test', fs });
+    log.appendDeferred(auditEvent('sent'));
+    await vi.waitFor(() => expect(events).toContain('fsync-end'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(() => log.appendDeferred(auditEvent('sent'))).toThrow(AuditWriteError);
+    await expect(log.appendDurable(auditEvent('approved'))).rejects.toBeInstanceOf(AuditWriteError);
     log.close();
   });
 });

@@ -89,6 +89,12 @@ export interface AuditLog {
    * a few, not one each, while each still waits until its own record is on disk.
    */
   appendDurable(event: AuditEvent): Promise<void>;
+  /**
+   * The same record, written at once but made durable by the next group commit, without waiting for it:
+   * for the outcome of a call that has already gone ahead (the record before it was durable). A failed
+   * flush makes every later append throw, so the next call is refused (fail closed).
+   */
+  appendDeferred(event: AuditEvent): void;
   /** Whether records carry forward-secure MACs (the log was initialised with a key). */
   readonly keyed: boolean;
   /** Closes the file; later appends throw. Safe to call twice. */
@@ -363,6 +369,16 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
     return queued;
   }
 
+  /** Why the log can no longer be trusted to be on disk: a deferred flush failed. */
+  let broken: AuditWriteError | undefined;
+
+  function appendDeferred(event: AuditEvent): void {
+    write(event);
+    durable().catch((error: unknown) => {
+      broken = syncFailed(error);
+    });
+  }
+
   async function appendDurable(event: AuditEvent): Promise<void> {
     write(event);
     try {
@@ -398,6 +414,7 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
 
   function write(event: AuditEvent): void {
     if (!open) throw new AuditWriteError('closed', `The audit log ${path} is closed.`, path);
+    if (broken) throw broken;
     if (keyProblem) {
       throw new AuditWriteError(
         'io',
@@ -507,6 +524,7 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
     },
     append,
     appendDurable,
+    appendDeferred,
     close,
   };
 }

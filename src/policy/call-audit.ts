@@ -140,7 +140,9 @@ export function createCallAudit(scope: AuditScope, tool: string, client?: Client
       try {
         scope.audit.appendDeferred(eventOf(decision, reason, extra));
       } catch (error) {
-        scope.log(`tenant-mcp: audit trail write failed after the call was sent: ${(error as Error).message}`);
+        scope.log(
+          `tenant-mcp: audit trail write failed after the call was sent: ${(error as Error).message}`,
+        );
       }
     },
     async refuse(error, rules, extra = {}) {

@@ -58,11 +58,19 @@ async function call(
     body: JSON.stringify({ jsonrpc: '2.0', id: id++, method: 'tools/call', params }),
   });
   expect(response.status, response.body).toBe(200);
-  return response.json().result as Record<string, any>;
+  return response.json().result as WireResult;
 }
 
-const text = (result: Record<string, any>) =>
-  (result.content ?? []).map((c: { text: string }) => c.text).join('\n');
+/** The parts of a tools/call result these tests read: content, or a 2026-07-28 input request. */
+interface WireResult {
+  resultType?: string;
+  isError?: boolean;
+  content?: Array<{ text: string }>;
+  requestState: string;
+  inputRequests: { confirm: { method: string; params: { message: string } } };
+}
+
+const text = (result: WireResult) => (result.content ?? []).map((c) => c.text).join('\n');
 const blockBob = { user: 'bob@northwind.example.com' };
 const blockErin = { user: 'erin@example.org' };
 const audit = () =>

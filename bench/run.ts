@@ -8,10 +8,8 @@ import { createServer as createNetServer } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { type CallToolResult, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import fc from 'fast-check';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { request } from 'undici';
@@ -32,13 +30,61 @@ import {
 /** Approvals and audit records of benchmarked servers go here, never under the user's home. */
 const BENCH_STATE = mkdtempSync(join(tmpdir(), 'tenant-mcp-bench-state-'));
 const CLI = 'dist/cli.js';
-const INIT = `${JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
-})}\n`;
+/** The two protocol revisions every figure below is measured on. */
+type Era = 'legacy' | 'modern';
+const ERAS: readonly Era[] = ['legacy', 'modern'];
+const REVISION: Record<Era, string> = { legacy: '2025-11-25', modern: '2026-07-28' };
+
+/** A v2 SDK client speaking one revision: 2025-11-25 negotiates with `initialize`, 2026-07-28 is pinned. */
+function sdkClient(era: Era, capabilities: Record<string, unknown> = {}): Client {
+  return new Client(
+    { name: `bench-${era}`, version: '1' },
+    {
+      capabilities,
+      ...(era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' as const } } } : {}),
+    },
+  );
+}
+
+/**
+ * The first request of each revision: `initialize` (2025-11-25), or `server/discover` with the per-request
+ * envelope (2026-07-28, no handshake).
+ */
+const FIRST_REQUEST: Record<Era, string> = {
+  legacy: `${JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
+  })}\n`,
+  modern: `${JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'server/discover',
+    params: {
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+        'io.modelcontextprotocol/clientCapabilities': {},
+        'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+      },
+    },
+  })}\n`,
+};
 const BARE = `require('node:readline').createInterface({input:process.stdin}).on('line',l=>{process.stdout.write(JSON.stringify({jsonrpc:'2.0',id:JSON.parse(l).id,result:{}})+'\\n')})`;
+
+/**
+ * What a host gives a server it spawns: PATH and HOME, nothing of this shell's NODE_OPTIONS or
+ * NODE_EXTRA_CA_CERTS (the latter alone adds about 50 ms to every Node start and would hide start-up cost
+ * in a ratio). State goes to a temporary directory, never under the user's home.
+ */
+function hostEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    ...(process.env.HOME ? { HOME: process.env.HOME } : {}),
+    TENANT_MCP_STATE_DIR: BENCH_STATE,
+    ...extra,
+  };
+}
 
 function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -47,36 +93,36 @@ function quantile(values: number[], q: number): number {
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
-/** Milliseconds from spawn to the first line of stdout answering `initialize`. */
-function timeToInitialize(args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
+/** Milliseconds from spawn to the first line of stdout, the answer to `first`. */
+function timeToFirstAnswer(args: string[], first: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, {
-      env: { ...process.env, TENANT_MCP_STATE_DIR: BENCH_STATE, ...env },
-      stdio: ['pipe', 'pipe', 'ignore'],
-    });
-    child.stdout.once('data', () => {
+    const child = spawn(process.execPath, args, { env: hostEnv(), stdio: ['pipe', 'pipe', 'ignore'] });
+    child.stdout.once('data', (chunk: Buffer) => {
       resolve(performance.now() - started);
       child.kill();
+      if (!chunk.toString().includes('"result"')) reject(new Error(`no result: ${chunk.toString().slice(0, 300)}`));
     });
     child.once('error', reject);
-    child.stdin.write(INIT);
+    child.stdin.write(first);
   });
 }
 
 async function coldStart(): Promise<void> {
   const runs = 10;
-  const ours: number[] = [];
+  const ours: Record<Era, number[]> = { legacy: [], modern: [] };
   const bare: number[] = [];
   for (let i = 0; i < runs; i++) {
-    ours.push(await timeToInitialize([CLI]));
-    bare.push(await timeToInitialize(['-e', BARE]));
+    for (const era of ERAS) ours[era].push(await timeToFirstAnswer([CLI], FIRST_REQUEST[era]));
+    bare.push(await timeToFirstAnswer(['-e', BARE], FIRST_REQUEST.legacy));
   }
-  const a = quantile(ours, 0.5);
   const b = quantile(bare, 0.5);
-  console.log(
-    `cold start (spawn → initialize answered, median of ${runs}): ${fmt(a)} ms; bare Node JSON-RPC echo ${fmt(b)} ms; ratio ${fmt(a / b, 2)} (target ≤ 200 ms)`,
-  );
+  for (const era of ERAS) {
+    const a = quantile(ours[era], 0.5);
+    console.log(
+      `cold start ${REVISION[era]} (spawn → ${era === 'legacy' ? 'initialize' : 'server/discover'} answered, median of ${runs}, PATH and HOME only): ${fmt(a)} ms; bare Node JSON-RPC echo ${fmt(b)} ms; ratio ${fmt(a / b, 2)} (target ≤ 3×)`,
+    );
+  }
 }
 
 function rssOf(pid: number): number {
@@ -87,45 +133,49 @@ function rssOf(pid: number): number {
 async function connect(
   args: string[],
   env: Record<string, string> = {},
+  era: Era = 'legacy',
+  capabilities: Record<string, unknown> = {},
 ): Promise<{ client: Client; transport: StdioClientTransport }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, ...args],
-    env: { PATH: process.env.PATH ?? '', TENANT_MCP_STATE_DIR: BENCH_STATE, ...env },
+    env: hostEnv(env),
     stderr: 'ignore',
   });
-  const client = new Client({ name: 'bench', version: '1' });
+  const client = sdkClient(era, capabilities);
   await client.connect(transport);
   return { client, transport };
 }
 
+/**
+ * Every built-in listing (both providers × the three profiles, on both revisions: the tools are the same,
+ * the list result's envelope is not), and what `--toolsets` adds.
+ */
 async function listings(): Promise<void> {
-  const cases: Array<[string, string[]]> = [
-    ['read-only (default)', []],
-    ['admin', ['--profile', 'admin']],
-    ['read-only + --toolsets users', ['--toolsets', 'users']],
-    ['admin + --toolsets users', ['--profile', 'admin', '--toolsets', 'users']],
-  ];
-  for (const [name, args] of cases) {
-    const { client, transport } = await connect(args);
-    const { tools } = await client.listTools();
-    const tokens = encode(JSON.stringify(tools)).length;
-    const rss = transport.pid ? rssOf(transport.pid) : Number.NaN;
-    const builtIn = !args.includes('--toolsets');
-    console.log(
-      `tools/list ${name}: ${tools.length} tools, ${tokens} tokens (o200k)${builtIn ? ' (target ≤ 2,000)' : ''}; RSS after listing ${fmt(rss)} MB${builtIn ? ' (target ≤ 60 MB)' : ''}`,
-    );
-    await client.close();
+  const cases: Array<[string, string[], boolean]> = [];
+  for (const provider of ['auth0', 'monocloud'])
+    for (const profile of ['read-only', 'helpdesk', 'admin'])
+      cases.push([`${provider} ${profile}`, ['--provider', provider, '--profile', profile], true]);
+  cases.push(['auth0 read-only + --toolsets users', ['--toolsets', 'users'], false]);
+  cases.push(['auth0 admin + --toolsets users', ['--profile', 'admin', '--toolsets', 'users'], false]);
+  for (const era of ERAS) {
+    for (const [name, args, builtIn] of cases) {
+      if (!builtIn && era === 'modern') continue;
+      const { client, transport } = await connect(args, {}, era);
+      const { tools } = await client.listTools();
+      const tasks = tools.filter((t) => !/_operations?$/.test(t.name));
+      const tokens = encode(JSON.stringify(tools)).length;
+      const rss = transport.pid ? rssOf(transport.pid) : Number.NaN;
+      console.log(
+        `tools/list ${REVISION[era]} ${name}: ${tools.length} tools (${tasks.length} task tools), ${tokens} tokens (o200k)${builtIn ? ' (target ≤ 2,000)' : ''}; RSS after listing ${fmt(rss)} MB`,
+      );
+      await client.close();
+    }
   }
 }
 
 async function overhead(): Promise<void> {
   const sandbox = await startSandbox({ port: 0 });
-  const { client } = await connect([], {
-    AUTH0_DOMAIN: sandbox.url,
-    AUTH0_CLIENT_ID: sandbox.clientId,
-    AUTH0_CLIENT_SECRET: sandbox.clientSecret,
-  });
   const token = await request(`${sandbox.url}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -136,36 +186,52 @@ async function overhead(): Promise<void> {
       audience: `${sandbox.url}/api/v2/`,
     }),
   }).then((r) => r.body.json() as Promise<{ access_token: string }>);
-  const n = 400;
-  const call = () =>
-    client.callTool({ name: 'invoke_read_operation', arguments: { operation: 'get_roles', arguments: {} } });
   const direct = async () => {
     const r = await request(`${sandbox.url}/api/v2/roles`, {
       headers: { authorization: `Bearer ${token.access_token}` },
     });
     await r.body.json();
   };
-  for (let i = 0; i < 50; i++) {
-    await call();
-    await direct();
+  for (const era of ERAS) {
+    const { client } = await connect(
+      [],
+      {
+        AUTH0_DOMAIN: sandbox.url,
+        AUTH0_CLIENT_ID: sandbox.clientId,
+        AUTH0_CLIENT_SECRET: sandbox.clientSecret,
+      },
+      era,
+    );
+    const n = 400;
+    const call = async () => {
+      const result = (await client.callTool({
+        name: 'invoke_read_operation',
+        arguments: { operation: 'get_roles', arguments: {} },
+      })) as CallToolResult;
+      if (result.isError) throw new Error(`get_roles failed: ${JSON.stringify(result.content)}`);
+    };
+    for (let i = 0; i < 50; i++) {
+      await call();
+      await direct();
+    }
+    const through: number[] = [];
+    const straight: number[] = [];
+    for (let i = 0; i < n; i++) {
+      let t = performance.now();
+      await call();
+      through.push(performance.now() - t);
+      t = performance.now();
+      await direct();
+      straight.push(performance.now() - t);
+    }
+    const p = (q: number) => [quantile(through, q), quantile(straight, q)] as const;
+    const [t50, s50] = p(0.5);
+    const [t99, s99] = p(0.99);
+    console.log(
+      `invoke_read_operation get_roles via stdio, ${REVISION[era]}: p50 ${fmt(t50, 2)} ms, p99 ${fmt(t99, 2)} ms; direct undici to the sandbox: p50 ${fmt(s50, 2)} ms, p99 ${fmt(s99, 2)} ms; overhead p50 ${fmt(t50 - s50, 2)} ms, p99 ${fmt(t99 - s99, 2)} ms (target ≤ 1 ms p50)`,
+    );
+    await client.close();
   }
-  const through: number[] = [];
-  const straight: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let t = performance.now();
-    await call();
-    through.push(performance.now() - t);
-    t = performance.now();
-    await direct();
-    straight.push(performance.now() - t);
-  }
-  const p = (q: number) => [quantile(through, q), quantile(straight, q)] as const;
-  const [t50, s50] = p(0.5);
-  const [t99, s99] = p(0.99);
-  console.log(
-    `invoke_read_operation get_roles via stdio: p50 ${fmt(t50, 2)} ms, p99 ${fmt(t99, 2)} ms; direct undici to the sandbox: p50 ${fmt(s50, 2)} ms, p99 ${fmt(s99, 2)} ms; overhead p50 ${fmt(t50 - s50, 2)} ms, p99 ${fmt(t99 - s99, 2)} ms (target ≤ 1 ms p50)`,
-  );
-  await client.close();
   await sandbox.close();
 }
 
@@ -222,38 +288,31 @@ async function policyOverhead(): Promise<void> {
 }
 
 /**
- * Task tools: listing tokens per built-in profile, and the tokens of each tool's answer on the sandbox
- * stories, through the built CLI over stdio with a client that confirms by elicitation.
+ * Task tools: the tokens of each tool's answer on the sandbox stories, through the built CLI over stdio
+ * with a client that confirms (elicitation on 2025-11-25, `input_required` on 2026-07-28); and the time of
+ * the heaviest read task on both revisions.
  */
 async function taskTools(): Promise<void> {
-  for (const profile of ['read-only', 'helpdesk', 'admin']) {
-    const { client } = await connect(['--profile', profile]);
-    const { tools } = await client.listTools();
-    const tasks = tools.filter((t) => !/_operations?$/.test(t.name));
-    console.log(
-      `tools/list ${profile}: ${tools.length} tools (${tasks.length} task tools), ${encode(JSON.stringify(tools)).length} tokens (target ≤ 2,000); task tools alone ${encode(JSON.stringify(tasks)).length} tokens`,
-    );
-    await client.close();
-  }
   const sandbox = await startSandbox({ port: 0 });
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI, '--profile', 'helpdesk'],
-    env: {
-      PATH: process.env.PATH ?? '',
-      AUTH0_DOMAIN: sandbox.url,
-      AUTH0_CLIENT_ID: sandbox.clientId,
-      AUTH0_CLIENT_SECRET: sandbox.clientSecret,
-      TENANT_MCP_STATE_DIR: mkdtempSync(join(tmpdir(), 'tenant-mcp-bench-tasks-')),
-    },
-    stderr: 'ignore',
-  });
-  const client = new Client({ name: 'bench', version: '1' }, { capabilities: { elicitation: { form: {} } } });
-  client.setRequestHandler(ElicitRequestSchema, async () => ({
-    action: 'accept',
-    content: { confirm: true },
-  }));
-  await client.connect(transport);
+  const open = async (era: Era) => {
+    const { client } = await connect(
+      ['--profile', 'helpdesk'],
+      {
+        AUTH0_DOMAIN: sandbox.url,
+        AUTH0_CLIENT_ID: sandbox.clientId,
+        AUTH0_CLIENT_SECRET: sandbox.clientSecret,
+        TENANT_MCP_STATE_DIR: mkdtempSync(join(tmpdir(), 'tenant-mcp-bench-tasks-')),
+      },
+      era,
+      { elicitation: { form: {} } },
+    );
+    client.setRequestHandler('elicitation/create', async () => ({
+      action: 'accept',
+      content: { confirm: true },
+    }));
+    return client;
+  };
+  let client = await open('legacy');
   const answer = async (name: string, args: Record<string, unknown>) => {
     const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
     const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
@@ -286,16 +345,19 @@ async function taskTools(): Promise<void> {
     console.log(`  ${tool} ${story}: ${tokens} tokens${isError ? ' (error result)' : ''}`);
   }
   console.log(`diagnose_login answers: largest ${worstDiagnosis} tokens (target ≤ 600)`);
-  const times: number[] = [];
-  for (let i = 0; i < 30; i++) {
-    const t = performance.now();
-    await answer('diagnose_login', { user: 'grace@northwind.example.com' });
-    times.push(performance.now() - t);
+  for (const era of ERAS) {
+    if (era !== 'legacy') client = await open(era);
+    const times: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t = performance.now();
+      await answer('diagnose_login', { user: 'grace@northwind.example.com' });
+      times.push(performance.now() - t);
+    }
+    console.log(
+      `diagnose_login grace via stdio, ${REVISION[era]} (8 tenant reads on the sandbox): p50 ${fmt(quantile(times, 0.5), 1)} ms, p99 ${fmt(quantile(times, 0.99), 1)} ms`,
+    );
+    await client.close();
   }
-  console.log(
-    `diagnose_login grace via stdio (8 tenant reads on the sandbox): p50 ${fmt(quantile(times, 0.5), 1)} ms, p99 ${fmt(quantile(times, 0.99), 1)} ms`,
-  );
-  await client.close();
   await sandbox.close();
 }
 
@@ -307,6 +369,7 @@ async function taskTools(): Promise<void> {
  */
 async function httpFigures(variant: {
   label: string;
+  era: Era;
   env?: Record<string, string>;
   memory?: boolean;
 }): Promise<void> {
@@ -339,7 +402,7 @@ async function httpFigures(variant: {
     const transport = new StreamableHTTPClientTransport(url, {
       requestInit: { headers: { authorization: `Bearer ${token}` } },
     });
-    const client = new Client({ name: 'bench-http', version: '1' });
+    const client = sdkClient(variant.era);
     await client.connect(transport);
     return { client, transport };
   };
@@ -382,9 +445,9 @@ async function httpFigures(variant: {
       perSession.push(((rssOf(child.pid!) - before) * 1024) / clients);
       rounds.push(opened);
     }
-    if (variant.memory) {
+    if (variant.memory && variant.era === 'legacy') {
       console.log(
-        `HTTP memory per open session: ${fmt(quantile(perSession, 0.5), 0)} kB (server RSS growth over 3 rounds of ${clients} sessions: ${perSession.map((kb) => fmt(kb, 0)).join(', ')} kB each)`,
+        `HTTP memory per open session (2025-11-25; 2026-07-28 keeps none): ${fmt(quantile(perSession, 0.5), 0)} kB (server RSS growth over 3 rounds of ${clients} sessions: ${perSession.map((kb) => fmt(kb, 0)).join(', ')} kB each)`,
       );
     }
     const [sessions, ...extra] = rounds as [(typeof rounds)[number], ...typeof rounds];
@@ -405,7 +468,7 @@ async function httpFigures(variant: {
     );
     const seconds = (performance.now() - started) / 1000;
     console.log(
-      `HTTP, ${clients} concurrent clients × ${callsEach} invoke_read_operation get_roles (bearer token, sandbox, ${variant.label}): ${fmt(times.length / seconds, 0)} calls/s, p50 ${fmt(quantile(times, 0.5), 1)} ms, p99 ${fmt(quantile(times, 0.99), 1)} ms; server RSS after ${fmt(rssOf(child.pid!))} MB`,
+      `HTTP, ${clients} concurrent clients × ${callsEach} invoke_read_operation get_roles (bearer token, sandbox, ${REVISION[variant.era]}, ${variant.label}): ${fmt(times.length / seconds, 0)} calls/s, p50 ${fmt(quantile(times, 0.5), 1)} ms, p99 ${fmt(quantile(times, 0.99), 1)} ms; server RSS after ${fmt(rssOf(child.pid!))} MB`,
     );
     await Promise.all([first, ...sessions].map(close));
   } finally {
@@ -621,15 +684,18 @@ if (wanted('listings')) await listings();
 if (wanted('overhead')) await overhead();
 if (wanted('policy')) await policyOverhead();
 if (wanted('tasks')) await taskTools();
-if (wanted('http')) await httpFigures({ label: 'audit trail on disk', memory: true });
-// The same on tmpfs, where fsync costs nothing: what the transport and the gate cost without the disk.
-if (wanted('http') && existsSync('/dev/shm')) {
-  const shm = mkdtempSync('/dev/shm/tenant-mcp-bench-');
-  await httpFigures({
-    label: 'audit trail on tmpfs',
-    env: { TENANT_MCP_AUDIT_LOG: join(shm, 'audit.jsonl') },
-  });
-  rmSync(shm, { recursive: true, force: true });
+for (const era of ERAS) {
+  if (wanted('http')) await httpFigures({ label: 'audit trail on disk', era, memory: true });
+  // The same on tmpfs, where fsync costs nothing: what the transport and the gate cost without the disk.
+  if (wanted('http') && existsSync('/dev/shm')) {
+    const shm = mkdtempSync('/dev/shm/tenant-mcp-bench-');
+    await httpFigures({
+      label: 'audit trail on tmpfs',
+      era,
+      env: { TENANT_MCP_AUDIT_LOG: join(shm, 'audit.jsonl') },
+    });
+    rmSync(shm, { recursive: true, force: true });
+  }
 }
 if (wanted('fuzz')) await fuzzThroughput();
 if (wanted('hostile')) await hostileEventLoop();

@@ -99,9 +99,10 @@ function timeToFirstAnswer(args: string[], first: string): Promise<number> {
     const started = performance.now();
     const child = spawn(process.execPath, args, { env: hostEnv(), stdio: ['pipe', 'pipe', 'ignore'] });
     child.stdout.once('data', (chunk: Buffer) => {
-      resolve(performance.now() - started);
+      const elapsed = performance.now() - started;
       child.kill();
-      if (!chunk.toString().includes('"result"')) reject(new Error(`no result: ${chunk.toString().slice(0, 300)}`));
+      if (chunk.toString().includes('"result"')) resolve(elapsed);
+      else reject(new Error(`no result: ${chunk.toString().slice(0, 300)}`));
     });
     child.once('error', reject);
     child.stdin.write(first);

@@ -110,18 +110,21 @@ function timeToFirstAnswer(args: string[], first: string): Promise<number> {
 }
 
 async function coldStart(): Promise<void> {
-  const runs = 10;
+  const runs = Number(process.env.BENCH_START_RUNS ?? 20);
   const ours: Record<Era, number[]> = { legacy: [], modern: [] };
   const bare: number[] = [];
   for (let i = 0; i < runs; i++) {
     for (const era of ERAS) ours[era].push(await timeToFirstAnswer([CLI], FIRST_REQUEST[era]));
     bare.push(await timeToFirstAnswer(['-e', BARE], FIRST_REQUEST.legacy));
   }
+  // Medians, and minima: on a shared machine the fastest run is the one least disturbed by other work.
   const b = quantile(bare, 0.5);
+  const bMin = Math.min(...bare);
   for (const era of ERAS) {
     const a = quantile(ours[era], 0.5);
+    const aMin = Math.min(...ours[era]);
     console.log(
-      `cold start ${REVISION[era]} (spawn → ${era === 'legacy' ? 'initialize' : 'server/discover'} answered, median of ${runs}, PATH and HOME only): ${fmt(a)} ms; bare Node JSON-RPC echo ${fmt(b)} ms; ratio ${fmt(a / b, 2)} (target ≤ 3×)`,
+      `cold start ${REVISION[era]} (spawn → ${era === 'legacy' ? 'initialize' : 'server/discover'} answered, ${runs} runs, PATH and HOME only): median ${fmt(a)} ms, fastest ${fmt(aMin)} ms; bare Node JSON-RPC echo median ${fmt(b)} ms, fastest ${fmt(bMin)} ms; ratio ${fmt(a / b, 2)} (medians), ${fmt(aMin / bMin, 2)} (fastest) (target ≤ 3×)`,
     );
   }
 }
@@ -248,7 +251,7 @@ async function policyOverhead(): Promise<void> {
   const audit = openAuditLog(join(dir, 'audit.jsonl'), { productVersion: 'bench' });
   const base = {
     catalog: auth0Catalog,
-    profile: getProfile('admin'),
+    profile: getProfile('admin', auth0Catalog),
     executor: instant,
     tenant: { name: 'bench', domain: 'bench.invalid' },
   };
@@ -508,7 +511,7 @@ async function hostileEventLoop(): Promise<void> {
   const upstream = await startRecordingUpstream({ tokenEndpoint: {} });
   const stack = await startRawStack({
     catalog: auth0Catalog,
-    profile: getProfile('admin'),
+    profile: getProfile('admin', auth0Catalog),
     domain: upstream.url,
   });
   const json = { 'content-type': 'application/json' };

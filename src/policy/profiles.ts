@@ -9,7 +9,6 @@
  * parent's. Only confirmation overrides replace the parent's, per operation, because they are explicit.
  */
 import picomatch from 'picomatch';
-import { auth0Catalog } from '../tools/auth0/index.js';
 import {
   GENERIC_TOOLS,
   INVOKE_TOOLS,
@@ -307,13 +306,14 @@ function violation(
 }
 
 /**
- * Builds a profile from its rules over `operations` and the named `tools` of the same provider (Auth0's by
- * default). The policy file checks a definition before it gets here; this function trusts it.
+ * Builds a profile from its rules over `operations` and the named `tools` of the same provider. The
+ * policy file checks a definition before it gets here; this function trusts it. No catalog is assumed, so
+ * a MonoCloud process never loads Auth0's.
  */
 export function createProfile(
   def: ProfileDefinition,
-  operations: readonly OperationSpec[] = auth0Catalog.operations,
-  tools: readonly ToolDeclaration[] = namedTools('auth0'),
+  operations: readonly OperationSpec[],
+  tools: readonly ToolDeclaration[],
 ): Profile {
   return new RuleProfile(def, operations, tools);
 }
@@ -434,8 +434,8 @@ export function isProfileName(name: string): name is ProfileName {
   return (PROFILE_NAMES as readonly string[]).includes(name);
 }
 
-/** The built-in profile of that name over `catalog` (Auth0's by default). */
-export function getProfile(name: ProfileName, catalog: Catalog = auth0Catalog): BuiltinProfile {
+/** The built-in profile of that name over `catalog`. */
+export function getProfile(name: ProfileName, catalog: Catalog): BuiltinProfile {
   const key = `${catalog.provider}:${name}`;
   let profile = BUILTINS.get(key);
   if (!profile) {
@@ -458,7 +458,7 @@ export function allows(profile: Profile, op: OperationSpec): boolean {
  * The profile called `name`: one the policy file defines, or a built-in. Throws a {@link PolicyFileError}
  * listing the known names when there is none.
  */
-export function resolveProfile(name: string, policy?: PolicyFile, catalog: Catalog = auth0Catalog): Profile {
+export function resolveProfile(name: string, policy: PolicyFile | undefined, catalog: Catalog): Profile {
   const fromFile = policy?.profiles.get(name);
   if (
     fromFile &&

@@ -57,7 +57,7 @@ describe('approval webhook', () => {
     const executor = createStubExecutor(() => ({ user_id: 'auth0|1', name: 'Jane' }));
     const gate = createGate({
       catalog: auth0Catalog,
-      profile: getProfile('admin'),
+      profile: getProfile('admin', auth0Catalog),
       executor,
       tenant: { name: 'prod', domain: 'stub.invalid' },
       approvals: store,

@@ -62,7 +62,7 @@ describe('hostile arguments end to end (admin, recording upstream)', () => {
     upstream = await startRecordingUpstream();
     stack = await startRawStack({
       catalog: auth0Catalog,
-      profile: getProfile('admin'),
+      profile: getProfile('admin', auth0Catalog),
       domain: upstream.url,
       toolsets: ['users'],
       audit: true,

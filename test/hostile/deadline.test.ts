@@ -73,7 +73,7 @@ describe('a stalled tenant (TENANT_MCP_CALL_TIMEOUT of 400 ms)', () => {
   it('ends a read whose tenant never answers, naming the deadline', async () => {
     stack = await startRawStack({
       catalog: auth0Catalog,
-      profile: getProfile('admin'),
+      profile: getProfile('admin', auth0Catalog),
       domain: upstream.url,
       callTimeoutMs: 400,
     });
@@ -90,7 +90,7 @@ describe('a stalled tenant (TENANT_MCP_CALL_TIMEOUT of 400 ms)', () => {
   it('ends a task tool mid-way with the same note', async () => {
     stack = await startRawStack({
       catalog: auth0Catalog,
-      profile: getProfile('admin'),
+      profile: getProfile('admin', auth0Catalog),
       domain: upstream.url,
       callTimeoutMs: 400,
     });
@@ -104,7 +104,7 @@ describe('a stalled tenant (TENANT_MCP_CALL_TIMEOUT of 400 ms)', () => {
   it('does not count the time a person takes to confirm', async () => {
     stack = await startRawStack({
       catalog: auth0Catalog,
-      profile: getProfile('admin'),
+      profile: getProfile('admin', auth0Catalog),
       domain: upstream.url,
       callTimeoutMs: 400,
       onElicit: async () => {

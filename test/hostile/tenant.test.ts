@@ -83,7 +83,7 @@ describe('a hostile Auth0 tenant', () => {
     upstream = await startRecordingUpstream();
     stack = await startRawStack({
       catalog: auth0Catalog,
-      profile: getProfile('admin'),
+      profile: getProfile('admin', auth0Catalog),
       domain: upstream.url,
       audit: true,
     });
@@ -292,7 +292,7 @@ describe('a token endpoint that echoes its request', () => {
     );
     stack = await startRawStack({
       catalog: auth0Catalog,
-      profile: getProfile('admin'),
+      profile: getProfile('admin', auth0Catalog),
       domain: upstream.url,
       auth: { kind: 'client_credentials', clientId: 'cid', clientSecret: SECRET },
       audit: true,

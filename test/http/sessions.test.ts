@@ -23,7 +23,7 @@ function start(options: Partial<HttpServerOptions> = {}): Promise<HttpServer> {
       made.push(principal.id);
       const gate = createGate({
         catalog: auth0Catalog,
-        profile: getProfile('read-only'),
+        profile: getProfile('read-only', auth0Catalog),
         executor,
         tenant: { name: 'test', domain: 'stub.invalid' },
       });
@@ -91,7 +91,7 @@ describe('HTTP limits per principal (issue 11)', () => {
         createServer({
           gate: createGate({
             catalog: auth0Catalog,
-            profile: getProfile('read-only'),
+            profile: getProfile('read-only', auth0Catalog),
             executor,
             tenant: { name: 'test', domain: 'stub.invalid' },
           }),

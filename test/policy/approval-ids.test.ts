@@ -28,7 +28,7 @@ beforeEach(() => {
   auditPath = join(dir, 'audit.jsonl');
   gate = createGate({
     catalog: auth0Catalog,
-    profile: getProfile('admin'),
+    profile: getProfile('admin', auth0Catalog),
     executor,
     tenant: { name: 'prod', domain: 'acme.eu.auth0.com' },
     approvals: store,

@@ -541,7 +541,7 @@ describe('profile semantics', () => {
       doc('version: 1', 'profiles:', '  support:', '    extends: helpdesk', '    deny: [user_revoke_access]'),
     );
     expect(allowedIds(p)).toEqual(
-      allowedIds(getProfile('helpdesk')).filter((id) => id !== 'user_revoke_access'),
+      allowedIds(getProfile('helpdesk', auth0Catalog)).filter((id) => id !== 'user_revoke_access'),
     );
     expect(p.denies(op('user_revoke_access'))).toBe(
       'denied by profile "support": deny rule "user_revoke_access"',
@@ -739,7 +739,7 @@ describe('profile semantics', () => {
     );
     expect(policy.profiles.get('ops')!.revealSecrets).toBe(true);
     expect(policy.profiles.get('child')!.revealSecrets).toBe(false);
-    expect(resolveProfile('ops', policy).revealSecrets).toBe(true);
+    expect(resolveProfile('ops', policy, auth0Catalog).revealSecrets).toBe(true);
   });
 });
 
@@ -876,7 +876,7 @@ describe('examples/policy.yaml', () => {
       ['dev', 'acme-dev.eu.auth0.com', 'token', 'admin'],
     ]);
     for (const tenant of resolved)
-      expect(resolveProfile(tenant!.profileName!, example).name).toBe(tenant!.profileName);
+      expect(resolveProfile(tenant!.profileName!, example, auth0Catalog).name).toBe(tenant!.profileName);
   });
 
   it('loads from a path with the path in its messages', () => {

@@ -20,6 +20,7 @@ import {
 } from '../../src/policy/profiles.js';
 import type { Profile } from '../../src/policy/types.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
+import { namedTools } from '../../src/tools/registry.js';
 import type { OperationSpec } from '../../src/tools/types.js';
 
 const ops = auth0Catalog.operations;
@@ -50,7 +51,7 @@ describe('the catalog these tests count on', () => {
 });
 
 describe('read-only', () => {
-  const profile = getProfile('read-only');
+  const profile = getProfile('read-only', auth0Catalog);
 
   it('denies exactly the 236 operations that are not reads', () => {
     const denied = ops.filter((o) => profile.denies(o)).map((o) => o.id);
@@ -85,7 +86,7 @@ describe('read-only', () => {
 });
 
 describe('helpdesk', () => {
-  const profile = getProfile('helpdesk');
+  const profile = getProfile('helpdesk', auth0Catalog);
 
   it('allows every read and exactly its listed writes', () => {
     const writes = ops.filter((o) => o.risk !== 'read' && !profile.denies(o)).map((o) => o.id);
@@ -152,7 +153,7 @@ describe('helpdesk', () => {
 });
 
 describe('admin', () => {
-  const profile = getProfile('admin');
+  const profile = getProfile('admin', auth0Catalog);
 
   it('allows all 406 operations and every tool', () => {
     expect(allowedIds(profile)).toHaveLength(406);
@@ -173,18 +174,18 @@ describe('built-in names', () => {
     expect(PROFILE_NAMES).toEqual(['read-only', 'admin', 'helpdesk']);
     expect(isProfileName('helpdesk')).toBe(true);
     expect(isProfileName('root')).toBe(false);
-    expect(allows(getProfile('read-only'), op('get_users'))).toBe(true);
-    expect(allows(getProfile('read-only'), op('post_users'))).toBe(false);
+    expect(allows(getProfile('read-only', auth0Catalog), op('get_users'))).toBe(true);
+    expect(allows(getProfile('read-only', auth0Catalog), op('post_users'))).toBe(false);
   });
 
   it('resolves built-in and file profiles, and lists the known ones otherwise', () => {
     const policy = parsePolicy('version: 1\nprofiles:\n  support:\n    extends: helpdesk\n', 'p.yaml');
-    expect(resolveProfile('admin')).toBe(getProfile('admin'));
-    expect(resolveProfile('support', policy).name).toBe('support');
-    expect(() => resolveProfile('support')).toThrow(
+    expect(resolveProfile('admin', undefined, auth0Catalog)).toBe(getProfile('admin', auth0Catalog));
+    expect(resolveProfile('support', policy, auth0Catalog).name).toBe('support');
+    expect(() => resolveProfile('support', undefined, auth0Catalog)).toThrow(
       new PolicyFileError({}, 'unknown profile "support" (known: read-only, admin, helpdesk)'),
     );
-    expect(() => resolveProfile('suport', policy)).toThrow(
+    expect(() => resolveProfile('suport', policy, auth0Catalog)).toThrow(
       'p.yaml: unknown profile "suport" (known: read-only, admin, helpdesk, support)',
     );
   });
@@ -204,12 +205,20 @@ describe('rules', () => {
   });
 
   it('lets a deny win over an allow, here and in a parent', () => {
-    const parent = createProfile({
-      name: 'p',
-      allow: [parseRule('toolset:users')],
-      deny: [parseRule('delete_*')],
-    });
-    const child = createProfile({ name: 'c', extends: parent, allow: [parseRule('*_users*')] });
+    const parent = createProfile(
+      {
+        name: 'p',
+        allow: [parseRule('toolset:users')],
+        deny: [parseRule('delete_*')],
+      },
+      auth0Catalog.operations,
+      namedTools('auth0'),
+    );
+    const child = createProfile(
+      { name: 'c', extends: parent, allow: [parseRule('*_users*')] },
+      auth0Catalog.operations,
+      namedTools('auth0'),
+    );
     expect(parent.denies(op('delete_users_by_id'))).toBe('denied by profile "p": deny rule "delete_*"');
     expect(child.denies(op('delete_users_by_id'))).toBe('denied by profile "p": deny rule "delete_*"');
     expect(child.denies(op('patch_users_by_id'))).toBeUndefined();
@@ -219,12 +228,20 @@ describe('rules', () => {
   });
 
   it('narrows only: a child never allows what its parent denies', () => {
-    const child = createProfile({ name: 'c', extends: getProfile('read-only'), allow: [parseRule('*')] });
-    expect(allowedIds(child)).toEqual(allowedIds(getProfile('read-only')));
+    const child = createProfile(
+      { name: 'c', extends: getProfile('read-only', auth0Catalog), allow: [parseRule('*')] },
+      auth0Catalog.operations,
+      namedTools('auth0'),
+    );
+    expect(allowedIds(child)).toEqual(allowedIds(getProfile('read-only', auth0Catalog)));
   });
 
   it('without a parent, allows only what allow names, and no task tool unless a tool: rule names it', () => {
-    const profile = createProfile({ name: 'x', allow: [parseRule('get_users')] });
+    const profile = createProfile(
+      { name: 'x', allow: [parseRule('get_users')] },
+      auth0Catalog.operations,
+      namedTools('auth0'),
+    );
     expect(allowedIds(profile)).toEqual(['get_users']);
     expect(profile.allowsTool('find_users')).toBe(false);
     expect(profile.allowsTool(INVOKE_READ_TOOL)).toBe(true);
@@ -232,7 +249,11 @@ describe('rules', () => {
   });
 
   it('keeps the parent task tools when the child allow list has no tool: rule', () => {
-    const child = createProfile({ name: 'c', extends: getProfile('helpdesk'), allow: [parseRule('get_*')] });
+    const child = createProfile(
+      { name: 'c', extends: getProfile('helpdesk', auth0Catalog), allow: [parseRule('get_*')] },
+      auth0Catalog.operations,
+      namedTools('auth0'),
+    );
     expect(child.allowsTool('find_users')).toBe(true);
     // No write is left, so neither the write tool nor a writing task tool is listed.
     expect(child.allowsTool(INVOKE_WRITE_TOOL)).toBe(false);
@@ -240,27 +261,39 @@ describe('rules', () => {
   });
 
   it('lets a tool: deny hide the generic write tool while task tools stay', () => {
-    const child = createProfile({
-      name: 'c',
-      extends: getProfile('helpdesk'),
-      deny: [parseRule(`tool:${INVOKE_WRITE_TOOL}`)],
-    });
+    const child = createProfile(
+      {
+        name: 'c',
+        extends: getProfile('helpdesk', auth0Catalog),
+        deny: [parseRule(`tool:${INVOKE_WRITE_TOOL}`)],
+      },
+      auth0Catalog.operations,
+      namedTools('auth0'),
+    );
     expect(child.allowsTool(INVOKE_WRITE_TOOL)).toBe(false);
     expect(child.allowsTool('block_user')).toBe(true);
   });
 
   it('treats an unknown tool name as a writing task tool', () => {
-    expect(getProfile('admin').allowsTool('reset_mfa')).toBe(true);
-    expect(getProfile('helpdesk').allowsTool('reset_mfa')).toBe(false);
+    expect(getProfile('admin', auth0Catalog).allowsTool('reset_mfa')).toBe(true);
+    expect(getProfile('helpdesk', auth0Catalog).allowsTool('reset_mfa')).toBe(false);
   });
 
   it('intersects scope allowlists down an extends chain', () => {
-    const parent = createProfile({
-      name: 'p',
-      extends: getProfile('admin'),
-      scopes: ['read:users', 'read:logs'],
-    });
-    const child = createProfile({ name: 'c', extends: parent, scopes: ['read:logs', 'read:roles'] });
+    const parent = createProfile(
+      {
+        name: 'p',
+        extends: getProfile('admin', auth0Catalog),
+        scopes: ['read:users', 'read:logs'],
+      },
+      auth0Catalog.operations,
+      namedTools('auth0'),
+    );
+    const child = createProfile(
+      { name: 'c', extends: parent, scopes: ['read:logs', 'read:roles'] },
+      auth0Catalog.operations,
+      namedTools('auth0'),
+    );
     expect([...(child.scopes ?? [])]).toEqual(['read:logs']);
     expect(child.denies(op('get_roles'))).toBe(
       'denied by profile "p": not in the scope allowlist (needs one of: read:roles)',

@@ -19,7 +19,7 @@ async function connect(send: () => Promise<never>) {
   const audit = openAuditLog(path, { productVersion: 't' });
   const gate = createGate({
     catalog: auth0Catalog,
-    profile: getProfile('read-only'),
+    profile: getProfile('read-only', auth0Catalog),
     executor: { baseUrl: 'http://stub.invalid', send, close: async () => {} },
     tenant: { name: 'test', domain: 'stub.invalid' },
     audit,

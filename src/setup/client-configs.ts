@@ -190,12 +190,36 @@ export function mergeEntry(
       `${target.path} already has a server "${name}" that tenant-mcp did not write: choose another --server-name, or pass --force to replace it.`,
     );
   const base = text.trim() === '' ? '{}\n' : text;
-  const eol = base.includes('\r\n') ? '\r\n' : '\n';
-  const tabs = /^\t/m.test(base);
-  const edits = modify(base, [target.rootKey, name], entry, {
-    formattingOptions: { insertSpaces: !tabs, tabSize: tabs ? 1 : 2, eol },
-  });
-  return { text: applyEdits(base, edits), replaced: existing };
+  return {
+    text: applyEdits(
+      base,
+      modify(base, [target.rootKey, name], entry, {}).map((e) => indented(base, e)),
+    ),
+    replaced: existing,
+  };
+}
+
+/**
+ * jsonc-parser's own formatting re-flows the whole line around an edit (a neighbour written on one line
+ * would be spread over several), so the edit is made unformatted and only our text is indented here, in
+ * the file's own style: its indent unit, its line ends, the depth of the line the edit lands on.
+ */
+function indented(text: string, edit: { offset: number; length: number; content: string }) {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const unit = /^\t/m.test(text) ? '\t' : (/^( +)"/m.exec(text)?.[1] ?? '  ');
+  const lineStart = text.lastIndexOf('\n', edit.offset - 1) + 1;
+  const lineIndent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  const pretty = (json: string, indent: string) =>
+    JSON.stringify(JSON.parse(json), null, unit)
+      .split('\n')
+      .join(eol + indent);
+  const property = /^(,?)("(?:[^"\\]|\\.)*"): ([\s\S]*)$/.exec(edit.content);
+  if (!property) return { ...edit, content: pretty(edit.content, lineIndent) };
+  const [, comma, key, value] = property;
+  // With a comma it follows a sibling on this line's depth; without, it is the first in an empty object.
+  const indent = comma ? lineIndent : lineIndent + unit;
+  const content = `${comma}${eol}${indent}${key}: ${pretty(value!, indent)}${comma ? '' : eol + lineIndent}`;
+  return { ...edit, content };
 }
 
 /** Checks that the entry can be merged into the file as it is now, without writing anything. */

@@ -19,6 +19,7 @@ import { VERSION } from '../version.js';
 import {
   CLIENT_LABELS,
   CLIENTS,
+  ClientConfigError,
   type ClientName,
   type ConfigScope,
   type ConfigTarget,
@@ -152,7 +153,9 @@ export async function runInit(argv: string[], io: SetupIO): Promise<number> {
   try {
     return await init(flags, io, masker, prompter);
   } catch (error) {
-    const usage = error instanceof UsageError || error instanceof ConfigError;
+    // Nothing was changed, and the person can fix what the message names: as for a bad setting.
+    const usage =
+      error instanceof UsageError || error instanceof ConfigError || error instanceof ClientConfigError;
     io.stderr.write(`tenant-mcp init: ${masker.mask((error as Error).message)}\n`);
     return usage ? 2 : 1;
   } finally {

@@ -97,6 +97,14 @@ export function readTenants(stateDir: string): Map<string, StoredTenant> {
   } catch (error) {
     throw new TenantsFileError(`${path} is not JSON: ${(error as Error).message}`);
   }
+  // zod drops a `__proto__` key without a word; a name init could not have written is refused instead.
+  const names = (json as { tenants?: unknown } | null)?.tenants;
+  if (names && typeof names === 'object' && !Array.isArray(names))
+    for (const name of Object.keys(names))
+      if (!TENANT_NAME.test(name))
+        throw new TenantsFileError(
+          `${path}: tenants.${name}: not a tenant name (lower-case letters, digits, dashes)`,
+        );
   const parsed = tenantsFile.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -143,7 +143,7 @@ export async function loadConfig(
     );
     if (stray) {
       throw new ConfigError(
-        `${stray} is set but tenant "${named.name}" comes from the policy file: unset one of them.`,
+        `${stray} is set but tenant "${named.name}" comes from ${stored ? 'tenant-mcp init' : 'the policy file'}: unset one of them.`,
       );
     }
     if (flags.provider && flags.provider !== named.provider) {

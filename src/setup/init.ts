@@ -553,7 +553,8 @@ function launchFor(
   const launcher = flags.launcher ?? (cli && /[\\/]_npx[\\/]/.test(cli) ? 'npx' : 'node');
   if (launcher === 'npx') {
     const spec = flags.package ?? `tenant-mcp@${VERSION}`;
-    const npx = ['-y', spec, ...serverArgs];
+    // --package and the bin name: a bare path as npx's first word would be run as a command, not installed.
+    const npx = ['-y', `--package=${spec}`, '--', 'tenant-mcp', ...serverArgs];
     return io.platform === 'win32'
       ? { command: 'cmd', args: ['/c', 'npx', ...npx], env }
       : { command: 'npx', args: npx, env };

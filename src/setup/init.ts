@@ -33,7 +33,7 @@ import {
 import { readAll, type SetupIO, UsageError } from './io.js';
 import { createPrompter, type Prompter } from './prompt.js';
 import { compareScopes, describeScopes, profileScopes } from './scopes.js';
-import { fileStore, saveSecret } from './secret-store.js';
+import { fileStore, saveSecret, storeOfKind } from './secret-store.js';
 import {
   callTenant,
   clientCredentialsToken,
@@ -355,7 +355,7 @@ async function init(
     say(
       io,
       `The OS keychain could not be used (${saved.fallbackReason}), so the secret is in ${fileStore(stateDir).path(plan.account)}, ` +
-        'a file only you can read (0600): anyone who can read your files as you can read it. Make the keychain work and run init again to move it there.',
+        `a file only you can read (0600): anyone who can read your files as you can read it. Once the keychain works, move it there with: tenant-mcp init --tenant ${name} --secret-store keychain`,
     );
   else say(io, `The secret is in ${saved.store.description}.`);
 
@@ -392,8 +392,10 @@ async function configsOnly(
     io,
     `Tenant "${name}" is set up already (${PROVIDER_NAMES[known.provider]}, ${known.domain}, profile ${known.profile}): writing client configs only.`,
   );
+  if (flags['secret-store']) await moveSecret(name, known, flags['secret-store'], io, stateDir, tenants);
   const targets = await chooseTargets(flags, io, prompter);
   if (targets.length === 0) {
+    if (flags['secret-store']) return 0;
     say(io, 'No client chosen (--client): nothing to do.');
     return 0;
   }
@@ -413,6 +415,46 @@ async function configsOnly(
   tenants.set(name, known);
   writeTenants(stateDir, tenants);
   return 0;
+}
+
+/** Moves a stored tenant's secret to another store (the keychain, once it works), then forgets the old copy. */
+async function moveSecret(
+  name: string,
+  known: StoredTenant,
+  preference: string,
+  io: SetupIO,
+  stateDir: string,
+  tenants: Map<string, StoredTenant>,
+): Promise<void> {
+  const from = storeOfKind(known.secret.store, stateDir, { env: io.env });
+  const secret = await from.get(known.secret.account);
+  if (!secret)
+    throw new UsageError(
+      `${from.description} holds no secret for tenant "${name}": set it up again with --force.`,
+    );
+  const saved = await saveSecret({
+    prefer: secretStorePreference(preference),
+    stateDir,
+    account: known.secret.account,
+    secret,
+    label: `tenant-mcp ${name} (${known.domain}) ${known.provider === 'auth0' ? 'client secret' : 'API key'}`,
+    platform: io.platform,
+    store: { env: io.env },
+  });
+  if (saved.store.kind === known.secret.store) {
+    say(
+      io,
+      `The secret stays in ${saved.store.description}${saved.fallbackReason ? ` (the keychain: ${saved.fallbackReason})` : ''}.`,
+    );
+    return;
+  }
+  const old = known.secret.store;
+  known.secret = { store: saved.store.kind, account: known.secret.account };
+  tenants.set(name, known);
+  writeTenants(stateDir, tenants);
+  // saveSecret already removed the file copy when the keychain took it; a keychain copy goes here.
+  if (old !== 'file') await from.delete(known.secret.account);
+  say(io, `Moved the secret to ${saved.store.description}, and removed it from ${from.description}.`);
 }
 
 function nameFromDomain(domain: string): string {

@@ -1,7 +1,15 @@
 // Secrets out of config files: the real Secret Service keyring through secret-tool under a private
 // D-Bus session, the 0600 file fallback always, and the macOS and Windows protocols against stand-ins.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -308,6 +316,48 @@ describe('Secret Service keyring through secret-tool (private D-Bus, gnome-keyri
         'tenant "kc": its secret cannot be read from the Secret Service keyring (secret-tool)',
       );
     } finally {
+      await tenant.close();
+    }
+  });
+});
+
+describe('moving a secret into the keychain', () => {
+  it('init --tenant NAME --secret-store keychain moves a file-kept secret there and removes the file', async (ctx) => {
+    const keyring = await privateKeyring();
+    if (typeof keyring === 'string') return ctx.skip(keyring);
+    const tenant = await startAuth0();
+    try {
+      const { home, env } = tempHome();
+      const withBus = { ...env, DBUS_SESSION_BUS_ADDRESS: keyring.env.DBUS_SESSION_BUS_ADDRESS };
+      const made = await runCli(
+        [
+          'init',
+          '--domain',
+          tenant.url,
+          '--tenant',
+          'mv',
+          '--client',
+          'none',
+          '--secret-store',
+          'file',
+          '--token-stdin',
+          '--yes',
+        ],
+        withBus,
+        await personToken(tenant),
+      );
+      expect(made.code, made.stderr).toBe(0);
+      const file = join(home, '.tenant-mcp', 'secrets', 'mv');
+      const secret = readFileSync(file, 'utf8');
+      const moved = await runCli(['init', '--tenant', 'mv', '--secret-store', 'keychain'], withBus);
+      expect(moved.code, moved.stderr).toBe(0);
+      expect(moved.stdout).toContain('Moved the secret to the Secret Service keyring (secret-tool)');
+      expect(existsSync(file)).toBe(false);
+      expect(await secretToolStore({ env: keyring.env }).get('mv')).toBe(secret);
+      const doctor = await runCli(['doctor', '--tenant', 'mv'], withBus);
+      expect(doctor.stdout).toMatch(/ok {4}credentials +client secret in the Secret Service keyring/);
+    } finally {
+      keyring.stop();
       await tenant.close();
     }
   });

@@ -121,7 +121,7 @@ export async function loadConfig(
   }
 
   const policyPath = flags.policy ?? env.TENANT_MCP_POLICY?.trim();
-  const policyFile = policyPath || flags.tenant ? await import('../policy/policy-file.js') : undefined;
+  const policyFile = policyPath ? await import('../policy/policy-file.js') : undefined;
   let policy: PolicyFile | undefined;
   if (policyPath) {
     // A policy file may hold profiles and tenants of both providers; catalogs are data, cheap to load.

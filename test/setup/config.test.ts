@@ -45,6 +45,32 @@ describe('loadConfig with a tenant stored by init', () => {
     });
   });
 
+  it('keeps named tenants side by side, each with its own secret', async () => {
+    const dir = await stateWith(
+      {
+        acme: ENTRY,
+        beta: {
+          ...ENTRY,
+          domain: 'beta.us.auth0.com',
+          client_id: 'cid-b',
+          secret: { store: 'file', account: 'beta' },
+        },
+      },
+      { acme: 'secret-a', beta: 'secret-b' },
+    );
+    const env = { TENANT_MCP_STATE_DIR: dir };
+    const a = await loadConfig({ tenant: 'acme' }, env, loadCatalog);
+    const b = await loadConfig({ tenant: 'beta' }, env, loadCatalog);
+    expect([a.tenant.domain, a.tenant.auth]).toEqual([
+      'acme.eu.auth0.com',
+      { kind: 'client_credentials', clientId: 'cid', clientSecret: 'secret-a' },
+    ]);
+    expect([b.tenant.domain, b.tenant.auth]).toEqual([
+      'beta.us.auth0.com',
+      { kind: 'client_credentials', clientId: 'cid-b', clientSecret: 'secret-b' },
+    ]);
+  });
+
   it('serves a stored MonoCloud tenant with its API key', async () => {
     const mono: StoredTenant = {
       ...ENTRY,

@@ -46,7 +46,8 @@ copyFileSync(join(root, 'manifest.json'), join(stage, 'manifest.json'));
 for (const file of ['README.md', 'LICENSE']) {
   if (existsSync(join(root, file))) copyFileSync(join(root, file), join(stage, file));
 }
-// The runtime dependencies stay listed for readers and scanners; they are already inside dist/.
+// Every library the server runs on is inside dist/ (package.json lists them as devDependencies, so
+// neither npm nor a desktop host installs anything at run time).
 const { devDependencies: _dev, scripts: _scripts, files: _files, ...shipped } = pkg;
 writeFileSync(join(stage, 'package.json'), `${JSON.stringify(shipped, null, 2)}\n`);
 

@@ -26,6 +26,10 @@ Usage:
       Run the sandbox tenant alone (point AUTH0_DOMAIN=http://127.0.0.1:N at it). --tls serves HTTPS
       with a generated CA whose PEM path it prints (for NODE_EXTRA_CA_CERTS); --state loads and saves
       the tenant as JSON; rate limits are realistic unless --rate-limit off.
+  tenant-mcp init [--domain D] [--profile P] [--client claude-code,...] [--token-stdin] [...]
+      Set a tenant up: a least-privilege application, its secret in the OS keychain, client configs.
+  tenant-mcp doctor [--tenant NAME]
+      Check what init set up, end to end, naming each broken piece.
   tenant-mcp --help | --version
 
 Options:
@@ -33,7 +37,7 @@ Options:
   --profile    read-only (default), helpdesk, admin, or a profile of the policy file
   --toolsets   also list every operation of these toolsets as its own tool ("all" for every one)
   --policy     a YAML policy file: profiles and named tenants (or TENANT_MCP_POLICY)
-  --tenant     a tenant of the policy file (default: its default_tenant)
+  --tenant     a tenant set up by init, or of the policy file (default: its default_tenant)
   --audit-log  the audit trail, JSON Lines of OCSF events (default: <state dir>/audit.jsonl)
   --transport  stdio (default) or http
   --host, --port      HTTP bind address (default 127.0.0.1:8080; non-loopback needs authentication)
@@ -68,6 +72,10 @@ async function main(argv: string[]): Promise<number> {
   // These commands are for people and take their own flags.
   if (argv[0] === 'approve') return runApprove(argv.slice(1));
   if (argv[0] === 'audit') return runAudit(argv.slice(1));
+  if (argv[0] === 'init' || argv[0] === 'doctor') {
+    const { runSetupCommand } = await import('./setup/index.js');
+    return runSetupCommand(argv[0], argv.slice(1));
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

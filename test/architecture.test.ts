@@ -47,6 +47,8 @@ const FORBIDDEN: Record<string, { areas: string[]; packages?: RegExp }> = {
   policy: { areas: ['server', 'sandbox', 'generator', 'cli'], packages: /^@modelcontextprotocol/ },
   server: { areas: ['executor', 'sandbox', 'generator', 'cli'] },
   tools: { areas: ['policy', 'server', 'executor', 'sandbox', 'cli'], packages: /^@modelcontextprotocol/ },
+  // Set-up is the person's own tool: it reads profiles and the catalog, and speaks to no agent.
+  setup: { areas: ['executor', 'sandbox', 'cli'], packages: /^@modelcontextprotocol/ },
 };
 
 describe('architecture', () => {
@@ -77,6 +79,19 @@ describe('architecture', () => {
       expect(offences).toEqual([]);
     });
   }
+
+  it('the server reaches set-up only to read a stored tenant at start', () => {
+    const offences = files
+      .filter((f) => area(f) === 'server')
+      .flatMap((f) => imports(f).map(({ spec }) => ({ f, spec, target: targetArea(f, spec) })))
+      .filter(
+        ({ target, f, spec }) =>
+          target === 'setup' &&
+          !(relative(ROOT, f) === 'server/config.ts' && spec === '../setup/stored-tenant.js'),
+      )
+      .map(({ f, spec }) => `${relative(ROOT, f)} → ${spec}`);
+    expect(offences).toEqual([]);
+  });
 
   it('only the policy layer sends requests through an executor', () => {
     const offenders = files

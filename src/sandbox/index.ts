@@ -27,7 +27,7 @@ import { seedBase, seedTenant } from './seed.js';
 import { stateFromJSON, stateToJSON, TenantState, type TicketRecord } from './state.js';
 import { AUTH0_SCHEMAS, createTenantEngine, requestError } from './tenant-engine.js';
 import { createLoopbackTls, type LoopbackTls } from './tls.js';
-import { handleTokenRequest } from './token-endpoint.js';
+import { handleTokenRequest, type TokenClient } from './token-endpoint.js';
 
 export type { RateLimit } from './rate-limit.js';
 export { REALISTIC_RATE_LIMIT } from './rate-limit.js';
@@ -191,11 +191,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return;
       }
       const result = handleTokenRequest(body ?? {}, req.headers.authorization, {
-        clientId,
-        clientSecret,
+        client: tokenClient,
         key,
         origin,
-        granted: AUTH0_MODEL.scopes,
         nowMs,
       });
       send(res, result.status, { ...headers, 'cache-control': 'no-store' }, result.body);
@@ -285,6 +283,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return;
     }
     send(res, status, headers, answer);
+  }
+
+  /** An application and its grant to the Management API, as the state holds them now. */
+  function tokenClient(id: string): TokenClient | undefined {
+    const client = state.clients.get(id);
+    if (!client) return undefined;
+    // The Management API's identifier as the tenant stores it (a saved state keeps the port it began on).
+    const api = [...(state.store.collection('/resource-servers')?.values() ?? [])].find(
+      (rs) => rs.is_system === true,
+    );
+    const audience = api?.identifier ?? `${origin}${API_PREFIX}/`;
+    const grant = [...(state.store.collection('/client-grants')?.values() ?? [])].find(
+      (g) => g.client_id === id && g.audience === audience,
+    );
+    return {
+      secret: typeof client.client_secret === 'string' ? client.client_secret : undefined,
+      grantTypes: Array.isArray(client.grant_types) ? client.grant_types.map(String) : [],
+      granted: grant && Array.isArray(grant.scope) ? grant.scope.map(String) : undefined,
+    };
   }
 
   function authenticate(header: string | undefined, nowMs: number): { scope: string; azp: string } {

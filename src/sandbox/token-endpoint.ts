@@ -1,27 +1,44 @@
 /**
  * `POST /oauth/token` for the client-credentials grant, answering errors in OAuth's
  * `{ error, error_description }` shape as Auth0 does. Credentials come in the body (JSON or form) or as
- * HTTP Basic; a client may ask for fewer scopes than it is granted, never for more.
+ * HTTP Basic; a client may ask for fewer scopes than it is granted, never for more. Any application of
+ * the tenant may ask: its secret, grant types and client grant to the Management API are read from the
+ * tenant's state at each request, so an application created through the API gets exactly the scopes
+ * its grant lists, and a rotated secret or a deleted grant takes effect at once.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { type AccessTokenClaims, signJwt } from './jwt.js';
 
 /** Token lifetime Auth0 uses for Management API tokens by default: 24 hours. */
 export const TOKEN_LIFETIME_SEC = 86_400;
 
+/** An application as the token endpoint sees it. */
+export interface TokenClient {
+  /** Its current secret (none for public applications). */
+  secret: string | undefined;
+  /** Grant types it may use. */
+  grantTypes: readonly string[];
+  /** Scopes of its client grant to the Management API; `undefined` when it has no grant there. */
+  granted: readonly string[] | undefined;
+}
+
 /** What the endpoint needs to know. */
 export interface TokenEndpointConfig {
-  /** The only client allowed to ask. */
-  clientId: string;
-  /** Its secret. */
-  clientSecret: string;
+  /** The application with that client id, read from the tenant's state; `undefined` when there is none. */
+  client(clientId: string): TokenClient | undefined;
   /** Signing key. */
   key: Buffer;
   /** Sandbox origin, for `iss` and `aud`. */
   origin: string;
-  /** Scopes the client is granted (all of the Management API's). */
-  granted: readonly string[];
   /** Request time, epoch milliseconds. */
   nowMs: number;
+}
+
+function sameSecret(given: string | undefined, expected: string | undefined): boolean {
+  if (given === undefined || expected === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** The endpoint's answer, before serialisation. */
@@ -65,10 +82,11 @@ export function handleTokenRequest(
   const clientId = text('client_id') ?? basic.id;
   const clientSecret = text('client_secret') ?? basic.secret;
   if (!clientId) return oauthError(401, 'access_denied', 'Missing required parameter: client_id');
-  if (clientId !== config.clientId || clientSecret !== config.clientSecret) {
+  const client = config.client(clientId);
+  if (!client || !sameSecret(clientSecret, client.secret)) {
     return oauthError(401, 'access_denied', 'Unauthorized');
   }
-  if (grantType !== 'client_credentials') {
+  if (grantType !== 'client_credentials' || !client.grantTypes.includes('client_credentials')) {
     return oauthError(403, 'unauthorized_client', `Grant type '${grantType}' not allowed for the client.`);
   }
   const audience = text('audience');
@@ -77,12 +95,20 @@ export function handleTokenRequest(
   if (audience !== undefined && !/\/api\/v2\/?$/.test(audience)) {
     return oauthError(403, 'access_denied', `Service not found: ${audience}`);
   }
+  const granted = client.granted;
+  if (!granted) {
+    return oauthError(
+      403,
+      'access_denied',
+      `Client is not authorized to access "${apiAudience}": it has no client grant for this API.`,
+    );
+  }
   const requested = (text('scope') ?? '').split(/\s+/).filter(Boolean);
-  const unknown = requested.filter((s) => !config.granted.includes(s));
+  const unknown = requested.filter((s) => !granted.includes(s));
   if (unknown.length > 0) {
     return oauthError(403, 'access_denied', `Client has not been granted scopes: ${unknown.join(', ')}`);
   }
-  const scopes = requested.length > 0 ? [...new Set(requested)] : [...config.granted];
+  const scopes = requested.length > 0 ? [...new Set(requested)] : [...granted];
   const iat = Math.floor(config.nowMs / 1000);
   const claims: AccessTokenClaims = {
     iss: `${config.origin}/`,

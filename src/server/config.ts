@@ -115,20 +115,29 @@ export async function loadConfig(
   }
 
   const policyPath = flags.policy ?? env.TENANT_MCP_POLICY?.trim();
-  const policyFile = policyPath || flags.tenant ? await import('../policy/policy-file.js') : undefined;
+  const policyFile = policyPath ? await import('../policy/policy-file.js') : undefined;
   let policy: PolicyFile | undefined;
   if (policyPath) {
     // A policy file may hold profiles and tenants of both providers; catalogs are data, cheap to load.
     const catalogs = { monocloud: await loadCatalog('monocloud') };
     policy = guard(() => policyFile!.loadPolicyFile(policyPath, { catalogs }));
   }
-  const named = policyFile ? guard(() => policyFile.resolveTenant(policy, flags.tenant, env)) : undefined;
+  // `--tenant NAME` is a tenant `tenant-mcp init` stored, unless the policy file has one of that name.
+  const stored =
+    flags.tenant && !policy?.tenants.has(flags.tenant)
+      ? await storedTenant(flags.tenant, stateDir, env, Boolean(policy?.tenants.size))
+      : undefined;
+  const named =
+    stored ?? (policyFile ? guard(() => policyFile.resolveTenant(policy, flags.tenant, env)) : undefined);
 
   if (named) {
-    const stray = [...AUTH0_ENV, ...MONOCLOUD_ENV.slice(0, 2)].find((name) => get(name));
+    // A stored tenant's secret may come from the environment instead (it wins); nothing else may.
+    const stray = [...AUTH0_ENV, ...MONOCLOUD_ENV.slice(0, 2)].find(
+      (name) => get(name) && name !== stored?.secretVariable,
+    );
     if (stray) {
       throw new ConfigError(
-        `${stray} is set but tenant "${named.name}" comes from the policy file: unset one of them.`,
+        `${stray} is set but tenant "${named.name}" comes from ${stored ? 'tenant-mcp init' : 'the policy file'}: unset one of them.`,
       );
     }
     if (flags.provider && flags.provider !== named.provider) {
@@ -190,6 +199,25 @@ export async function loadConfig(
   const tenant = provider === 'auth0' ? auth0FromEnv(get, env) : monocloudFromEnv(get, env);
   if (!tenant) return { mode: 'sandbox', tenant: { name: 'sandbox', provider }, ...common };
   return { mode: 'tenant', tenant: { name: 'default', provider, ...tenant }, ...common };
+}
+
+/**
+ * A tenant stored by `tenant-mcp init`, with its secret read from the keychain or its 0600 file;
+ * `undefined` when none has that name and a policy file may still have it.
+ */
+async function storedTenant(name: string, stateDir: string, env: NodeJS.ProcessEnv, policyTenants: boolean) {
+  const { loadStoredTenant } = await import('../setup/stored-tenant.js');
+  let tenant: Awaited<ReturnType<typeof loadStoredTenant>>;
+  try {
+    tenant = await loadStoredTenant(name, { stateDir, env });
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  if (!tenant && !policyTenants)
+    throw new ConfigError(
+      `Unknown tenant "${name}" (--tenant): \`tenant-mcp init\` stored none of that name in ${stateDir}, and no policy file with tenants is given (--policy FILE).`,
+    );
+  return tenant;
 }
 
 type Getter = (name: string) => string | undefined;
@@ -364,7 +392,8 @@ function parseToolsets(value: string | undefined, catalog: Catalog): string[] {
   return names;
 }
 
-function checkDomain(domain: string, env: NodeJS.ProcessEnv, setting: string): void {
+/** Throws a {@link ConfigError} naming `setting` unless `domain` is a host name, or an https URL (http on loopback). */
+export function checkDomain(domain: string, env: NodeJS.ProcessEnv, setting: string): void {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(domain)) {
     if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(domain)) {
       throw new ConfigError(`${setting} "${domain}" is not a host name (e.g. acme.eu.auth0.com).`);

@@ -37,11 +37,12 @@ describe('npm run bundle', () => {
     expect(existsSync(join(unpacked, 'dist', 'cli.js'))).toBe(true);
   });
 
-  it('ships a package.json with runtime dependencies only', () => {
+  it('ships a package.json with nothing to install: dist/ holds every library it runs on', () => {
     const pkg = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(pkg.devDependencies).toBeUndefined();
     expect(pkg.scripts).toBeUndefined();
-    expect(pkg.dependencies).toBeDefined();
+    expect(pkg.dependencies).toBeUndefined();
+    expect(pkg.bin).toEqual({ 'tenant-mcp': 'dist/cli.js' });
   });
 
   it('answers --help from the staging directory, outside the checkout', () => {

@@ -169,6 +169,62 @@ describe('sandbox authentication', () => {
     expect(write.body.message).toContain('delete:roles');
   });
 
+  it('issues tokens to an application created through the API with exactly its grant, read at each request', async () => {
+    const admin = api(sandbox, await token(sandbox));
+    const ask = (clientId: string, clientSecret: string, scope?: string) =>
+      call(sandbox, 'POST', '/oauth/token', {
+        body: {
+          grant_type: 'client_credentials',
+          client_id: clientId,
+          client_secret: clientSecret,
+          audience: sandbox.audience,
+          ...(scope ? { scope } : {}),
+        },
+      });
+    const app = (await admin('POST', '/clients', { name: 'agent', app_type: 'non_interactive' })).body;
+    const id = app.client_id as string;
+    const secret = app.client_secret as string;
+    // No grant to the Management API yet: refused, naming the API.
+    const ungranted = await ask(id, secret);
+    expect([ungranted.status, ungranted.body.error]).toEqual([403, 'access_denied']);
+    expect(ungranted.body.error_description).toContain(sandbox.audience);
+
+    const grant = await admin('POST', '/client-grants', {
+      client_id: id,
+      audience: sandbox.audience,
+      scope: ['read:users', 'read:logs'],
+    });
+    expect(grant.status).toBe(201);
+    const issued = await ask(id, secret);
+    expect(issued.status).toBe(200);
+    expect(claims(issued.body.access_token as string)).toMatchObject({
+      sub: `${id}@clients`,
+      azp: id,
+      scope: 'read:users read:logs',
+    });
+    const bearer = api(sandbox, issued.body.access_token as string);
+    expect((await bearer('GET', '/users?per_page=1')).status).toBe(200);
+    expect((await bearer('GET', '/roles')).status).toBe(403);
+    // It may not ask for more than its grant, nor use a wrong secret.
+    expect((await ask(id, secret, 'read:users delete:users')).status).toBe(403);
+    expect((await ask(id, `${secret}x`)).status).toBe(401);
+
+    // The grant and the secret are read at each request: a change takes effect at once.
+    await admin('PATCH', `/client-grants/${grant.body.id as string}`, { scope: ['read:roles'] });
+    expect(claims((await ask(id, secret)).body.access_token as string).scope).toBe('read:roles');
+    const rotated = await admin('POST', `/clients/${id}/rotate-secret`);
+    expect((await ask(id, secret)).status).toBe(401);
+    expect((await ask(id, rotated.body.client_secret as string)).status).toBe(200);
+    await admin('DELETE', `/client-grants/${grant.body.id as string}`);
+    expect((await ask(id, rotated.body.client_secret as string)).status).toBe(403);
+
+    // An application without the client-credentials grant type gets none.
+    const spa = (await admin('POST', '/clients', { name: 'web', app_type: 'spa' })).body;
+    expect((await ask(spa.client_id as string, String(spa.client_secret))).body.error).toBe(
+      'unauthorized_client',
+    );
+  });
+
   it('answers 404 for unknown routes and 400 for malformed JSON, each with a request id', async () => {
     const bearer = await token(sandbox);
     const unknown = await api(sandbox, bearer)('GET', '/no-such-thing');

@@ -119,7 +119,8 @@ describe('auth0-deploy-cli against the sandbox over HTTPS', () => {
         },
       ],
     });
-  });
+    // Three Deploy CLI runs take about 26 s on an idle machine; the default 30 s left no room under load.
+  }, 120_000);
 
   it('fails an import the API refuses, with the reason Auth0 gives', async () => {
     const target = await sandbox();

@@ -23,6 +23,7 @@ import {
 } from '../policy/index.js';
 import { annotationsFor } from '../tools/annotations.js';
 import { PROVIDER_NAMES } from '../tools/catalogs.js';
+import { taskToolsFor } from '../tools/tasks/index.js';
 import type { Catalog, OperationSpec } from '../tools/types.js';
 import { RawCallToolRequestSchema } from './call-request.js';
 import { DEFAULT_CALL_TIMEOUT_MS, startDeadline } from './deadline.js';
@@ -37,7 +38,7 @@ import {
 } from './discovery-tools.js';
 import { formValidator } from './form-validator.js';
 import { type JsonSchema, toClientJsonSchema } from './json-schema.js';
-import { createSearchIndex, type SearchIndex } from './search.js';
+import { createSearchIndex, type SearchIndex, searchAnswer } from './search/index.js';
 import { shapeResult } from './shape.js';
 import { callTaskTool, findTaskTool, listTaskNames, listTaskTools } from './task-tools.js';
 
@@ -206,19 +207,13 @@ export function createServer(options: ServerOptions): Server {
   });
 
   function search(input: z.infer<typeof searchInput>): CallToolResult {
-    searchIndex ??= createSearchIndex(visible);
-    const hits = searchIndex.search({ ...input, limit: input.limit ?? 8 });
-    if (hits.length === 0) {
-      const toolsetNames = [...new Set(visible.map((op) => op.toolset))].join(', ');
-      return textResult(
-        `No operation matches "${input.query}". Try other words, or one of the toolsets: ${toolsetNames}.`,
-      );
-    }
-    const lines = hits.map(
-      ({ op }) =>
-        `${op.id}: ${op.method} ${op.path} — ${op.summary} [${op.risk}; ${op.scopes.join('|') || 'no scope'}]`,
+    // Task tools the profile lists are searched too: one that does the job is named first.
+    searchIndex ??= createSearchIndex(
+      visible,
+      taskToolsFor(catalog.provider).filter((t) => gate.allowsTool(t.name)),
     );
-    return textResult(lines.join('\n'));
+    const result = searchIndex.search({ ...input, limit: input.limit ?? 8 });
+    return textResult(searchAnswer(result, input.query, [...new Set(visible.map((op) => op.toolset))]));
   }
 
   async function describe(operationId: string): Promise<CallToolResult> {

@@ -27,6 +27,7 @@ import { taskToolsFor } from '../tools/tasks/index.js';
 import type { Catalog, OperationSpec } from '../tools/types.js';
 import { RawCallToolRequestSchema } from './call-request.js';
 import { DEFAULT_CALL_TIMEOUT_MS, startDeadline } from './deadline.js';
+import { describeOperation } from './describe.js';
 import {
   approvalId,
   DISCOVERY_TOOLS,
@@ -218,24 +219,13 @@ export function createServer(options: ServerOptions): Server {
 
   async function describe(operationId: string): Promise<CallToolResult> {
     const op = gate.lookup(operationId);
-    const description = {
-      operation: op.id,
-      summary: op.summary,
-      method: op.method,
-      path: op.path,
-      toolset: op.toolset,
-      risk: op.risk,
-      lifecycle: op.lifecycle,
-      scopes: op.scopes,
-      call_with: operationTools.has(op.toolName)
-        ? op.toolName
-        : op.risk === 'read'
-          ? 'invoke_read_operation'
-          : 'invoke_write_operation',
-      ...(op.body?.mode === 'wrapped' ? { note: 'The request body goes whole under arguments.body.' } : {}),
-      arguments: await inputJsonSchema(op),
-    };
-    return textResult(JSON.stringify(description));
+    const callWith = operationTools.has(op.toolName)
+      ? op.toolName
+      : op.risk === 'read'
+        ? 'invoke_read_operation'
+        : 'invoke_write_operation';
+    const [schema, validator] = [await inputJsonSchema(op), await catalog.inputSchema(op.id)];
+    return textResult(JSON.stringify(describeOperation({ op, schema, validator, callWith })));
   }
 
   /**

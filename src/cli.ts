@@ -172,6 +172,7 @@ async function serve(flags: ConfigFlags): Promise<number> {
     version: VERSION,
     log,
     callTimeoutMs: config.callTimeoutMs,
+    stateDir: config.stateDir,
   });
   const listed = gate.visibleOperations().filter((op) => config.toolsets.includes(op.toolset)).length;
   if (listed > 40)
@@ -310,6 +311,7 @@ async function serveHttp(
         transport: 'http',
         principal: { id: principal.id, elicitation: principal.elicitation },
         callTimeoutMs: config.callTimeoutMs,
+        stateDir: config.stateDir,
       }),
   });
   pageBase = (http.publicUrl ?? server.url).replace(/\/?mcp\/?$/, '');

@@ -41,6 +41,7 @@ import { formValidator } from './form-validator.js';
 import { type JsonSchema, toClientJsonSchema } from './json-schema.js';
 import { createSearchIndex, type SearchIndex, searchAnswer } from './search/index.js';
 import { shapeResult } from './shape.js';
+import { createSnapshotStore } from './snapshots.js';
 import { callTaskTool, findTaskTool, listTaskNames, listTaskTools } from './task-tools.js';
 
 /** What the server is built from. */
@@ -68,6 +69,8 @@ export interface ServerOptions {
   confirmTimeoutMs?: number;
   /** Per-call deadline in milliseconds, tenant requests and retries included (default 60 s; 0: none). */
   callTimeoutMs?: number;
+  /** The state directory, where snapshot_tenant keeps its files (none: snapshots are refused). */
+  stateDir?: string;
 }
 
 /** Default time a person has to answer a confirmation form before the call is held out of band. */
@@ -89,6 +92,9 @@ export function createServer(options: ServerOptions): Server {
       .map((op) => [op.toolName, op] as const),
   );
   let searchIndex: SearchIndex | undefined;
+  const snapshots = options.stateDir
+    ? createSnapshotStore({ stateDir: options.stateDir, tenant: gate.tenant })
+    : undefined;
   const schemaCache = new Map<string, JsonSchema>();
 
   const server = new Server(
@@ -115,7 +121,8 @@ export function createServer(options: ServerOptions): Server {
       title: tool.title,
       description: tool.description,
       inputSchema: genericSchema(tool) as Tool['inputSchema'],
-      annotations: { title: tool.title, ...tool.annotations },
+      // The title is said once, at the top: every token of a listing is paid on every request.
+      annotations: tool.annotations,
     }));
     for (const op of operationTools.values()) {
       let inputSchema = await inputJsonSchema(op);
@@ -155,6 +162,7 @@ export function createServer(options: ServerOptions): Server {
         const result = await callTaskTool(gate, taskTool, args, {
           signal: context.signal,
           caller: context.caller,
+          ...(snapshots ? { snapshots } : {}),
         });
         return deadline.expired() ? withNote(deadline.note, result) : result;
       }

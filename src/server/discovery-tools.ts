@@ -5,16 +5,12 @@
 import { z } from 'zod';
 import { CATALOG_ONLY, type ToolAnnotations } from '../tools/annotations.js';
 
-const operationId = z
-  .string()
-  .min(1)
-  .max(100)
-  .describe('Operation id from search_operations, e.g. get_users');
+const operationId = z.string().min(1).max(100).describe('Id from search_operations');
 
 /** Input of search_operations. */
 export const searchInput = z.strictObject({
-  query: z.string().min(1).max(200).describe('What you want to do, e.g. "block a user" or "failed logins"'),
-  toolset: z.string().max(60).optional().describe('Only this toolset, e.g. users'),
+  query: z.string().min(1).max(200),
+  toolset: z.string().max(60).optional(),
   risk: z.enum(['read', 'write', 'destructive']).optional(),
   limit: z.int().min(1).max(25).optional().describe('Default 8'),
 });
@@ -25,30 +21,21 @@ export const describeInput = z.strictObject({ operation: operationId });
 /** Input of invoke_read_operation. */
 export const invokeReadInput = z.strictObject({
   operation: operationId,
-  arguments: z
-    .record(z.string(), z.unknown())
-    .optional()
-    .describe('Path, query and header parameters and body fields, side by side, as describe_operation shows'),
-  fields: z.array(z.string().min(1).max(100)).max(50).optional().describe('Only these fields of each item'),
-  max_items: z.int().min(1).max(100).optional().describe('Cap on list items (default 25)'),
+  arguments: z.record(z.string(), z.unknown()).optional().describe('As describe_operation shows'),
+  fields: z.array(z.string().min(1).max(100)).max(50).optional(),
+  max_items: z.int().min(1).max(100).optional().describe('Default 25'),
 });
 
 /** An approval id a person gave with `tenant-mcp approve`. */
-export const approvalId = z.string().max(40).describe('From a held call, once a person approved it');
+export const approvalId = z.string().max(40).describe('After a person approves');
 
 /** Ask for a preview instead of running the write. */
-export const dryRun = z
-  .boolean()
-  .optional()
-  .describe('Preview the exact request and the changes; send nothing');
+export const dryRun = z.boolean().optional().describe('Preview; send nothing');
 
 /** Input of invoke_write_operation. */
 export const invokeWriteInput = z.strictObject({
   operation: operationId,
-  arguments: z
-    .record(z.string(), z.unknown())
-    .optional()
-    .describe('Path, query and header parameters and body fields, side by side, as describe_operation shows'),
+  arguments: z.record(z.string(), z.unknown()).optional().describe('As describe_operation shows'),
   dry_run: dryRun,
   approval_id: approvalId.optional(),
 });
@@ -74,9 +61,7 @@ export const DISCOVERY_TOOLS: readonly DiscoveryTool[] = [
   {
     name: 'search_operations',
     title: 'Search tenant operations',
-    description:
-      'Find Management API operations by intent ("unblock a user", "failed logins", "rotate a client secret"). ' +
-      'Returns ids with method, path, risk and scopes. Next: describe_operation.',
+    description: 'Find operations and task tools by intent ("unblock a user"). Next: describe_operation.',
     input: searchInput,
     annotations: CATALOG_ONLY,
     writes: false,
@@ -84,8 +69,7 @@ export const DISCOVERY_TOOLS: readonly DiscoveryTool[] = [
   {
     name: 'describe_operation',
     title: 'Describe a tenant operation',
-    description:
-      "An operation's method, path, scopes, risk and the JSON Schema of its arguments. Check it before invoking.",
+    description: "An operation's rules, scopes, a valid example and arguments' JSON Schema.",
     input: describeInput,
     annotations: CATALOG_ONLY,
     writes: false,
@@ -93,9 +77,7 @@ export const DISCOVERY_TOOLS: readonly DiscoveryTool[] = [
   {
     name: 'invoke_read_operation',
     title: 'Run a read operation',
-    description:
-      'Run a read-only operation. Arguments are validated before anything is sent. ' +
-      'Use fields and max_items to keep answers small.',
+    description: 'Run a read operation. fields and max_items keep answers small.',
     input: invokeReadInput,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     writes: false,
@@ -103,9 +85,7 @@ export const DISCOVERY_TOOLS: readonly DiscoveryTool[] = [
   {
     name: 'invoke_write_operation',
     title: 'Run a write operation',
-    description:
-      'Run an operation that changes the tenant (create, update, delete). Arguments are validated first; ' +
-      'dry_run previews the request and changes. Destructive calls wait for a person.',
+    description: 'Run a write (create, update, delete). Destructive calls wait for a person.',
     input: invokeWriteInput,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     writes: true,

@@ -9,6 +9,7 @@ import { CallError, type Caller, type Gate, type OperationCall } from '../policy
 import { describeArgumentProblem } from '../policy/validate.js';
 import {
   type PlannedRequest,
+  type SnapshotFiles,
   type TaskContext,
   TaskError,
   type TaskToolDefinition,
@@ -44,10 +45,10 @@ export function listTaskTools(gate: Gate, provider = 'auth0'): Tool[] {
       }
       return {
         name: tool.name,
-        title: tool.title,
+        // No title: a task tool's name reads as one (find_users), and every token of a listing is paid on
+        // every request. The title stays in the declaration for views meant for people.
         description: tool.description,
         inputSchema: schema as Tool['inputSchema'],
-        // The title is said once, at the top: every token of a listing is paid on every request.
         annotations: tool.annotations,
       };
     });
@@ -61,6 +62,8 @@ export interface TaskCallOptions {
   caller?: Caller;
   /** The clock (tests move it). */
   now?: () => number;
+  /** This tenant's saved snapshots (snapshot_tenant, diff_tenant). */
+  snapshots?: SnapshotFiles;
 }
 
 /**
@@ -166,6 +169,7 @@ export function createTaskContext(
       );
     },
     now: options.now ?? Date.now,
+    ...(options.snapshots ? { snapshots: options.snapshots } : {}),
   };
 }
 

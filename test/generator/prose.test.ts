@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { catalogFile } from '../../src/generator/emit-catalog.js';
 import { inputsFile } from '../../src/generator/emit-inputs.js';
 import { PROVIDERS } from '../../src/generator/providers.js';
@@ -11,7 +12,6 @@ import { summarize } from '../../src/generator/summary.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
 import { monocloudCatalog } from '../../src/tools/monocloud/index.js';
 import type { HttpMethod } from '../../src/tools/types.js';
-import { parse as parseYaml } from 'yaml';
 import { loadMonocloudSpec, loadOverlay, loadSpec, OVERLAY_PATH, ROOT } from './fixtures.js';
 
 /** Every `n`-th item, so the sample spreads over the whole document. */
@@ -92,27 +92,35 @@ describe('no provider prose', () => {
   });
 
   it('every Auth0 operation has a summary written in our overlay, and every MonoCloud one in our document', () => {
-    const overlay = parseYaml(loadOverlay()) as { actions: Array<{ target: string; update?: Record<string, unknown> }> };
+    const overlay = parseYaml(loadOverlay()) as {
+      actions: Array<{ target: string; update?: Record<string, unknown> }>;
+    };
     const written = new Map<string, string>();
     for (const action of overlay.actions) {
       const summary = action.update?.['x-tenant-mcp-summary'];
       if (typeof summary !== 'string') continue;
-      for (const match of action.target.matchAll(/operationId == '([^']+)'/g)) written.set(match[1]!, summary);
+      for (const match of action.target.matchAll(/operationId == '([^']+)'/g))
+        written.set(match[1]!, summary);
     }
-    const unwritten = auth0Catalog.operations.filter((op) => written.get(op.id) !== op.summary).map((op) => op.id);
+    const unwritten = auth0Catalog.operations
+      .filter((op) => written.get(op.id) !== op.summary)
+      .map((op) => op.id);
     expect(unwritten).toEqual([]);
     const ours = new Map<string, unknown>();
     for (const item of Object.values(loadMonocloudSpec().paths))
       for (const op of Object.values(item) as Array<Record<string, unknown>>)
         ours.set(String(op.operationId), op.summary);
-    expect(monocloudCatalog.operations.filter((op) => ours.get(op.id) !== op.summary).map((op) => op.id)).toEqual([]);
+    expect(
+      monocloudCatalog.operations.filter((op) => ours.get(op.id) !== op.summary).map((op) => op.id),
+    ).toEqual([]);
   });
 
-  it('no Auth0 summary of ours equals the provider\'s own summary of the operation', () => {
+  it("no Auth0 summary of ours equals the provider's own summary of the operation", () => {
     const theirs = new Map<string, string>();
     for (const item of Object.values(loadSpec().paths))
       for (const op of Object.values(item) as Array<Record<string, unknown>>)
-        if (typeof op.summary === 'string') theirs.set(String(op.operationId), op.summary.trim().toLowerCase());
+        if (typeof op.summary === 'string')
+          theirs.set(String(op.operationId), op.summary.trim().toLowerCase());
     const same = auth0Catalog.operations.filter((op) => theirs.get(op.id) === op.summary.toLowerCase());
     expect(same.map((op) => `${op.id}: ${op.summary}`)).toEqual([]);
   });

@@ -7,6 +7,7 @@ import { createGate } from '../../src/policy/index.js';
 import { getProfile, type ProfileName } from '../../src/policy/profiles.js';
 import { createServer } from '../../src/server/create-server.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
+import type { Catalog } from '../../src/tools/types.js';
 
 /** An executor that records requests and answers 200 `{}` (or what `answer` returns) without a network. */
 export function createStubExecutor(
@@ -30,18 +31,20 @@ export async function connectInProcess(options: {
   toolsets?: string[];
   executor?: Executor;
   audit?: AuditLog;
+  catalog?: Catalog;
 }): Promise<Client> {
   const executor = options.executor ?? createStubExecutor();
+  const catalog = options.catalog ?? auth0Catalog;
   const gate = createGate({
-    catalog: auth0Catalog,
-    profile: getProfile(options.profile ?? 'read-only'),
+    catalog,
+    profile: getProfile(options.profile ?? 'read-only', catalog),
     executor,
     tenant: { name: 'test', domain: 'stub.invalid' },
     ...(options.audit ? { audit: options.audit } : {}),
   });
   const server = createServer({
     gate,
-    catalog: auth0Catalog,
+    catalog,
     toolsets: options.toolsets ?? [],
     sandbox: false,
     version: '0.0.0-test',

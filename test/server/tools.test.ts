@@ -5,6 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, it } from 'vitest';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
+import { monocloudCatalog } from '../../src/tools/monocloud/index.js';
 import { TASK_TOOL_DEFINITIONS } from '../../src/tools/tasks/index.js'; // task tools
 import { connectInProcess } from '../helpers/in-process.js';
 
@@ -69,6 +70,16 @@ describe('built-in listings', () => {
       for (const tool of tools) {
         await expect(`${JSON.stringify(tool, null, 2)}\n`).toMatchFileSnapshot(
           join(SNAPS, `${tool.name}.json`),
+        );
+      }
+      expect(encode(JSON.stringify(tools)).length).toBeLessThanOrEqual(2000);
+    });
+    it(`MonoCloud ${profile}: snapshot of each tool, at most 2,000 tokens in all`, async () => {
+      const client = await connectInProcess({ profile, catalog: monocloudCatalog });
+      const { tools } = await client.listTools();
+      for (const tool of tools) {
+        await expect(`${JSON.stringify(tool, null, 2)}\n`).toMatchFileSnapshot(
+          join(SNAPS, 'monocloud', `${tool.name}.json`),
         );
       }
       expect(encode(JSON.stringify(tools)).length).toBeLessThanOrEqual(2000);

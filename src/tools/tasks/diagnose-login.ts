@@ -53,11 +53,10 @@ export const diagnoseLogin = defineTaskTool({
   name: 'diagnose_login',
   keywords: TASK_KEYWORDS.diagnose_login,
   title: 'Diagnose login',
-  description:
-    "Why can't a user log in? Ranked findings (blocks, locks, failed logins, breached password, unverified email, app, reset, MFA) with evidence and the next tool.",
+  description: "Why can't a user log in? Ranked findings with evidence and the next tool.",
   input: z.strictObject({
     user: userInput,
-    client_id: z.string().max(MAX_ID_LENGTH).optional().describe('App client_id; default: from logs'),
+    client_id: z.string().max(MAX_ID_LENGTH).optional().describe('Default: from logs'),
   }),
   risk: 'read',
   idempotent: true,

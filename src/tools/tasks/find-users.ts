@@ -19,7 +19,7 @@ export const findUsers = defineTaskTool({
   name: 'find_users',
   keywords: TASK_KEYWORDS.find_users,
   title: 'Find users',
-  description: 'Find users by email, id, name or search expression (email:*@acme.com). Compact rows.',
+  description: 'Find users by email, id, name or search (email:*@acme.com).',
   input: z.strictObject({
     query: z.string().trim().max(MAX_QUERY_LENGTH),
     limit: z.int().min(1).max(50).optional(),

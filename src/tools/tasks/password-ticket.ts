@@ -87,8 +87,7 @@ export const createPasswordChangeTicket = defineTaskTool({
   name: 'create_password_change_ticket',
   keywords: TASK_KEYWORDS.create_password_change_ticket,
   title: 'Password reset link',
-  description:
-    'Password reset link for user_id, or email with connection_id. It is a credential: a person confirms.',
+  description: 'Reset link for user_id, or email with connection_id. A credential: a person confirms.',
   input: ticketInput,
   risk: 'destructive',
   idempotent: false,

@@ -41,11 +41,10 @@ export const listSecurityEvents = defineTaskTool({
   name: 'list_security_events',
   keywords: TASK_KEYWORDS.list_security_events,
   title: 'Security events',
-  description:
-    'Failed logins, blocks, breached passwords, MFA, password and admin changes; for a user or the tenant, in a time window. Paged.',
+  description: 'Failed logins, blocks, breached passwords, MFA, password and admin changes. Paged.',
   input: z.strictObject({
     user: userInput.optional(),
-    since: when.optional().describe('ISO date or 24h/7d ago; default 7d'),
+    since: when.optional().describe('24h, 7d or ISO; default 7d'),
     until: when.optional(),
     kinds: z.array(z.enum(SECURITY_KINDS)).optional(),
     page: z.int().min(0).optional(),

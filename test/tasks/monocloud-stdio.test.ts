@@ -21,7 +21,7 @@ describe('MonoCloud task tools over stdio (helpdesk, embedded sandbox)', () => {
   });
   afterAll(() => server.close());
 
-    it('lists ten task tools after the generic ones, without list_security_events', async () => {
+  it('lists ten task tools after the generic ones, without list_security_events', async () => {
     const { tools } = await server.client.listTools();
     expect(tools.map((t) => t.name).slice(-10)).toEqual([
       'find_users',

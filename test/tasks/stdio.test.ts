@@ -20,7 +20,7 @@ describe('task tools over stdio (helpdesk, embedded sandbox)', () => {
   });
   afterAll(() => server.close());
 
-    it('lists the eleven task tools after the generic ones', async () => {
+  it('lists the eleven task tools after the generic ones', async () => {
     const { tools } = await server.client.listTools();
     expect(tools.map((t) => t.name).slice(-11)).toEqual([
       'find_users',

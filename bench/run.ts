@@ -26,6 +26,7 @@ import {
   type ScriptedReply,
   startRecordingUpstream,
 } from '../test/helpers/recording-upstream.js';
+import { evaluate, loadIntents, searchFor } from '../test/search/evaluate.js';
 
 /** Approvals and audit records of benchmarked servers go here, never under the user's home. */
 const BENCH_STATE = mkdtempSync(join(tmpdir(), 'tenant-mcp-bench-state-'));
@@ -676,6 +677,55 @@ async function rssAfterFuzz(): Promise<void> {
   rmSync(auditDir, { recursive: true, force: true });
 }
 
+/** Search quality on the evaluation sets, per provider, and the time one search takes. */
+async function searchFigures(): Promise<void> {
+  for (const set of ['auth0', 'auth0-holdout', 'monocloud', 'monocloud-holdout']) {
+    const provider = set.startsWith('monocloud') ? 'monocloud' : 'auth0';
+    const f = evaluate(provider, loadIntents(set));
+    const pct = (x: number) => `${fmt(x * 100, 1)}%`;
+    console.log(
+      `search ${set} (${f.count} intents, admin profile): hit@1 ${pct(f.hit1)}, hit@3 ${pct(f.hit3)}, hit@5 ${pct(f.hit5)}${set.endsWith('holdout') ? ' (never tuned against)' : ' (targets hit@1 ≥ 80%, hit@3 ≥ 95%)'}`,
+    );
+  }
+  const index = searchFor('auth0');
+  const queries = loadIntents('auth0').map((i) => i.intent);
+  for (const q of queries) index.search({ query: q, limit: 8 });
+  const times: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    for (const q of queries) {
+      const t = performance.now();
+      index.search({ query: q, limit: 8 });
+      times.push(performance.now() - t);
+    }
+  }
+  const built = performance.now();
+  searchFor('auth0');
+  console.log(
+    `search over 406 operations + 11 task tools: p50 ${fmt(quantile(times, 0.5), 3)} ms, p99 ${fmt(quantile(times, 0.99), 3)} ms per query; index built in ${fmt(performance.now() - built, 1)} ms`,
+  );
+}
+
+/** The audit agent's answers on both embedded sandboxes, over stdio, with their size in tokens. */
+async function auditFigures(): Promise<void> {
+  for (const provider of ['auth0', 'monocloud']) {
+    const { client } = await connect(['--provider', provider]);
+    const call = async (name: string, args: Record<string, unknown> = {}) => {
+      const t = performance.now();
+      const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+      const ms = performance.now() - t;
+      const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+      return { tokens: encode(text).length, ms, json: JSON.parse(text) as Record<string, unknown> };
+    };
+    const review = await call('review_security_settings');
+    const snap = await call('snapshot_tenant');
+    const diff = await call('diff_tenant');
+    console.log(
+      `audit ${provider} sandbox: review_security_settings ${review.tokens} tokens (${fmt(review.ms, 0)} ms), snapshot_tenant ${snap.tokens} tokens, ${snap.json.bytes} bytes on disk (${fmt(snap.ms, 0)} ms), diff_tenant ${diff.tokens} tokens (${fmt(diff.ms, 0)} ms) (target ≤ 1,500 tokens each)`,
+    );
+    await client.close();
+  }
+}
+
 /** `BENCH_ONLY=fuzz,hostile` runs only those sections (names below); all of them by default. */
 const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const wanted = (name: string) => only.size === 0 || only.has(name);
@@ -688,6 +738,8 @@ if (wanted('listings')) await listings();
 if (wanted('overhead')) await overhead();
 if (wanted('policy')) await policyOverhead();
 if (wanted('tasks')) await taskTools();
+if (wanted('search')) await searchFigures();
+if (wanted('audit')) await auditFigures();
 for (const era of ERAS) {
   if (wanted('http')) await httpFigures({ label: 'audit trail on disk', era, memory: true });
   // The same on tmpfs, where fsync costs nothing: what the transport and the gate cost without the disk.

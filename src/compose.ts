@@ -147,6 +147,7 @@ export async function composeApp(config: Config, log: (line: string) => void): P
           : {}),
         callTimeoutMs: config.callTimeoutMs,
         confirmationStates: states,
+        stateDir: config.stateDir,
       }),
     setApprovalPage(base, notified) {
       page = base === undefined ? undefined : { base, notified };

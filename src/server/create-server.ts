@@ -45,11 +45,13 @@ import {
 import type { Catalog, OperationSpec } from '../tools/types.js';
 import { malformedCall, readCallParams } from './call-request.js';
 import { DEFAULT_CALL_TIMEOUT_MS, startDeadline } from './deadline.js';
+import { describeOperation } from './describe.js';
 import { formValidator } from './form-validator.js';
 import { type JsonSchema, toClientJsonSchema } from './json-schema.js';
 import { type ConfirmationStates, createConfirmationStates } from './request-state.js';
-import { createSearchIndex, type SearchIndex } from './search.js';
+import { createSearchIndex, type SearchIndex, searchAnswer } from './search/index.js';
 import { shapeResult } from './shape.js';
+import { createSnapshotStore } from './snapshots.js';
 import { createTaskContext } from './task-tools.js';
 
 export { UNTRUSTED } from '../tools/registry.js';
@@ -83,6 +85,8 @@ export interface ServerOptions {
   callTimeoutMs?: number;
   /** Seals the confirmation state 2026-07-28 clients echo back (default: a key of this process). */
   confirmationStates?: ConfirmationStates;
+  /** The state directory, where snapshot_tenant keeps its files (none: snapshots are refused). */
+  stateDir?: string;
 }
 
 /** Default time a person has to answer a confirmation form before the call is held out of band. */
@@ -124,6 +128,9 @@ export function createServer(options: ServerOptions): Server {
   const states = options.confirmationStates ?? defaultStates;
   const writesAllowed = gate.allowsTool(INVOKE_TOOLS.write);
   const displayName = providerOf(catalog).displayName;
+  const snapshots = options.stateDir
+    ? createSnapshotStore({ stateDir: options.stateDir, tenant: gate.tenant })
+    : undefined;
 
   const server = new Server(
     { name: 'tenant-mcp', title: `tenant-mcp (${displayName})`, version: options.version },
@@ -145,10 +152,11 @@ export function createServer(options: ServerOptions): Server {
     }
     return {
       name: tool.name,
-      title: tool.title,
+      // A task tool's name reads as its title (find_users), and every token of a listing is paid on every
+      // request; the title stays in the declaration for views meant for people.
+      ...(tool.kind === 'task' ? {} : { title: tool.title }),
       description: tool.description,
       inputSchema: inputSchema as Tool['inputSchema'],
-      // The title is said once, at the top: every token of a listing is paid on every request.
       annotations: tool.annotations,
     };
   }
@@ -240,7 +248,12 @@ export function createServer(options: ServerOptions): Server {
       describe: (operationId) => describe(operationId),
       invoke: (request) => invoke(request, tool, caller, signal),
       task: (approvalId) =>
-        createTaskContext(gate, tool, { signal, caller, ...(approvalId ? { approvalId } : {}) }),
+        createTaskContext(gate, tool, {
+          signal,
+          caller,
+          ...(approvalId ? { approvalId } : {}),
+          ...(snapshots ? { snapshots } : {}),
+        }),
     };
   }
 
@@ -333,41 +346,22 @@ export function createServer(options: ServerOptions): Server {
     const visible = gate.visibleOperations();
     let index = searchIndexes.get(gate);
     if (!index) {
-      index = createSearchIndex(visible);
+      // Task tools the profile lists are searched too: one that does the job is named first.
+      const tasks = registry.tools.filter((tool) => tool.kind === 'task' && gate.allowsTool(tool.name));
+      index = createSearchIndex(visible, tasks);
       searchIndexes.set(gate, index);
     }
-    const hits = index.search({ ...input, limit: input.limit ?? 8 });
-    if (hits.length === 0) {
-      const toolsetNames = [...new Set(visible.map((op) => op.toolset))].join(', ');
-      return textResult(
-        `No operation matches "${input.query}". Try other words, or one of the toolsets: ${toolsetNames}.`,
-      );
-    }
-    const lines = hits.map(
-      ({ op }) =>
-        `${op.id}: ${op.method} ${op.path} — ${op.summary} [${op.risk}; ${op.scopes.join('|') || 'no scope'}]`,
-    );
-    return textResult(lines.join('\n'));
+    const result = index.search({ ...input, limit: input.limit ?? 8 });
+    return textResult(searchAnswer(result, input.query, [...new Set(visible.map((op) => op.toolset))]));
   }
 
   async function describe(operationId: string): Promise<ToolResult> {
     const op = gate.lookup(operationId);
     const own = registry.get(op.toolName);
-    const description = {
-      operation: op.id,
-      summary: op.summary,
-      method: op.method,
-      path: op.path,
-      toolset: op.toolset,
-      risk: op.risk,
-      lifecycle: op.lifecycle,
-      scopes: op.scopes,
-      call_with:
-        own?.operation === op ? op.toolName : op.risk === 'read' ? INVOKE_TOOLS.read : INVOKE_TOOLS.write,
-      ...(op.body?.mode === 'wrapped' ? { note: 'The request body goes whole under arguments.body.' } : {}),
-      arguments: await catalogSchema(catalog, op),
-    };
-    return textResult(JSON.stringify(description));
+    const callWith =
+      own?.operation === op ? op.toolName : op.risk === 'read' ? INVOKE_TOOLS.read : INVOKE_TOOLS.write;
+    const [schema, validator] = [await catalogSchema(catalog, op), await catalog.inputSchema(op.id)];
+    return textResult(JSON.stringify(describeOperation({ op, schema, validator, callWith })));
   }
 
   async function invoke(

@@ -4,7 +4,12 @@
  * for the whole task. The gate's refusals become {@link TaskError}s the tasks can tell apart.
  */
 import { CallError, type Caller, type Gate, type OperationCall } from '../policy/index.js';
-import { type PlannedRequest, type TaskContext, TaskError } from '../tools/tasks/index.js';
+import {
+  type PlannedRequest,
+  type SnapshotFiles,
+  type TaskContext,
+  TaskError,
+} from '../tools/tasks/index.js';
 
 /** Who is calling and how to reach a person, for one task call. */
 export interface TaskCallOptions {
@@ -14,6 +19,8 @@ export interface TaskCallOptions {
   caller?: Caller;
   /** The clock (tests move it). */
   now?: () => number;
+  /** This tenant's saved snapshots (snapshot_tenant, diff_tenant). */
+  snapshots?: SnapshotFiles;
 }
 
 /** The {@link TaskContext} of one task call: every request goes through the gate under the task's name. */
@@ -75,6 +82,7 @@ export function createTaskContext(
       );
     },
     now: options.now ?? Date.now,
+    ...(options.snapshots ? { snapshots: options.snapshots } : {}),
   };
 }
 

@@ -92,27 +92,25 @@ export interface ToolDeclaration {
   readonly scopes?: readonly string[];
   /** The operation, for per-operation tools (whose input schema is the operation's, checked by the gate). */
   readonly operation?: OperationSpec;
+  /** Words an admin would type for the job (task tools), for search. */
+  readonly keywords?: readonly string[];
   /** Its arguments' schema, checked by the server before `handle`; absent for per-operation tools. */
   readonly input?: z.ZodObject;
   /** Does the job; `args` passed `input` (per-operation tools get them raw, for the gate). */
   handle(ctx: ToolContext, args: Record<string, unknown>): Promise<ToolResult>;
 }
 
-const operationId = z
-  .string()
-  .min(1)
-  .max(100)
-  .describe('Operation id from search_operations, e.g. get_users');
+const operationId = z.string().min(1).max(100).describe('Id from search_operations');
 
 const operationArguments = z
   .record(z.string(), z.unknown())
   .optional()
-  .describe('Path, query and header parameters and body fields, side by side, as describe_operation shows');
+  .describe('As describe_operation shows');
 
 /** Input of search_operations. */
 export const searchInput = z.strictObject({
-  query: z.string().min(1).max(200).describe('What you want to do, e.g. "block a user" or "failed logins"'),
-  toolset: z.string().max(60).optional().describe('Only this toolset, e.g. users'),
+  query: z.string().min(1).max(200),
+  toolset: z.string().max(60).optional(),
   risk: z.enum(['read', 'write', 'destructive']).optional(),
   limit: z.int().min(1).max(25).optional().describe('Default 8'),
 });
@@ -121,20 +119,17 @@ export const searchInput = z.strictObject({
 export const describeInput = z.strictObject({ operation: operationId });
 
 /** An approval id a person gave out of band. */
-export const approvalId = z.string().max(40).describe('From a held call, once a person approved it');
+export const approvalId = z.string().max(40).describe('After a person approves');
 
 /** Ask for a preview instead of running the write. */
-export const dryRun = z
-  .boolean()
-  .optional()
-  .describe('Preview the exact request and the changes; send nothing');
+export const dryRun = z.boolean().optional().describe('Preview; send nothing');
 
 /** Input of invoke_read_operation. */
 export const invokeReadInput = z.strictObject({
   operation: operationId,
   arguments: operationArguments,
-  fields: z.array(z.string().min(1).max(100)).max(50).optional().describe('Only these fields of each item'),
-  max_items: z.int().min(1).max(100).optional().describe('Cap on list items (default 25)'),
+  fields: z.array(z.string().min(1).max(100)).max(50).optional(),
+  max_items: z.int().min(1).max(100).optional().describe('Default 25'),
 });
 
 /** Input of invoke_write_operation. */
@@ -153,9 +148,7 @@ export const GENERIC_TOOLS: readonly ToolDeclaration[] = [
   {
     name: 'search_operations',
     title: 'Search tenant operations',
-    description:
-      'Find Management API operations by intent ("unblock a user", "failed logins", "rotate a client secret"). ' +
-      'Returns ids with method, path, risk and scopes. Next: describe_operation.',
+    description: 'Find operations and task tools by intent ("unblock a user"). Next: describe_operation.',
     kind: 'discovery',
     risk: 'read',
     writes: false,
@@ -166,8 +159,7 @@ export const GENERIC_TOOLS: readonly ToolDeclaration[] = [
   {
     name: 'describe_operation',
     title: 'Describe a tenant operation',
-    description:
-      "An operation's method, path, scopes, risk and the JSON Schema of its arguments. Check it before invoking.",
+    description: "An operation's rules, scopes, a valid example and arguments' JSON Schema.",
     kind: 'discovery',
     risk: 'read',
     writes: false,
@@ -178,9 +170,7 @@ export const GENERIC_TOOLS: readonly ToolDeclaration[] = [
   {
     name: 'invoke_read_operation',
     title: 'Run a read operation',
-    description:
-      'Run a read-only operation. Arguments are validated before anything is sent. ' +
-      'Use fields and max_items to keep answers small.',
+    description: 'Run a read operation. fields and max_items keep answers small.',
     kind: 'invoke',
     risk: 'read',
     writes: false,
@@ -200,9 +190,7 @@ export const GENERIC_TOOLS: readonly ToolDeclaration[] = [
   {
     name: 'invoke_write_operation',
     title: 'Run a write operation',
-    description:
-      'Run an operation that changes the tenant (create, update, delete). Arguments are validated first; ' +
-      'dry_run previews the request and changes. Destructive calls wait for a person.',
+    description: 'Run a write (create, update, delete). Destructive calls wait for a person.',
     kind: 'invoke',
     risk: 'destructive',
     writes: true,
@@ -250,6 +238,7 @@ function taskDeclaration(tool: TaskToolDefinition): ToolDeclaration {
     title: tool.title,
     description: tool.description,
     kind: 'task',
+    keywords: tool.keywords,
     risk: tool.risk,
     writes: tool.writes,
     annotations: tool.annotations,

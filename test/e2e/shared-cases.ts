@@ -2,6 +2,7 @@
  * The core end-to-end cases, written once and run by a stdio file and an HTTP file: a host must see the
  * same server whichever transport it uses (the transports only attach one shared `createServer`).
  */
+import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Connected, tenantData } from '../helpers/mcp-client.js';
 
@@ -35,6 +36,21 @@ export function defineSharedCases(transport: string, connect: Connect): void {
     it('describes an operation with its input JSON Schema', async () => {
       const { text } = await server.call('describe_operation', { operation: 'get_users' });
       expect(JSON.parse(text)).toMatchObject({ operation: 'get_users', method: 'GET', risk: 'read' });
+    });
+
+    it('lets the audit agent review, snapshot into the state directory and diff', async () => {
+      const review = await server.call('review_security_settings', {});
+      expect(review.isError, review.text).toBe(false);
+      expect(JSON.parse(review.text).findings.map((f: { id: string }) => f.id)).toContain(
+        'breached_passwords_off',
+      );
+      const snap = await server.call('snapshot_tenant', {});
+      expect(snap.isError, snap.text).toBe(false);
+      const { file, snapshot } = JSON.parse(snap.text);
+      expect(file).toMatch(/[/\\]snapshots[/\\]sandbox[/\\]snap_/);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const diff = await server.call('diff_tenant', { snapshot });
+      expect(JSON.parse(diff.text)).toMatchObject({ snapshot, changes: 0 });
     });
 
     it('reads users from the sandbox with fields and a cap', async () => {

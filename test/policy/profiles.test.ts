@@ -30,7 +30,15 @@ const op = (id: string): OperationSpec => {
   return found;
 };
 const allowedIds = (profile: Profile) => ops.filter((o) => !profile.denies(o)).map((o) => o.id);
-const READ_TASK_TOOLS = ['find_users', 'get_user_overview', 'diagnose_login', 'list_security_events'];
+const READ_TASK_TOOLS = [
+  'find_users',
+  'get_user_overview',
+  'diagnose_login',
+  'list_security_events',
+  'review_security_settings',
+  'snapshot_tenant',
+  'diff_tenant',
+];
 const WRITE_TASK_TOOLS = [
   'block_user',
   'unblock_user',

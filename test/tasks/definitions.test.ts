@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { TASK_TOOLS } from '../../src/policy/profiles.js';
 import { UNTRUSTED } from '../../src/server/create-server.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
+import { monocloudCatalog } from '../../src/tools/monocloud/index.js';
 import { UNTRUSTED as REGISTRY_UNTRUSTED } from '../../src/tools/registry.js';
 import { TASK_TOOL_DEFINITIONS, ticketRuleViolations } from '../../src/tools/tasks/index.js';
 import { explainTypes, LOG_TYPES } from '../../src/tools/tasks/log-types.js';
@@ -37,8 +38,36 @@ describe('declarations', () => {
       const text = readFileSync(new URL(file, dir), 'utf8');
       for (const m of text.matchAll(/(?:read|write|preview)\(\s*'([^']+)'|operation: '([^']+)'/g))
         used.add(m[1] ?? m[2]!);
+      // Operation ids named anywhere else (list readers, settings tables, fixes a review names).
+      for (const m of text.matchAll(
+        /'((?:get|post|put|patch|delete)_[A-Za-z0-9_-]+|tenant_settings_route)'/g,
+      ))
+        used.add(m[1]!);
     }
     expect(used.size).toBeGreaterThan(10);
+    // Task tool names look like operation ids (get_user_overview) and are not operations.
+    for (const tool of TASK_TOOL_DEFINITIONS) used.delete(tool.name);
+    for (const id of used) expect(ids.has(id), id).toBe(true);
+  });
+
+  it('on MonoCloud, only call and name operations its catalog has', async () => {
+    const ids = new Set(monocloudCatalog.operations.map((op) => op.id));
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const dir = new URL('../../src/tools/tasks/monocloud/', import.meta.url);
+    const used = new Set<string>();
+    const patterns = [
+      /(?:read|write|preview)\(\s*'([^']+)'/g,
+      /operation: '([^']+)'/g,
+      /fix: '([^']+)'/g,
+      /readPages\(ctx, '([^']+)'/g,
+      /(?:list|pages)\((?:'[a-z_]+', )?(?:ctx, )?'([a-z_]+)'/g,
+      /\['[a-z_]+', '([a-z_]+)'\]/g,
+    ];
+    for (const file of readdirSync(dir).filter((name) => name.endsWith('.ts'))) {
+      const text = readFileSync(new URL(file, dir), 'utf8');
+      for (const pattern of patterns) for (const m of text.matchAll(pattern)) used.add(m[1]!);
+    }
+    expect(used.size).toBeGreaterThan(20);
     for (const id of used) expect(ids.has(id), id).toBe(true);
   });
 

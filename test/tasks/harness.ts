@@ -11,7 +11,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { createExecutor, type ProviderProfile, type TenantAuth } from '../../src/executor/index.js';
 import { type ApprovalStore, createApprovalStore } from '../../src/policy/approvals.js';
 import { openAuditLog } from '../../src/policy/audit/index.js';
-import { createGate } from '../../src/policy/index.js';
+import { createGate, type Profile } from '../../src/policy/index.js';
 import { getProfile, type ProfileName } from '../../src/policy/profiles.js';
 import { createServer } from '../../src/server/create-server.js';
 import { auth0Catalog } from '../../src/tools/auth0/index.js';
@@ -41,6 +41,8 @@ export interface TaskHarness {
   approvals: ApprovalStore;
   /** The audit trail's lines, parsed. */
   audit(): Json[];
+  /** The server's state directory (approvals, audit trail, snapshots). */
+  stateDir: string;
   /** Disconnects and closes the executor. */
   close(): Promise<void>;
 }
@@ -56,7 +58,7 @@ export async function connectTasks(options: {
   auth?: TenantAuth;
   provider?: ProviderProfile;
   catalog?: Catalog;
-  profile: ProfileName;
+  profile: ProfileName | Profile;
   onElicit?: (message: string) => ElicitResult | Promise<ElicitResult>;
 }): Promise<TaskHarness> {
   const catalog = options.catalog ?? auth0Catalog;
@@ -76,7 +78,7 @@ export async function connectTasks(options: {
   const audit = openAuditLog(auditPath, { productVersion: 'test' });
   const gate = createGate({
     catalog,
-    profile: getProfile(options.profile, catalog),
+    profile: typeof options.profile === 'string' ? getProfile(options.profile, catalog) : options.profile,
     executor,
     tenant: { name: 'test', domain: options.domain },
     audit,
@@ -88,6 +90,7 @@ export async function connectTasks(options: {
     sandbox: false,
     version: '0.0.0-test',
     log: () => {},
+    stateDir,
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
@@ -103,6 +106,7 @@ export async function connectTasks(options: {
   return {
     client,
     approvals,
+    stateDir,
     async call(name, args = {}) {
       const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
       const text = result.content.map((item) => (item.type === 'text' ? item.text : '')).join('\n');

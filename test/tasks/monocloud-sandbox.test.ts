@@ -58,10 +58,13 @@ describe('listing on a MonoCloud catalog', () => {
   it('helpdesk lists the Auth0 names except list_security_events, within the token budget', async () => {
     const { tools } = await helpdesk.client.listTools();
     const names = tools.map((t) => t.name);
-    expect(names.slice(-7)).toEqual([
+    expect(names.slice(-10)).toEqual([
       'find_users',
       'get_user_overview',
       'diagnose_login',
+      'review_security_settings',
+      'snapshot_tenant',
+      'diff_tenant',
       'block_user',
       'unblock_user',
       'revoke_user_sessions',
@@ -75,10 +78,13 @@ describe('listing on a MonoCloud catalog', () => {
     const reader = await connect('read-only', false);
     try {
       const { tools } = await reader.client.listTools();
-      expect(tools.map((t) => t.name).slice(-3)).toEqual([
+      expect(tools.map((t) => t.name).slice(-6)).toEqual([
         'find_users',
         'get_user_overview',
         'diagnose_login',
+        'review_security_settings',
+        'snapshot_tenant',
+        'diff_tenant',
       ]);
       const refused = await reader.call('block_user', { user: 'dave@northwind.example.com' });
       expect(refused.isError).toBe(true);

@@ -21,12 +21,15 @@ describe('MonoCloud task tools over stdio (helpdesk, embedded sandbox)', () => {
   });
   afterAll(() => server.close());
 
-  it('lists seven task tools after the generic ones, without list_security_events', async () => {
+  it('lists ten task tools after the generic ones, without list_security_events', async () => {
     const { tools } = await server.client.listTools();
-    expect(tools.map((t) => t.name).slice(-7)).toEqual([
+    expect(tools.map((t) => t.name).slice(-10)).toEqual([
       'find_users',
       'get_user_overview',
       'diagnose_login',
+      'review_security_settings',
+      'snapshot_tenant',
+      'diff_tenant',
       'block_user',
       'unblock_user',
       'revoke_user_sessions',

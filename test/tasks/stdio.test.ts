@@ -20,13 +20,16 @@ describe('task tools over stdio (helpdesk, embedded sandbox)', () => {
   });
   afterAll(() => server.close());
 
-  it('lists the eight task tools after the generic ones', async () => {
+  it('lists the eleven task tools after the generic ones', async () => {
     const { tools } = await server.client.listTools();
-    expect(tools.map((t) => t.name).slice(-8)).toEqual([
+    expect(tools.map((t) => t.name).slice(-11)).toEqual([
       'find_users',
       'get_user_overview',
       'diagnose_login',
       'list_security_events',
+      'review_security_settings',
+      'snapshot_tenant',
+      'diff_tenant',
       'block_user',
       'unblock_user',
       'revoke_user_sessions',

@@ -8,6 +8,7 @@ import type { TaskAnswer, TaskContext } from './context.js';
 import { defineTaskTool, userInput } from './define.js';
 import { bruteForceBlocks, Checklist, sessions } from './lookups.js';
 import { runPlan, type Step } from './run-plan.js';
+import { TASK_KEYWORDS } from './search-words.js';
 import { resolveUser, type TenantUser, unresolved } from './users.js';
 
 /** Resolves `user` or returns the error answer. */
@@ -22,6 +23,7 @@ const isAnswer = (value: TenantUser | TaskAnswer): value is TaskAnswer => 'answe
 /** The tool that blocks. */
 export const blockUser = defineTaskTool({
   name: 'block_user',
+  keywords: TASK_KEYWORDS.block_user,
   title: 'Block user',
   description: 'Block a user: every login is refused until unblock_user. A person confirms.',
   input: z.strictObject({ user: userInput }),
@@ -52,6 +54,7 @@ export const blockUser = defineTaskTool({
 /** The tool that unblocks. */
 export const unblockUser = defineTaskTool({
   name: 'unblock_user',
+  keywords: TASK_KEYWORDS.unblock_user,
   title: 'Unblock user',
   description: "Lift a user's blocked flag and brute-force locks. A person confirms.",
   input: z.strictObject({ user: userInput }),
@@ -96,6 +99,7 @@ export const unblockUser = defineTaskTool({
 /** The tool that signs a user out everywhere. */
 export const revokeUserSessions = defineTaskTool({
   name: 'revoke_user_sessions',
+  keywords: TASK_KEYWORDS.revoke_user_sessions,
   title: 'Revoke sessions',
   description: 'Sign a user out everywhere (refresh_tokens: revoke those too). A person confirms.',
   input: z.strictObject({

@@ -48,6 +48,45 @@ export interface PlannedRequest {
   body?: unknown;
 }
 
+/** A saved copy of a tenant's configuration, as `snapshot_tenant` writes it and `diff_tenant` reads it. */
+export interface SnapshotDocument {
+  /** Format marker, so a file from elsewhere is refused. */
+  format: 'tenant-mcp-snapshot/1';
+  /** Provider the snapshot was taken from. */
+  provider: string;
+  /** When it was taken (ISO). */
+  taken_at: string;
+  /** Kind (`clients`, `settings`...) → item id → the item's name and configuration, secrets masked. */
+  kinds: Record<string, Record<string, { name?: string; data: unknown }>>;
+  /** Kinds that could not be read, and why (a 403, a missing scope). */
+  not_read?: Record<string, string>;
+  /** Kinds cut short at the per-kind limit. */
+  truncated?: string[];
+}
+
+/** Where a saved snapshot went. */
+export interface SavedSnapshot {
+  /** Its id, to pass to `diff_tenant`. */
+  id: string;
+  /** The file, in the server's state directory. */
+  file: string;
+  /** Its size on disk. */
+  bytes: number;
+}
+
+/**
+ * The snapshots of this tenant, kept by the server in its state directory: it masks secrets whatever the
+ * profile says, bounds the size and the number of files, and writes them readable by the owner only.
+ */
+export interface SnapshotFiles {
+  /** Masks and writes `snapshot`; rejects with a {@link TaskError} when it is too large. */
+  save(snapshot: SnapshotDocument): Promise<SavedSnapshot>;
+  /** Reads a saved snapshot by id, or the newest when `id` is omitted; rejects with a {@link TaskError}. */
+  load(id?: string): Promise<SnapshotDocument & { id: string }>;
+  /** `snapshot` masked exactly as a saved one is, so a live reading compares with a saved one alike. */
+  prepare(snapshot: SnapshotDocument): SnapshotDocument;
+}
+
 /** The only door a task tool has to the tenant. */
 export interface TaskContext {
   /**
@@ -75,6 +114,8 @@ export interface TaskContext {
   confirm(task: TaskConfirmation): Promise<TaskGrant>;
   /** The current time, epoch milliseconds. */
   now(): number;
+  /** This tenant's saved snapshots; absent when the server keeps no state directory. */
+  snapshots?: SnapshotFiles;
 }
 
 /** Stable codes of {@link TaskError}. */

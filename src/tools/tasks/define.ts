@@ -37,6 +37,8 @@ export interface TaskToolSpec<S extends z.ZodObject> {
   title: string;
   /** What it does and when to use it; static text, never tenant data. */
   description: string;
+  /** Words an admin would type for the job, so search_operations suggests the tool first. */
+  keywords?: readonly string[];
   /** The tool's own arguments (a strict object; writing tools get `dry_run` and `approval_id` added). */
   input: S;
   /** What the task can do to the tenant. */
@@ -55,6 +57,8 @@ export interface TaskToolDefinition {
   readonly title: string;
   /** Static description. */
   readonly description: string;
+  /** Search words for the job (never listed: search reads them). */
+  readonly keywords: readonly string[];
   /** The full input schema (with the write controls for writing tools). */
   readonly input: z.ZodObject;
   /** Risk of the task. */
@@ -77,6 +81,7 @@ export function defineTaskTool<S extends z.ZodObject>(spec: TaskToolSpec<S>): Ta
     name: spec.name,
     title: spec.title,
     description: spec.description,
+    keywords: spec.keywords ?? [],
     input,
     risk: spec.risk,
     writes,

@@ -9,6 +9,7 @@ import { type TaskContext, TaskError } from './context.js';
 import { defineTaskTool, MAX_ID_LENGTH, userInput } from './define.js';
 import { categoryOf, explainTypes } from './log-types.js';
 import { bruteForceBlocks, Checklist, enrollments, eventsOf, type LogEvent, userEvents } from './lookups.js';
+import { TASK_KEYWORDS } from './search-words.js';
 import {
   connectionOf,
   isEmailAddress,
@@ -50,12 +51,12 @@ const FAILURE_CATEGORIES = new Set(['failed_logins', 'blocks', 'breached_passwor
 /** The tool. */
 export const diagnoseLogin = defineTaskTool({
   name: 'diagnose_login',
+  keywords: TASK_KEYWORDS.diagnose_login,
   title: 'Diagnose login',
-  description:
-    "Why can't a user log in? Ranked findings (blocks, locks, failed logins, breached password, unverified email, app, reset, MFA) with evidence and the next tool.",
+  description: "Why can't a user log in? Ranked findings with evidence and the next tool.",
   input: z.strictObject({
     user: userInput,
-    client_id: z.string().max(MAX_ID_LENGTH).optional().describe('App client_id; default: from logs'),
+    client_id: z.string().max(MAX_ID_LENGTH).optional().describe('Default: from logs'),
   }),
   risk: 'read',
   idempotent: true,

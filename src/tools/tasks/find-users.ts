@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { TaskError } from './context.js';
 import { defineTaskTool, MAX_QUERY_LENGTH } from './define.js';
+import { TASK_KEYWORDS } from './search-words.js';
 import {
   isEmailAddress,
   listOf,
@@ -16,8 +17,9 @@ import {
 /** The tool. */
 export const findUsers = defineTaskTool({
   name: 'find_users',
+  keywords: TASK_KEYWORDS.find_users,
   title: 'Find users',
-  description: 'Find users by email, id, name or search expression (email:*@acme.com). Compact rows.',
+  description: 'Find users by email, id, name or search (email:*@acme.com).',
   input: z.strictObject({
     query: z.string().trim().max(MAX_QUERY_LENGTH),
     limit: z.int().min(1).max(50).optional(),

@@ -10,10 +10,15 @@ import { findUsers } from './find-users.js';
 import { MONOCLOUD_TASK_TOOL_DEFINITIONS } from './monocloud/index.js';
 import { createPasswordChangeTicket } from './password-ticket.js';
 import { listSecurityEvents } from './security-events.js';
+import { reviewSecuritySettings } from './security-review.js';
+import { diffTenant, snapshotTenant } from './tenant-snapshot.js';
 import { getUserOverview } from './user-overview.js';
 
 export type {
   PlannedRequest,
+  SavedSnapshot,
+  SnapshotDocument,
+  SnapshotFiles,
   TaskAnswer,
   TaskConfirmation,
   TaskContext,
@@ -31,6 +36,9 @@ export const TASK_TOOL_DEFINITIONS: readonly TaskToolDefinition[] = [
   getUserOverview,
   diagnoseLogin,
   listSecurityEvents,
+  reviewSecuritySettings,
+  snapshotTenant,
+  diffTenant,
   blockUser,
   unblockUser,
   revokeUserSessions,

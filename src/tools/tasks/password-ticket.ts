@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { TaskError } from './context.js';
 import { defineTaskTool, MAX_ID_LENGTH, MAX_USER_LENGTH } from './define.js';
 import { DEFAULT_TICKET_TTL_SEC } from './diagnose-login.js';
+import { TASK_KEYWORDS } from './search-words.js';
 import { isEmailAddress, minute } from './users.js';
 
 /** Auth0's connection id shape. */
@@ -84,9 +85,9 @@ function lifetime(ttl: number | undefined): string {
 /** The tool. */
 export const createPasswordChangeTicket = defineTaskTool({
   name: 'create_password_change_ticket',
+  keywords: TASK_KEYWORDS.create_password_change_ticket,
   title: 'Password reset link',
-  description:
-    'Password reset link for user_id, or email with connection_id. It is a credential: a person confirms.',
+  description: 'Reset link for user_id, or email with connection_id. A credential: a person confirms.',
   input: ticketInput,
   risk: 'destructive',
   idempotent: false,

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { defineTaskTool, userInput } from './define.js';
 import { type EventCategory, explainTypes, typesIn } from './log-types.js';
 import { eventsOf } from './lookups.js';
+import { TASK_KEYWORDS } from './search-words.js';
 import { minute, prune, reasonOf, resolveUser, unresolved } from './users.js';
 
 /** The categories an agent may ask for. */
@@ -38,12 +39,12 @@ const when = z.string().max(64);
 /** The tool. */
 export const listSecurityEvents = defineTaskTool({
   name: 'list_security_events',
+  keywords: TASK_KEYWORDS.list_security_events,
   title: 'Security events',
-  description:
-    'Failed logins, blocks, breached passwords, MFA, password and admin changes; for a user or the tenant, in a time window. Paged.',
+  description: 'Failed logins, blocks, breached passwords, MFA, password and admin changes. Paged.',
   input: z.strictObject({
     user: userInput.optional(),
-    since: when.optional().describe('ISO date or 24h/7d ago; default 7d'),
+    since: when.optional().describe('24h, 7d or ISO; default 7d'),
     until: when.optional(),
     kinds: z.array(z.enum(SECURITY_KINDS)).optional(),
     page: z.int().min(0).optional(),

@@ -11,6 +11,7 @@ import {
   sessions,
   userEvents,
 } from './lookups.js';
+import { TASK_KEYWORDS } from './search-words.js';
 import { minute, prune, resolveUser, unresolved } from './users.js';
 
 /** How many recent events and sessions an overview shows. */
@@ -19,6 +20,7 @@ const RECENT = 5;
 /** The tool. */
 export const getUserOverview = defineTaskTool({
   name: 'get_user_overview',
+  keywords: TASK_KEYWORDS.get_user_overview,
   title: 'User overview',
   description: "A user's profile, identities, blocks, roles, MFA, recent logins and sessions.",
   input: z.strictObject({ user: userInput }),

@@ -9,6 +9,7 @@ import type { TaskAnswer, TaskContext } from '../context.js';
 import { defineTaskTool, userInput } from '../define.js';
 import { Checklist } from '../lookups.js';
 import { runPlan, type Step, tally } from '../run-plan.js';
+import { TASK_KEYWORDS } from '../search-words.js';
 import {
   blockedIps,
   lockedOut,
@@ -29,6 +30,7 @@ const isAnswer = (value: MonoUser | TaskAnswer): value is TaskAnswer => 'answer'
 /** The tool that disables; the same name and input as Auth0's `block_user`. */
 export const monoBlockUser = defineTaskTool({
   name: 'block_user',
+  keywords: TASK_KEYWORDS.block_user,
   title: 'Block user',
   description: 'Disable a user: every sign-in is refused until unblock_user. A person confirms.',
   input: z.strictObject({ user: userInput }),
@@ -60,6 +62,7 @@ export const monoBlockUser = defineTaskTool({
 /** The tool that lifts what stops a sign-in; the same name and input as Auth0's. */
 export const monoUnblockUser = defineTaskTool({
   name: 'unblock_user',
+  keywords: TASK_KEYWORDS.unblock_user,
   title: 'Unblock user',
   description: 'Enable a disabled user and lift their lockout and blocked IPs. A person confirms.',
   input: z.strictObject({ user: userInput }),
@@ -108,6 +111,7 @@ export const monoUnblockUser = defineTaskTool({
 /** The tool that signs a user out everywhere; Auth0's name, without `refresh_tokens`. */
 export const monoRevokeUserSessions = defineTaskTool({
   name: 'revoke_user_sessions',
+  keywords: TASK_KEYWORDS.revoke_user_sessions,
   title: 'Revoke sessions',
   description: 'Sign a user out everywhere: revoke each open session. A person confirms.',
   input: z.strictObject({ user: userInput }),

@@ -9,6 +9,7 @@ import type { TaskAnswer } from '../context.js';
 import { defineTaskTool, userInput } from '../define.js';
 import type { Severity } from '../diagnose-login.js';
 import { Checklist } from '../lookups.js';
+import { TASK_KEYWORDS } from '../search-words.js';
 import type { Lookup } from '../users.js';
 import { prune } from '../users.js';
 import {
@@ -42,6 +43,7 @@ interface Finding {
 /** The tool; the same name as Auth0's, without `client_id` (MonoCloud's users carry no app story). */
 export const monoDiagnoseLogin = defineTaskTool({
   name: 'diagnose_login',
+  keywords: TASK_KEYWORDS.diagnose_login,
   title: 'Diagnose login',
   description:
     "Why can't a user sign in? Ranked findings (disabled, lockout, blocked IPs, unverified, forced reset, no password) with evidence and the next tool.",

@@ -1,6 +1,7 @@
 /** `find_users` on MonoCloud: people by email, id, name or a filter expression, as compact rows. */
 import { z } from 'zod';
 import { defineTaskTool, MAX_QUERY_LENGTH } from '../define.js';
+import { TASK_KEYWORDS } from '../search-words.js';
 import { isEmailAddress, reasonOf } from '../users.js';
 import {
   type MonoUser,
@@ -16,8 +17,9 @@ import {
 /** The tool; the same name and input as Auth0's. */
 export const monoFindUsers = defineTaskTool({
   name: 'find_users',
+  keywords: TASK_KEYWORDS.find_users,
   title: 'Find users',
-  description: 'Find users by email, id, name or filter expression (email:*@acme.com). Compact rows.',
+  description: 'Find users by email, id, name or filter (email:*@acme.com).',
   input: z.strictObject({
     query: z.string().trim().max(MAX_QUERY_LENGTH),
     limit: z.int().min(1).max(50).optional(),

@@ -8,6 +8,8 @@ import { monoBlockUser, monoRevokeUserSessions, monoUnblockUser } from './accoun
 import { monoDiagnoseLogin } from './diagnose-login.js';
 import { monoFindUsers } from './find-users.js';
 import { monoCreatePasswordChangeTicket } from './password-ticket.js';
+import { monoReviewSecuritySettings } from './security-review.js';
+import { monoDiffTenant, monoSnapshotTenant } from './tenant-snapshot.js';
 import { monoGetUserOverview } from './user-overview.js';
 
 /** Every MonoCloud task tool, in listing order. */
@@ -15,6 +17,9 @@ export const MONOCLOUD_TASK_TOOL_DEFINITIONS: readonly TaskToolDefinition[] = [
   monoFindUsers,
   monoGetUserOverview,
   monoDiagnoseLogin,
+  monoReviewSecuritySettings,
+  monoSnapshotTenant,
+  monoDiffTenant,
   monoBlockUser,
   monoUnblockUser,
   monoRevokeUserSessions,

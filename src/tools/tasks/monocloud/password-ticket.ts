@@ -6,12 +6,14 @@
  */
 import { z } from 'zod';
 import { defineTaskTool, MAX_USER_LENGTH } from '../define.js';
+import { TASK_KEYWORDS } from '../search-words.js';
 import { isEmailAddress } from '../users.js';
 import { at, resolveMonoUser, taskErrorOf, unresolvedMono } from './users.js';
 
 /** The tool. */
 export const monoCreatePasswordChangeTicket = defineTaskTool({
   name: 'create_password_change_ticket',
+  keywords: TASK_KEYWORDS.create_password_change_ticket,
   title: 'Password reset link',
   description:
     'Password reset link for user_id or email; send_email also mails it. It is a credential: a person confirms.',

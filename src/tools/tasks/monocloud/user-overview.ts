@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defineTaskTool, userInput } from '../define.js';
 import { Checklist } from '../lookups.js';
+import { TASK_KEYWORDS } from '../search-words.js';
 import { prune } from '../users.js';
 import {
   at,
@@ -18,6 +19,7 @@ import {
 /** The tool; the same name and input as Auth0's. */
 export const monoGetUserOverview = defineTaskTool({
   name: 'get_user_overview',
+  keywords: TASK_KEYWORDS.get_user_overview,
   title: 'User overview',
   description: "A user's profile, disabled flag, lockout, blocked IPs, verified flags and sessions.",
   input: z.strictObject({ user: userInput }),

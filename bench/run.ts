@@ -3,6 +3,7 @@
  * ran on. Figures, not pass/fail: timing belongs here, never in tests.
  */
 import { spawn } from 'node:child_process';
+import * as nodeFs from 'node:fs';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import os, { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import fc from 'fast-check';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { request } from 'undici';
 import type { Executor } from '../src/executor/types.js';
-import { openAuditLog } from '../src/policy/audit/index.js';
+import { type AuditFs, openAuditLog, startAuditShipper } from '../src/policy/audit/index.js';
 import { createGate } from '../src/policy/index.js';
 import { getProfile } from '../src/policy/profiles.js';
 import { startSandbox } from '../src/sandbox/index.js';
@@ -726,6 +727,136 @@ async function auditFigures(): Promise<void> {
   }
 }
 
+/**
+ * Shipping the trail to a collector (a loopback HTTP server that counts lines and answers 200): what it
+ * costs a call while it runs beside the gate, how fast it catches up on a backlog, and the event-loop
+ * delay while it does (the shipper shares the loop with calls; it must never hold them up).
+ */
+async function shipping(): Promise<void> {
+  // The collector runs in its own process, as it would on its own machine: its work is not the server's.
+  const collector = spawn(
+    process.execPath,
+    [
+      '-e',
+      `let lines = 0;
+      const server = require('node:http').createServer(async (req, res) => {
+        if (req.method === 'GET') return res.end(String(lines));
+        for await (const chunk of req) for (const byte of chunk) if (byte === 10) lines++;
+        res.end();
+      });
+      server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<string>((resolve) =>
+    collector.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())),
+  );
+  const url = `http://127.0.0.1:${port}/ingest`;
+  const received = async () => Number(await (await fetch(url)).text());
+  const body = { user_id: 'auth0|1', email: 'a@example.com', name: 'Alice' };
+  const instant: Executor = {
+    baseUrl: 'http://bench.invalid/api/v2',
+    send: async () => ({ status: 200, headers: {}, body, attempts: 1, durationMs: 0 }),
+    close: async () => {},
+  };
+  const call = {
+    operation: 'get_users_by_id',
+    arguments: { id: 'auth0|1' },
+    route: 'read' as const,
+    tool: 'invoke_read_operation',
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'tenant-mcp-bench-ship-'));
+  const audit = openAuditLog(join(dir, 'audit.jsonl'), { productVersion: 'bench', replica: 'bench' });
+  const gate = createGate({
+    catalog: auth0Catalog,
+    profile: getProfile('admin', auth0Catalog),
+    executor: instant,
+    tenant: { name: 'bench', domain: 'bench.invalid' },
+    audit,
+  });
+  // One caller (what a call waits), then 50 concurrent callers saturating the core beside the shipper.
+  const burst = async (n: number, callers = 50) => {
+    const times: number[] = [];
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: callers }, async () => {
+        for (let i = 0; i < n / callers; i++) {
+          const t = performance.now();
+          await gate.invoke(call);
+          times.push(performance.now() - t);
+        }
+      }),
+    );
+    return {
+      p50: quantile(times, 0.5),
+      p99: quantile(times, 0.99),
+      rate: n / ((performance.now() - started) / 1000),
+    };
+  };
+  await burst(1_000);
+  const oneOff = await burst(2_000, 1);
+  const off = await burst(5_000);
+  const shipper = startAuditShipper({
+    chain: audit,
+    url,
+    intervalMs: 50,
+    report: (line) => console.log(line),
+  });
+  const oneOn = await burst(2_000, 1);
+  const on = await burst(5_000);
+  await shipper.stop();
+  console.log(
+    `gate + audit trail, one caller: p50 ${fmt(oneOff.p50, 3)} ms, p99 ${fmt(oneOff.p99, 3)} ms; with the shipper running: p50 ${fmt(oneOn.p50, 3)} ms, p99 ${fmt(oneOn.p99, 3)} ms`,
+  );
+  console.log(
+    `gate + audit trail, 50 concurrent callers: ${fmt(off.rate, 0)} calls/s, p50 ${fmt(off.p50, 2)} ms, p99 ${fmt(off.p99, 2)} ms; with the shipper running (50 ms interval, loopback collector): ${fmt(on.rate, 0)} calls/s, p50 ${fmt(on.p50, 2)} ms, p99 ${fmt(on.p99, 2)} ms`,
+  );
+  audit.close();
+
+  // A backlog, as after a collector outage: 50,000 records (fsync skipped: this measures the reader).
+  const noSync: AuditFs = { ...nodeFs, fsyncSync: () => {}, fsync: undefined };
+  const backlog = openAuditLog(join(dir, 'backlog.jsonl'), {
+    productVersion: 'bench',
+    replica: 'bench',
+    fs: noSync,
+  });
+  for (let i = 0; i < 50_000; i++) {
+    backlog.append({
+      time: Date.now(),
+      decision: 'sent',
+      reason: 'HTTP 200',
+      tenant: { name: 'bench', domain: 'bench.invalid' },
+      profile: 'admin',
+      tool: 'invoke_read_operation',
+      operation: { id: 'get_users_by_id', method: 'GET', path: '/api/v2/users/{id}', risk: 'read' },
+      arguments: { id: `auth0|${i}` },
+      status: 200,
+      correlationId: `c${i}`,
+    });
+  }
+  const size = nodeFs.statSync(join(dir, 'backlog.jsonl')).size;
+  const before = await received();
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  const started = performance.now();
+  const catchUp = startAuditShipper({
+    chain: backlog,
+    url,
+    intervalMs: 50,
+    report: (line) => console.log(line),
+  });
+  while (catchUp.cursor?.seq !== 49_999) await new Promise((resolve) => setTimeout(resolve, 5));
+  const seconds = (performance.now() - started) / 1000;
+  histogram.disable();
+  await catchUp.stop();
+  backlog.close();
+  console.log(
+    `shipper catching up on 50,000 records (${fmt(size / 2 ** 20)} MiB, batches of 500): ${fmt(50_000 / seconds, 0)} records/s; event-loop delay meanwhile p99 ${fmt(histogram.percentile(99) / 1e6)} ms, max ${fmt(histogram.max / 1e6)} ms (${(await received()) - before} lines received)`,
+  );
+  collector.kill();
+  rmSync(dir, { recursive: true, force: true });
+}
+
 /** `BENCH_ONLY=fuzz,hostile` runs only those sections (names below); all of them by default. */
 const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const wanted = (name: string) => only.size === 0 || only.has(name);
@@ -753,6 +884,7 @@ for (const era of ERAS) {
     rmSync(shm, { recursive: true, force: true });
   }
 }
+if (wanted('ship')) await shipping();
 if (wanted('fuzz')) await fuzzThroughput();
 if (wanted('hostile')) await hostileEventLoop();
 if (wanted('rss')) await rssAfterFuzz();

@@ -19,8 +19,9 @@ Usage:
       Serve MCP over Streamable HTTP at /mcp; clients authenticate with TENANT_MCP_HTTP_TOKEN or OAuth.
   tenant-mcp approve <apr_id> [--yes] | tenant-mcp approve --deny <apr_id> | tenant-mcp approve --list
       Approve or deny a call an agent is waiting on (asks y/N on a terminal; n denies for good).
-  tenant-mcp audit init | verify [FILE] [--key KEY] | repair [FILE]
-      Give the trail a forward-secure key; check its chain and MACs; cut off a torn last line after a crash.
+  tenant-mcp audit init | verify [PATH...] [--key [REPLICA=]KEY] | tail [PATH...] [-n N|--all] | repair [FILE]
+      Give the trail a forward-secure key; check its chain and MACs (several replicas' chains at once);
+      merge chains by time; cut off a torn last line after a crash.
   tenant-mcp sandbox [--port N] [--host 127.0.0.1] [--provider auth0|monocloud] [--tls] [--state FILE]
                      [--seed demo|none] [--rate-limit realistic|off]
       Run the sandbox tenant alone (point AUTH0_DOMAIN=http://127.0.0.1:N at it). --tls serves HTTPS

@@ -92,6 +92,7 @@ export async function composeApp(config: Config, log: (line: string) => void): P
   const provider = PROVIDERS[config.tenant.provider];
   const audit = openAudit(openAuditLog, config, provider.auditService, log);
   const anchor = await startAnchor(audit, config, log);
+  const shipper = await startShipper(audit, config, log);
   const tenant = connectTenant(config, log);
   const approvals = createApprovalStore({ stateDir: config.stateDir, ttlMs: config.approvalTtlMs });
   const registry = createToolRegistry(config.catalog, config.toolsets);
@@ -163,6 +164,7 @@ export async function composeApp(config: Config, log: (line: string) => void): P
     async close() {
       await tenant.close();
       await anchor.stop();
+      await shipper.stop();
       audit.close();
     },
   };
@@ -197,6 +199,8 @@ function openAudit(
       service,
       maxBytes: config.auditTrail.maxBytes,
       keep: config.auditTrail.keep,
+      replica: config.auditTrail.replica,
+      onOtherWriter: (detail) => log(`tenant-mcp: ${detail}`),
     });
     if (!trail.keyed && config.mode === 'tenant') {
       log(
@@ -219,6 +223,18 @@ async function startAnchor(
   if (!anchorUrl) return { stop: async () => {} };
   const { startAuditAnchor } = await import('./policy/audit/index.js');
   return startAuditAnchor({ log: audit, url: anchorUrl, intervalMs: anchorIntervalMs, report: log });
+}
+
+/** Ships the trail's records to a collector, when `TENANT_MCP_AUDIT_SHIP_URL` is set; calls never wait for it. */
+async function startShipper(
+  audit: AuditLog,
+  config: Config,
+  log: (line: string) => void,
+): Promise<{ stop(): Promise<void> }> {
+  const ship = config.auditTrail.ship;
+  if (!ship) return { stop: async () => {} };
+  const { startAuditShipper } = await import('./policy/audit/index.js');
+  return startAuditShipper({ chain: audit, ...ship, report: log });
 }
 
 /** The chat-ops notification of held calls, when `TENANT_MCP_APPROVAL_WEBHOOK` is set. */

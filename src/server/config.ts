@@ -5,6 +5,7 @@
 
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { defaultReplicaId, parseReplicaId } from '../policy/audit/replica.js';
 import { PolicyFileError } from '../policy/policy-error.js';
 import type { PolicyFile } from '../policy/policy-file.js';
 import { resolveProfile } from '../policy/profiles.js';
@@ -49,6 +50,19 @@ export interface Config {
     anchorUrl?: string;
     /** How often, in milliseconds (`TENANT_MCP_AUDIT_ANCHOR_INTERVAL`, seconds, default 300). */
     anchorIntervalMs: number;
+    /** This replica's id in every record (`TENANT_MCP_REPLICA_ID`, default the host name). */
+    replica: string;
+    /** Shipping records to a collector (`TENANT_MCP_AUDIT_SHIP_URL`), when set. */
+    ship?: {
+      /** https, loopback http, or udp syslog. */
+      url: string;
+      /** `TENANT_MCP_AUDIT_SHIP_AUTHORIZATION`: the `Authorization` header sent with each batch. */
+      authorization?: string;
+      /** `TENANT_MCP_AUDIT_SHIP_INTERVAL` (seconds, default 2), in milliseconds. */
+      intervalMs: number;
+      /** `TENANT_MCP_AUDIT_SHIP_BATCH`: records per batch (default 500). */
+      maxBatchRecords: number;
+    };
   };
   /** `TENANT_MCP_CALL_TIMEOUT`: the per-call deadline in milliseconds (0: none). */
   callTimeoutMs: number;
@@ -325,23 +339,84 @@ function auditTrailFrom(env: NodeJS.ProcessEnv): Config['auditTrail'] {
     wholeNumber('TENANT_MCP_AUDIT_ANCHOR_INTERVAL', env.TENANT_MCP_AUDIT_ANCHOR_INTERVAL, 300, 1, 86_400) *
     1000;
   const anchorUrl = env.TENANT_MCP_AUDIT_ANCHOR_URL?.trim() || undefined;
-  if (anchorUrl) checkAnchorUrl(anchorUrl);
-  return { maxBytes, keep, anchorIntervalMs, ...(anchorUrl ? { anchorUrl } : {}) };
+  if (anchorUrl) checkSenderUrl('TENANT_MCP_AUDIT_ANCHOR_URL', anchorUrl);
+  const ship = shipFrom(env);
+  const replicaText = env.TENANT_MCP_REPLICA_ID?.trim();
+  let replica: string;
+  try {
+    replica = replicaText ? parseReplicaId(replicaText) : defaultReplicaId();
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  return {
+    maxBytes,
+    keep,
+    anchorIntervalMs,
+    replica,
+    ...(anchorUrl ? { anchorUrl } : {}),
+    ...(ship ? { ship } : {}),
+  };
 }
 
-/** An anchor goes over https, to loopback over http, or as syslog over UDP (`udp://host:port`). */
-function checkAnchorUrl(text: string): void {
+/** `TENANT_MCP_AUDIT_SHIP_*`: where records go, with what credential, how often, in what batches. */
+function shipFrom(env: NodeJS.ProcessEnv): Config['auditTrail']['ship'] {
+  const url = env.TENANT_MCP_AUDIT_SHIP_URL?.trim() || undefined;
+  const authorization = env.TENANT_MCP_AUDIT_SHIP_AUTHORIZATION?.trim() || undefined;
+  if (!url) {
+    if (authorization) {
+      throw new ConfigError(
+        'TENANT_MCP_AUDIT_SHIP_AUTHORIZATION is set but TENANT_MCP_AUDIT_SHIP_URL is not.',
+      );
+    }
+    return undefined;
+  }
+  const parsed = checkSenderUrl('TENANT_MCP_AUDIT_SHIP_URL', url);
+  if (authorization) {
+    if (parsed.protocol === 'udp:') {
+      throw new ConfigError(
+        'TENANT_MCP_AUDIT_SHIP_AUTHORIZATION goes with an https:// collector, not syslog over UDP.',
+      );
+    }
+    if (parsed.username || parsed.password) {
+      throw new ConfigError(
+        'TENANT_MCP_AUDIT_SHIP_URL carries user:password and TENANT_MCP_AUDIT_SHIP_AUTHORIZATION is set: choose one.',
+      );
+    }
+    // Never echoed: it is a credential.
+    if (authorization.length > 8192 || /[\r\n\0]/.test(authorization)) {
+      throw new ConfigError(
+        'TENANT_MCP_AUDIT_SHIP_AUTHORIZATION must be one header value (no line breaks, at most 8192 characters).',
+      );
+    }
+  }
+  const intervalMs =
+    wholeNumber('TENANT_MCP_AUDIT_SHIP_INTERVAL', env.TENANT_MCP_AUDIT_SHIP_INTERVAL, 2, 1, 3600) * 1000;
+  const maxBatchRecords = wholeNumber(
+    'TENANT_MCP_AUDIT_SHIP_BATCH',
+    env.TENANT_MCP_AUDIT_SHIP_BATCH,
+    500,
+    1,
+    10_000,
+  );
+  return { url, intervalMs, maxBatchRecords, ...(authorization ? { authorization } : {}) };
+}
+
+/**
+ * Anchors and shipped records go over https, to loopback over http, or as syslog over UDP
+ * (`udp://host:port`). The value is never echoed: its path or user part may be a credential.
+ */
+function checkSenderUrl(setting: string, text: string): URL {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new ConfigError(`TENANT_MCP_AUDIT_ANCHOR_URL "${text}" is not a URL.`);
+    throw new ConfigError(`${setting} is not a URL.`);
   }
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) || /^127\./.test(url.hostname);
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return;
-  if (url.protocol === 'udp:' && url.port) return;
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return url;
+  if (url.protocol === 'udp:' && url.port) return url;
   throw new ConfigError(
-    `TENANT_MCP_AUDIT_ANCHOR_URL must be https://…, http:// on loopback, or udp://host:port (syslog), not ${url.protocol}//${url.host}.`,
+    `${setting} must be https://…, http:// on loopback, or udp://host:port (syslog), not ${url.protocol}//${url.host}.`,
   );
 }
 

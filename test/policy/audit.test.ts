@@ -19,6 +19,7 @@ import {
   type AuditFs,
   AuditWriteError,
   defaultAuditPath,
+  defaultReplicaId,
   GENESIS_HASH,
   openAuditLog,
   resolveStateDir,
@@ -214,7 +215,12 @@ describe('hash chain', () => {
     for (let i = 1; i < list.length; i++) {
       expect(JSON.parse(list[i]!).unmapped.prev_hash).toBe(sha256Hex(list[i - 1]!));
     }
-    expect(verifyAuditLog(file)).toEqual({ ok: true, records: 5, head: head?.hash });
+    expect(verifyAuditLog(file)).toEqual({
+      ok: true,
+      records: 5,
+      head: head?.hash,
+      replica: defaultReplicaId(),
+    });
   });
 
   it('keeps one chain when two writers share the file', () => {
@@ -500,7 +506,8 @@ describe('tenant-mcp audit', () => {
     logOf(3);
     const run = cli(['verify', file]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^${file}: 3 records, chain intact; head [0-9a-f]{64}\\n$`));
+    const named = `${file} (replica ${defaultReplicaId()})`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    expect(run.stdout).toMatch(new RegExp(`^${named}: 3 records, chain intact; head [0-9a-f]{64}\\n$`));
     expect(run.stderr).toBe('');
   });
 
@@ -512,7 +519,7 @@ describe('tenant-mcp audit', () => {
     const run = cli(['verify', file]);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe(
-      `${file}: line 2 was edited after it was written: it does not match its unmapped.hash (1 records before it are intact)\n`,
+      `${file} (replica ${defaultReplicaId()}): line 2 was edited after it was written: it does not match its unmapped.hash (1 records before it are intact)\n`,
     );
   });
 

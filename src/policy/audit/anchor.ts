@@ -17,6 +17,8 @@ export interface AuditAnchor {
   log: string;
   /** Its host. */
   host: string;
+  /** The replica whose chain it is: anchors of several replicas may go to one place. */
+  replica: string;
   /** The last record's seq. */
   seq: number;
   /** SHA-256 of the last record's line: what `audit verify` prints as the head. */
@@ -92,6 +94,7 @@ export function startAuditAnchor(options: AnchorOptions): Anchor {
       type: 'tenant-mcp.audit-anchor',
       log: options.log.path,
       host,
+      replica: options.log.replica,
       seq: head.seq,
       head: head.hash,
       keyed: options.log.keyed,

@@ -6,6 +6,7 @@
  * JSON, so verification does not depend on how a JSON library orders keys or spells numbers.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { isReplicaId } from './replica.js';
 
 /** `prev_hash` of the first record of a file: nothing came before it. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -83,13 +84,33 @@ export function checkSeal(line: Buffer): 'ok' | 'missing' | 'mismatch' {
   return actual === claimed ? 'ok' : 'mismatch';
 }
 
+/** What a record says about its place in a chain. */
+export interface ChainFields {
+  /** `unmapped.seq`. */
+  seq: number;
+  /** `unmapped.prev_hash`. */
+  prevHash: string;
+  /** `unmapped.replica`; absent in records written before replicas had ids. */
+  replica?: string;
+}
+
 /** The chain fields of a parsed line, or a sentence saying which is missing or malformed. */
-export function chainFields(record: unknown): { seq: number; prevHash: string } | string {
+export function chainFields(record: unknown): ChainFields | string {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) return 'not a JSON object';
   const unmapped = (record as { unmapped?: unknown }).unmapped;
   if (typeof unmapped !== 'object' || unmapped === null) return 'no unmapped object';
-  const { seq, prev_hash: prevHash } = unmapped as { seq?: unknown; prev_hash?: unknown };
+  const {
+    seq,
+    prev_hash: prevHash,
+    replica,
+  } = unmapped as {
+    seq?: unknown;
+    prev_hash?: unknown;
+    replica?: unknown;
+  };
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return 'no unmapped.seq';
   if (typeof prevHash !== 'string' || !HEX.test(prevHash)) return 'no unmapped.prev_hash';
-  return { seq, prevHash };
+  if (replica === undefined) return { seq, prevHash };
+  if (!isReplicaId(replica)) return 'unmapped.replica is not a replica id';
+  return { seq, prevHash, replica: replica as string };
 }

@@ -12,6 +12,8 @@ export type AuditErrorCode =
   | 'unserializable' // the event could not be written as JSON (a cycle, a BigInt)
   | 'bad_key' // the key file is not one
   | 'key_ahead' // the key file is ahead of the log: records were cut off
+  | 'foreign_chain' // the log's last record is another replica's: two replicas share one trail
+  | 'bad_replica' // the replica id is not one
   | 'closed'; // append after close()
 
 /** A record could not be made durable, or the log cannot be continued safely. */

@@ -7,6 +7,8 @@
  * - `verifyAuditLog(path)` names the first bad line; a torn final line (crash mid-write) is told apart.
  * - `runAuditCli(argv, io)` is `tenant-mcp audit verify|repair FILE`.
  *
+ * - Records name their replica; `verify` and `tail` take several chains; `startAuditShipper` sends the
+ *   records to a collector from the chain itself, resuming from a cursor.
  * - `tenant-mcp audit init` keys it: each record then carries a forward-secure MAC (`keys.ts`).
  * - Rotation past a size keeps one chain across `<log>.<first seq>` files; `startAuditAnchor` sends the
  *   head off the machine at an interval.
@@ -19,6 +21,16 @@ export { type AuditErrorCode, AuditWriteError } from './errors.js';
 export { formatKey, type KeyState, parseKey } from './keys.js';
 export { OCSF_VERSION } from './ocsf.js';
 export { defaultAuditPath, resolveStateDir, rotatedFiles } from './paths.js';
+export { defaultReplicaId, isReplicaId, MAX_REPLICA_ID, parseReplicaId } from './replica.js';
+export {
+  type AuditShipper,
+  readShipCursor,
+  type ShipCursor,
+  type ShippedChain,
+  type ShipperOptions,
+  shipCursorPath,
+  startAuditShipper,
+} from './ship.js';
 export type { AuditFs } from './tail.js';
 export {
   type AuditProblemCode,
@@ -26,4 +38,10 @@ export {
   type VerifyOptions,
   verifyAuditLog,
 } from './verify.js';
-export { type AuditHead, type AuditLog, type AuditLogOptions, openAuditLog } from './writer.js';
+export {
+  type AuditHead,
+  type AuditLog,
+  type AuditLogOptions,
+  openAuditLog,
+  tailReplica,
+} from './writer.js';

@@ -59,6 +59,8 @@ export interface RecordContext {
   osUser: string;
   /** This machine's host name: `src_endpoint.hostname`, so a SIEM tells servers apart. */
   hostname: string;
+  /** The replica whose chain this is: `src_endpoint.instance_uid` and `unmapped.replica`. */
+  replica: string;
   /** When the record was written (epoch ms): `metadata.logged_time`. */
   loggedTime: number;
   /** A unique id for the record: `metadata.uid`. */
@@ -134,7 +136,12 @@ export function toOcsfRecord(event: AuditEvent, context: RecordContext): OcsfRec
     },
     http_request: op?.method ? { http_method: op.method.toUpperCase(), url: { path: op.path } } : undefined,
     http_response: event.status === undefined ? undefined : { code: event.status },
-    src_endpoint: { name: event.tool, svc_name: PRODUCT, hostname: context.hostname },
+    src_endpoint: {
+      name: event.tool,
+      svc_name: PRODUCT,
+      hostname: context.hostname,
+      instance_uid: context.replica,
+    },
     dst_endpoint: { ...tenantEndpoint(event.tenant.domain), svc_name: context.service },
     resources,
     metadata: {
@@ -161,6 +168,7 @@ export function toOcsfRecord(event: AuditEvent, context: RecordContext): OcsfRec
       latency_ms: event.latencyMs,
       confirm_skipped: event.confirmSkipped,
       request_id: event.requestId,
+      replica: context.replica,
       seq: context.seq,
       prev_hash: context.prevHash,
     },

@@ -5,7 +5,8 @@
  * cut short, whose call never proceeded. Every complete line must carry its own matching hash and the
  * previous line's hash, so an edited, removed or reordered record cannot pass for a torn one.
  *
- * Rotated files (`<log>.<first seq>`) are walked first, oldest to newest, as one chain.
+ * Rotated files (`<log>.<first seq>`) are walked first, oldest to newest, as one chain. A chain belongs to
+ * one replica: a record naming another (or none, after records that name one) is `foreign`.
  *
  * Limits of the unkeyed chain: someone who rewrites every record after an edit, or cuts whole records off
  * the end, leaves a valid chain. Two checks close that: with the first key (`--key`, from `audit init`)
@@ -30,6 +31,7 @@ export type AuditProblemCode =
   | 'removed' // a gap in seq, or a first record that is not seq 0
   | 'reordered' // a seq out of order
   | 'forked' // two records follow the same one: two writers appended at the same instant
+  | 'foreign' // a record of another replica in this one's chain: two replicas wrote one file
   | 'mac_missing' // a record the key should have signed carries no MAC
   | 'mac_mismatch' // a record's MAC is wrong under the key: rewritten by someone without the erased key
   | 'truncated' // the key file went further than the log: records were cut off the end
@@ -44,6 +46,8 @@ export type AuditVerification =
       records: number;
       /** SHA-256 of the last line (the genesis value for an empty file): note it to detect later cuts. */
       head: string;
+      /** The replica whose chain it is, when its records name one. */
+      replica?: string;
       /** How many files the chain spans, when rotated files were walked too. */
       files?: number;
       /** With a key: the first seq it signs and how many MACs were checked. */
@@ -66,6 +70,8 @@ export type AuditVerification =
       problem: string;
       /** The file the bad line is in. */
       file?: string;
+      /** The replica the records before it name, if any. */
+      replica?: string;
     };
 
 /** Options of {@link verifyAuditLog}. */
@@ -83,6 +89,7 @@ interface ChainState {
   macs: number;
   checked: number;
   cursor: KeyState | undefined;
+  replica: string | undefined;
 }
 
 interface Line {
@@ -135,7 +142,14 @@ function findSeq(lines: Iterator<Line>, fromLine: number, seq: number): number |
  */
 export function verifyAuditLog(path: string, options: VerifyOptions = {}): AuditVerification {
   const files = options.rotated === false ? [path] : [...rotatedFiles(path), path];
-  const state: ChainState = { prev: undefined, records: 0, macs: 0, checked: 0, cursor: options.key };
+  const state: ChainState = {
+    prev: undefined,
+    records: 0,
+    macs: 0,
+    checked: 0,
+    cursor: options.key,
+    replica: undefined,
+  };
   const notes: string[] = [];
   for (const [index, file] of files.entries()) {
     const fd = openSync(file, 'r');
@@ -145,7 +159,7 @@ export function verifyAuditLog(path: string, options: VerifyOptions = {}): Audit
         rotated: file !== path,
         options,
       });
-      if (result) return { ...result, file };
+      if (result) return { ...result, file, ...(state.replica ? { replica: state.replica } : {}) };
     } finally {
       closeSync(fd);
     }
@@ -167,6 +181,7 @@ export function verifyAuditLog(path: string, options: VerifyOptions = {}): Audit
     code,
     problem,
     file: keyFilePath(path),
+    ...(state.replica ? { replica: state.replica } : {}),
   });
   let stored: KeyState | undefined;
   try {
@@ -203,6 +218,7 @@ export function verifyAuditLog(path: string, options: VerifyOptions = {}): Audit
     ok: true,
     records: state.records,
     head: state.prev?.hash ?? GENESIS_HASH,
+    ...(state.replica ? { replica: state.replica } : {}),
     ...(files.length > 1 ? { files: files.length } : {}),
     ...(options.key ? { keyed: { from: options.key.seq, checked: state.checked } } : {}),
     ...(notes.length ? { notes } : {}),
@@ -302,6 +318,14 @@ function verifyLines(
         };
       }
     }
+    if (state.replica !== undefined && fields.replica !== state.replica) {
+      return fail(
+        'foreign',
+        fields.replica === undefined
+          ? `(seq ${fields.seq}) names no replica, in the chain of replica "${state.replica}": written by another server or an older version sharing the file`
+          : `(seq ${fields.seq}) was written by replica "${fields.replica}" in the chain of replica "${state.replica}": two replicas appended to one file`,
+      );
+    }
     const signed = hasMac(line.bytes);
     if (signed) state.macs++;
     const key = state.cursor;
@@ -326,7 +350,13 @@ function verifyLines(
       state.checked++;
     }
     state.records++;
-    state.prev = { ...fields, hash: sha256Hex(line.bytes), offset: line.offset };
+    state.replica = fields.replica ?? state.replica;
+    state.prev = {
+      seq: fields.seq,
+      prevHash: fields.prevHash,
+      hash: sha256Hex(line.bytes),
+      offset: line.offset,
+    };
   }
   return undefined;
 }

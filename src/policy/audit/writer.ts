@@ -10,6 +10,12 @@
  * `prev_hash`); `verifyAuditLog` reports that as `forked`, distinct from tampering. One state directory per
  * server avoids even that.
  *
+ * Replicas: every record names its replica (`replica.ts`), and a writer refuses, on open and before every
+ * append, to continue a chain whose last record is another replica's: two replicas given one state
+ * directory by mistake fail closed at once instead of interleaving two servers' records in one chain.
+ * Processes of one replica id may share a file as above (several stdio servers of one desktop);
+ * `onOtherWriter` hears of it once.
+ *
  * Keyed logs (after `tenant-mcp audit init`): every record also carries a forward-secure MAC (`keys.ts`),
  * and the key file advances only once the records before it are on disk.
  *
@@ -35,6 +41,7 @@ import {
 } from './keys.js';
 import { toOcsfRecord } from './ocsf.js';
 import { rotatedFiles } from './paths.js';
+import { defaultReplicaId, isReplicaId } from './replica.js';
 import { type AuditFs, countNewlines, readFirstLine, readLastLine } from './tail.js';
 
 /** Default size past which the log is rotated. */
@@ -62,6 +69,10 @@ export interface AuditLogOptions {
   maxBytes?: number;
   /** Rotated files kept (default 16; older ones are deleted). */
   keep?: number;
+  /** The replica writing (`TENANT_MCP_REPLICA_ID`); defaults to {@link defaultReplicaId} (the host name). */
+  replica?: string;
+  /** Told once when another process appended to this chain (same replica id): a shared file. */
+  onOtherWriter?: (detail: string) => void;
 }
 
 /** The last record in the file, as far as this writer knows: what an operator may note down as an anchor. */
@@ -78,6 +89,13 @@ export interface AuditLog {
   readonly path: string;
   /** The last record in the file, or `undefined` while it is empty. */
   readonly head: AuditHead | undefined;
+  /**
+   * The last record known to be on disk (an fsync that began after it finished, or it was there when the
+   * log was opened): what may leave the machine without outrunning the local chain.
+   */
+  readonly durableHead: AuditHead | undefined;
+  /** The replica this writer stamps on its records. */
+  readonly replica: string;
   /**
    * Writes one record and flushes it to disk before returning. Throws {@link AuditWriteError} when the
    * record may not be on disk; the caller must then not proceed with the call it describes.
@@ -128,6 +146,14 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const keep = options.keep ?? DEFAULT_KEEP;
   const keyPath = keyFilePath(path);
+  const replica = options.replica ?? defaultReplicaId(hostname);
+  if (!isReplicaId(replica)) {
+    throw new AuditWriteError(
+      'bad_replica',
+      `The replica id ${JSON.stringify(replica.slice(0, 80))} is not one: 1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit.`,
+      path,
+    );
+  }
 
   function openFile(): number {
     let fd: number | undefined;
@@ -172,6 +198,12 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
   let nextSeq = 0;
   let prevHash = GENESIS_HASH;
   let head: AuditHead | undefined;
+  let durableHead: AuditHead | undefined;
+  /** Moves the durable head forward (a group commit that ends late never moves it back). */
+  function markDurable(record: AuditHead | undefined): void {
+    if (record && (!durableHead || record.seq > durableHead.seq)) durableHead = record;
+  }
+  let toldOtherWriter = false;
   /** The key of record `nextSeq`, when the log is keyed; the key file holds an older or equal one. */
   let currentKey: Buffer | undefined;
   let keyFile: KeyFile | undefined;
@@ -195,6 +227,18 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
         `${where} line ${at} is not a sealed audit record (${why}); the file may have been edited, or is ` +
           `not a tenant-mcp audit log. Refusing to continue its chain: run \`tenant-mcp audit verify ${path}\`, ` +
           'keep the file as evidence, and move it aside so a new log starts.',
+        where,
+        at,
+      );
+    }
+    if (fields.replica !== undefined && fields.replica !== replica) {
+      const at = lineNo();
+      throw new AuditWriteError(
+        'foreign_chain',
+        `${where} line ${at} (seq ${fields.seq}) was written by replica "${fields.replica}", and this server is ` +
+          `replica "${replica}": two replicas must not share one trail, or neither chain proves anything. Give ` +
+          'each replica its own TENANT_MCP_STATE_DIR (or TENANT_MCP_AUDIT_LOG) on its own disk; if this is ' +
+          `replica "${fields.replica}" under a new host name, set TENANT_MCP_REPLICA_ID=${fields.replica}.`,
         where,
         at,
       );
@@ -241,6 +285,8 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
       }
     }
     expectedSize = size;
+    // What is in the file now was there before this writer's next fsync: other writers flush their own.
+    markDurable(head);
     syncKey();
   }
 
@@ -316,6 +362,7 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
     } catch (error) {
       throw syncFailed(error);
     }
+    markDurable(head);
     persistKey({ seq: nextSeq, key: currentKey });
   }
 
@@ -351,8 +398,12 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
   function startSync(): Promise<void> {
     // Every record before `covered` is written by now, so this fsync makes them durable.
     const covered = { seq: nextSeq, key: currentKey };
+    const coveredHead = head;
     syncing = flush(file)
-      .then(() => persistKey(covered))
+      .then(() => {
+        markDurable(coveredHead);
+        persistKey(covered);
+      })
       .finally(() => {
         syncing = undefined;
       });
@@ -391,6 +442,7 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
   /** Moves the full file aside as `<log>.<first seq>` and starts a new one that continues the chain. */
   function rotate(size: number): void {
     fs.fsyncSync(file);
+    markDurable(head);
     let first = head?.seq ?? nextSeq;
     try {
       const fields = chainFields(JSON.parse(readFirstLine(fs, file, size).toString('utf8')));
@@ -425,7 +477,18 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
     let size: number;
     try {
       size = fs.fstatSync(file).size;
-      if (size !== expectedSize) resync(size);
+      if (size !== expectedSize) {
+        const other = expectedSize >= 0;
+        resync(size);
+        if (other && !toldOtherWriter) {
+          toldOtherWriter = true;
+          options.onOtherWriter?.(
+            `another process appended to the audit trail ${path} (replica "${replica}"); the chain goes on ` +
+              'from its record. If that is a second replica, give each its own TENANT_MCP_STATE_DIR and ' +
+              'TENANT_MCP_REPLICA_ID: appends at the same instant fork the chain.',
+          );
+        }
+      }
     } catch (error) {
       expectedSize = -1;
       if (error instanceof AuditWriteError) throw error;
@@ -447,6 +510,7 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
         service: options.service ?? 'Auth0 Management API',
         osUser,
         hostname,
+        replica,
         seq,
         prevHash,
       };
@@ -519,6 +583,10 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
     get head() {
       return head;
     },
+    get durableHead() {
+      return durableHead;
+    },
+    replica,
     get keyed() {
       return currentKey !== undefined;
     },
@@ -527,6 +595,32 @@ export function openAuditLog(path: string, options: AuditLogOptions): AuditLog {
     appendDeferred,
     close,
   };
+}
+
+/**
+ * The replica named by the last record of the chain at `path` (its newest rotated file when the log is
+ * empty or missing), reading only the tail; `undefined` when there is none or it names none.
+ */
+export function tailReplica(path: string): string | undefined {
+  for (const file of [path, ...rotatedFiles(path).reverse()]) {
+    let fd: number;
+    try {
+      fd = nodeFs.openSync(file, 'r');
+    } catch {
+      continue;
+    }
+    try {
+      const size = nodeFs.fstatSync(fd).size;
+      if (size === 0) continue;
+      const fields = chainFields(JSON.parse(readLastLine(nodeFs, fd, size).line.toString('utf8')));
+      return typeof fields === 'string' ? undefined : fields.replica;
+    } catch {
+      return undefined;
+    } finally {
+      nodeFs.closeSync(fd);
+    }
+  }
+  return undefined;
 }
 
 /**

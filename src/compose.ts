@@ -253,6 +253,15 @@ async function approvalWebhook(publicUrl: string | undefined) {
   }
 }
 
+/**
+ * Work an embedded sandbox can begin off the event loop as soon as the process knows it will use one:
+ * Auth0's two RSA signing keys are made in libuv's pool while the client is still shaking hands, so the
+ * first call does not wait for them.
+ */
+const SANDBOX_WARM: Partial<Record<ProviderId, () => Promise<void>>> = {
+  auth0: async () => (await import('./sandbox/signing-keys.js')).prepareStartingKeys(),
+};
+
 /** The tenant side: a real tenant, or an embedded sandbox, set up on `start()` or on first use. */
 function connectTenant(
   config: Config,
@@ -260,6 +269,8 @@ function connectTenant(
 ): { executor: DeferredExecutor; close(): Promise<void> } {
   let sandbox: EmbeddedSandbox | undefined;
   const facts = PROVIDERS[config.tenant.provider];
+  // A failure here surfaces again, with its message, when the sandbox itself starts.
+  if (config.mode === 'sandbox') SANDBOX_WARM[facts.id]?.().catch(() => {});
   const executor = createDeferredExecutor(async () => {
     const { createExecutor } = await import('./executor/index.js');
     const common = {

@@ -24,6 +24,7 @@ import type { ModelOperation } from './model.js';
 import { createRateLimiter, type RateLimit, REALISTIC_RATE_LIMIT } from './rate-limit.js';
 import { createRouter } from './router.js';
 import { seedBase, seedTenant } from './seed.js';
+import { prepareStartingKeys } from './signing-keys.js';
 import { stateFromJSON, stateToJSON, TenantState, type TicketRecord } from './state.js';
 import { AUTH0_SCHEMAS, createTenantEngine, requestError } from './tenant-engine.js';
 import { createLoopbackTls, type LoopbackTls } from './tls.js';
@@ -116,6 +117,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const demo = options.seed !== false && options.seed !== 'none';
   const limiter = options.rateLimit ? createRateLimiter(options.rateLimit) : undefined;
   const jobStepMs = options.jobStepMs ?? 200;
+  await prepareStartingKeys();
   let origin = '';
   let state = new TenantState();
   const engine = createTenantEngine(() => state);

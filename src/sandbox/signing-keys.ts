@@ -3,19 +3,52 @@
  * answered with their PEM, PKCS#7, SHA-1 fingerprint and thumbprint as `GET /keys/signing` shows them.
  * The two keys a fresh tenant starts with are made once per process and shared by every reset.
  */
-import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import {
+  createHash,
+  generateKeyPair,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  X509Certificate,
+} from 'node:crypto';
+import { promisify } from 'node:util';
 import type { Json } from './engine/store.js';
 import { createCertificate, pkcs7Of } from './x509.js';
 
+interface KeyPair {
+  publicKey: KeyObject;
+  privateKey: KeyObject;
+}
+
+const generatePair = promisify(generateKeyPair);
+
 let startingKeys: Json[] | undefined;
+let startingPairs: Promise<KeyPair[]> | undefined;
+let readyPairs: KeyPair[] | undefined;
+
+/**
+ * Starts making the two starting key pairs off the event loop (RSA 2048 takes 80–250 ms each here, in
+ * libuv's pool, both at once), so a sandbox that awaits this before seeding does not stall every other
+ * request of the process while they are made. Safe to call any number of times.
+ */
+export function prepareStartingKeys(): Promise<void> {
+  startingPairs ??= Promise.all(
+    [0, 1].map(() => generatePair('rsa', { modulusLength: 2048 }) as Promise<KeyPair>),
+  ).then((pairs) => {
+    readyPairs = pairs;
+    return pairs;
+  });
+  return startingPairs.then(() => undefined);
+}
 
 /** A new signing key for `origin`'s tenant; `flags` says whether it is current, next or previous. */
 export function createSigningKey(
   origin: string,
   flags: { current?: boolean; next?: boolean; previous?: boolean },
   nowMs = Date.now(),
+  pair: KeyPair = generateKeyPairSync('rsa', { modulusLength: 2048 }),
 ): Json {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { publicKey, privateKey } = pair;
   const host = origin.replace(/^\w+:\/\//, '').replace(/:\d+$/, '') || 'sandbox.local';
   const cert = createCertificate({
     subject: `dev-${host}`,
@@ -45,8 +78,15 @@ export function createSigningKey(
   };
 }
 
-/** The current and next key every new tenant has (made on first use, then copied). */
+/**
+ * The current and next key every new tenant has (made on first use, then copied), from the pairs
+ * {@link prepareStartingKeys} made when it was awaited, else made here.
+ */
 export function startingSigningKeys(origin: string): Json[] {
-  startingKeys ??= [createSigningKey(origin, { current: true }), createSigningKey(origin, { next: true })];
+  const nowMs = Date.now();
+  startingKeys ??= [
+    createSigningKey(origin, { current: true }, nowMs, readyPairs?.[0]),
+    createSigningKey(origin, { next: true }, nowMs, readyPairs?.[1]),
+  ];
   return startingKeys.map((k) => ({ ...k }));
 }

@@ -111,6 +111,45 @@ function timeToFirstAnswer(args: string[], first: string): Promise<number> {
   });
 }
 
+/**
+ * Spawn → the first tool call answered, as a host does it on 2025-11-25 (initialize, initialized,
+ * tools/list, then `get_roles`): the first call also loads the executor and starts the embedded sandbox.
+ */
+function timeToFirstCall(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [CLI], { env: hostEnv(), stdio: ['pipe', 'pipe', 'ignore'] });
+    const send = (message: unknown) => child.stdin.write(`${JSON.stringify(message)}\n`);
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
+        const message = JSON.parse(buffered.slice(0, end)) as { id?: number; result?: unknown };
+        buffered = buffered.slice(end + 1);
+        if (message.result === undefined) {
+          child.kill();
+          reject(new Error(`no result for request ${message.id}`));
+        } else if (message.id === 1) {
+          send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+          send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+        } else if (message.id === 2) {
+          send({
+            jsonrpc: '2.0',
+            id: 3,
+            method: 'tools/call',
+            params: { name: 'invoke_read_operation', arguments: { operation: 'get_roles', arguments: {} } },
+          });
+        } else if (message.id === 3) {
+          child.kill();
+          resolve(performance.now() - started);
+        }
+      }
+    });
+    child.once('error', reject);
+    child.stdin.write(FIRST_REQUEST.legacy);
+  });
+}
+
 async function coldStart(): Promise<void> {
   const runs = Number(process.env.BENCH_START_RUNS ?? 20);
   const ours: Record<Era, number[]> = { legacy: [], modern: [] };
@@ -129,6 +168,11 @@ async function coldStart(): Promise<void> {
       `cold start ${REVISION[era]} (spawn → ${era === 'legacy' ? 'initialize' : 'server/discover'} answered, ${runs} runs, PATH and HOME only): median ${fmt(a)} ms, fastest ${fmt(aMin)} ms; bare Node JSON-RPC echo median ${fmt(b)} ms, fastest ${fmt(bMin)} ms; ratio ${fmt(a / b, 2)} (medians), ${fmt(aMin / bMin, 2)} (fastest) (target ≤ 3×)`,
     );
   }
+  const firstCall: number[] = [];
+  for (let i = 0; i < Math.min(runs, 10); i++) firstCall.push(await timeToFirstCall());
+  console.log(
+    `first tool call from spawn (2025-11-25 handshake, tools/list, get_roles on the embedded sandbox it starts, ${firstCall.length} runs): median ${fmt(quantile(firstCall, 0.5))} ms, fastest ${fmt(Math.min(...firstCall))} ms`,
+  );
 }
 
 function rssOf(pid: number): number {

@@ -108,6 +108,28 @@ describe('audit verify over several chains', () => {
     for (const r of [run, wrong, gone]) expect(r.stdout + r.stderr).not.toContain(keyB.slice(9));
   });
 
+  it('reads keys from --key-file, so they stay off the command line', () => {
+    fleet();
+    const keyB = initKey(trail('mcp-b'));
+    writeChain('mcp-b', [1_010, 1_011]);
+    const keys = join(root, 'keys.txt');
+    writeFileSync(keys, `# the fleet's first keys\n\nmcp-b=${keyB}\n`, { mode: 0o600 });
+    const run = cli(['verify', join(root, 'trails'), '--key-file', keys]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\(replica mcp-b\): 6 records, chain intact; 2 MACs checked from seq 4/);
+
+    writeFileSync(keys, '# nothing\n');
+    const empty = cli(['verify', join(root, 'trails'), '--key-file', keys]);
+    expect(empty).toMatchObject({ code: 2, stderr: expect.stringContaining('holds no key') });
+    const missing = cli(['verify', join(root, 'trails'), '--key-file', join(root, 'nope')]);
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot be read (ENOENT)') });
+    writeFileSync(keys, `mcp-b=${keyB}\n`);
+    const misplaced = cli(['tail', join(root, 'trails'), '--key-file', keys]);
+    expect(misplaced).toMatchObject({ code: 2, stderr: expect.stringContaining('go with verify') });
+    for (const r of [run, empty, missing, misplaced])
+      expect(r.stdout + r.stderr).not.toContain(keyB.slice(9));
+  });
+
   it('refuses a bare key for several chains, a malformed one, and never echoes a key', () => {
     fleet();
     const key = initKey(trail('mcp-b'));

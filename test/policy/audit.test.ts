@@ -340,6 +340,15 @@ describe('verifyAuditLog finds the first bad record', () => {
     });
   });
 
+  it('a line longer than any record is refused by its length, and the records after it still count', () => {
+    const list = lines();
+    // 9 MiB of one JSON string with no newline: past the 8 MiB bound, so it is never held whole.
+    writeLines([...list.slice(0, 2), `"${'x'.repeat(9 * 1024 * 1024)}"`, ...list.slice(2)]);
+    const result = verifyAuditLog(file);
+    expect(result).toMatchObject({ ok: false, line: 3, records: 2, code: 'not_json' });
+    expect(!result.ok && result.problem).toContain('longer than 8 MiB');
+  });
+
   it('JSON that is not an audit record', () => {
     const list = lines();
     writeLines([...list, '{"hello":"world"}']);

@@ -18,6 +18,7 @@ import {
   fsyncSync,
   ftruncateSync,
   openSync,
+  readFileSync,
   readSync,
   statSync,
   writeSync,
@@ -43,6 +44,8 @@ const USAGE = `Usage: tenant-mcp audit init [FILE]                 give the log 
                                                     exit 0 intact, 1 names the first bad record
        tenant-mcp audit verify PATH... [--key REPLICA=KEY]...
                                                     check several chains (one per replica), one verdict each
+       --key-file FILE                              read the keys from FILE instead (one [REPLICA=]KEY a line,
+                                                    # comments), so they stay out of the process list
        tenant-mcp audit tail [PATH...] [-n N | --all] [--since TIME] [--json]
                                                     the chains merged by time (last 20 records by default)
        tenant-mcp audit repair [FILE]               set aside a final line torn by a crash (changes nothing else)
@@ -309,6 +312,27 @@ function init(file: string, io: AuditCliIo): number {
   return 0;
 }
 
+/** Largest `--key-file`: a key is about 60 characters, so this holds hundreds of replicas' keys. */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/** The `[REPLICA=]KEY` lines of a keys file, or why it cannot be read (never quoting its contents). */
+function readKeysFile(path: string): string[] | string {
+  let text: string;
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) return 'is not a file';
+    if (stat.size > MAX_KEY_FILE_BYTES) return `is larger than ${MAX_KEY_FILE_BYTES / 1024} KiB`;
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+  const keys = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+  return keys.length > 0 ? keys : 'holds no key';
+}
+
 /**
  * Runs `tenant-mcp audit …`; `argv` holds the words after `audit`, `defaultFile` is the server's trail.
  * Returns the exit code: 0 intact (or repaired, or initialised), 1 a broken chain (naming the first bad
@@ -318,6 +342,7 @@ export function runAuditCli(argv: readonly string[], io: AuditCliIo, defaultFile
   let parsed: {
     values: {
       key?: string[] | undefined;
+      'key-file'?: string[] | undefined;
       help?: boolean | undefined;
       lines?: string | undefined;
       all?: boolean | undefined;
@@ -333,6 +358,7 @@ export function runAuditCli(argv: readonly string[], io: AuditCliIo, defaultFile
       strict: true,
       options: {
         key: { type: 'string', multiple: true },
+        'key-file': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
         lines: { type: 'string', short: 'n' },
         all: { type: 'boolean' },
@@ -362,8 +388,16 @@ export function runAuditCli(argv: readonly string[], io: AuditCliIo, defaultFile
   if (!known.includes(command)) return usage(`unknown command "${command.slice(0, 40)}"`);
   const named = paths.length > 0 ? paths : defaultFile ? [defaultFile] : [];
   if (named.length === 0) return usage(`${command} needs a FILE`);
-  const keys = values.key ?? [];
-  if (keys.length > 0 && command !== 'verify') return usage('--key goes with verify');
+  const keys = [...(values.key ?? [])];
+  for (const keyFile of values['key-file'] ?? []) {
+    const read = readKeysFile(keyFile);
+    if (typeof read === 'string') {
+      io.stderr.write(`tenant-mcp audit: --key-file ${keyFile.slice(0, 200)}: ${read}\n`);
+      return 2;
+    }
+    keys.push(...read);
+  }
+  if (keys.length > 0 && command !== 'verify') return usage('--key and --key-file go with verify');
   const tailOnly = values.lines !== undefined || values.all || values.since !== undefined || values.json;
   if (tailOnly && command !== 'tail') return usage('-n, --all, --since and --json go with tail');
   if (command === 'tail') {

@@ -19,6 +19,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { chainFields, checkMac, checkSeal, GENESIS_HASH, hasMac, sha256Hex } from './chain.js';
 import { type KeyState, keyAt, keyFilePath, readKeyFile, sameKey } from './keys.js';
+import { type Line, LineSplitter, MAX_LINE_BYTES } from './lines.js';
 import { rotatedFiles } from './paths.js';
 import { MAX_KEY_GAP } from './writer.js';
 
@@ -92,33 +93,21 @@ interface ChainState {
   replica: string | undefined;
 }
 
-interface Line {
-  bytes: Buffer;
-  offset: number;
-  terminated: boolean;
-}
-
-/** The file's lines, read in chunks so a large log is never held in memory at once. */
+/**
+ * The file's lines, read in chunks so a large log is never held in memory at once, and each line bounded
+ * (a line past {@link MAX_LINE_BYTES} comes out empty, so it fails as a record instead of filling memory).
+ */
 function* readLines(fd: number): Generator<Line> {
   const chunk = Buffer.alloc(1024 * 1024);
-  let pending: Buffer[] = [];
-  let pendingStart = 0;
+  const splitter = new LineSplitter();
   for (let pos = 0; ; ) {
     const n = readSync(fd, chunk, 0, chunk.length, pos);
     if (n === 0) break;
-    const data = chunk.subarray(0, n);
-    let from = 0;
-    for (let newline = data.indexOf(0x0a); newline !== -1; newline = data.indexOf(0x0a, from)) {
-      const piece = data.subarray(from, newline);
-      yield { bytes: Buffer.concat([...pending, piece]), offset: pendingStart, terminated: true };
-      pending = [];
-      pendingStart = pos + newline + 1;
-      from = newline + 1;
-    }
-    if (from < n) pending.push(Buffer.from(data.subarray(from)));
+    yield* splitter.push(chunk.subarray(0, n));
     pos += n;
   }
-  if (pending.length > 0) yield { bytes: Buffer.concat(pending), offset: pendingStart, terminated: false };
+  const rest = splitter.end();
+  if (rest) yield rest;
 }
 
 /** The line number at which `seq` appears among the remaining lines, if it does. */
@@ -257,7 +246,14 @@ function verifyLines(
     try {
       parsed = JSON.parse(line.bytes.toString('utf8'));
     } catch {
-      return fail('not_json', line.bytes.length === 0 ? 'is empty' : 'is not JSON');
+      return fail(
+        'not_json',
+        line.tooLong
+          ? `is longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB, which no record the writer makes is`
+          : line.bytes.length === 0
+            ? 'is empty'
+            : 'is not JSON',
+      );
     }
     const fields = chainFields(parsed);
     if (typeof fields === 'string') return fail('not_a_record', `is not an audit record (${fields})`);

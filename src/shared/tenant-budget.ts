@@ -10,7 +10,8 @@
  * - Remaining lowers the bucket to what the tenant says is left, never raises it: the bucket also counts
  *   requests in flight that the tenant has not seen yet.
  * - Reset lowers the refill rate when the tenant says it refills more slowly than we assume, beyond what
- *   whole-second headers can blur.
+ *   whole-second headers can blur, and raises a lowered one back to the rate the tenant vouches for (its
+ *   reset is never early, so `missing / time to full` is a rate it certainly refills at).
  * - A 429 empties the bucket until its `Retry-After` and slows the refill by a tenth.
  * Until the first answer, a configured floor stands in for the limit. Every header value is bounded:
  * a tenant can slow its own budget down, never crash us or lift it past what it said.
@@ -127,8 +128,13 @@ export interface RateFacts {
   remaining?: number;
   /** Milliseconds until the bucket is full again, from `X-RateLimit-Reset` (at most a day). */
   fullInMs?: number;
-  /** How far `fullInMs` may be off: whole-second headers, and our clock against the tenant's. */
+  /**
+   * How much shorter than `fullInMs` the true time to full may be: whole-second headers, and our clock
+   * against the tenant's. It is never longer when `fullInTrusted`.
+   */
   fullInSlackMs?: number;
+  /** Whether `fullInMs` was measured on the tenant's own clock (its `Date`, or a relative reset). */
+  fullInTrusted?: boolean;
   /** Milliseconds until a request may go again, from a 429's `Retry-After` (at most a day). */
   retryAfterMs?: number;
 }
@@ -175,12 +181,14 @@ export function readRateFacts(answer: BudgetObservation, nowMs: number): RateFac
       fullIn = reset * 1000 - tenantNow;
       slack = 2000;
     } else {
+      // Our clock against the tenant's: a second of skew allowed for, and nothing learnt upwards.
       fullIn = reset * 1000 - nowMs;
       slack = 3000;
     }
     if (fullIn >= 0) {
       facts.fullInMs = Math.min(MAX_RESET_SEC * 1000, Math.round(fullIn));
       facts.fullInSlackMs = slack;
+      facts.fullInTrusted = slack < 3000;
     }
   }
   if (answer.status === 429) {
@@ -221,6 +229,9 @@ function refill(state: BucketState, nowMs: number): void {
   }
 }
 
+/** Fastest refill a tenant can talk the bucket up to, requests per millisecond (10 000/s). */
+export const MAX_RATE = MAX_CAPACITY / 1000;
+
 /** Slowest refill a tenant can talk the bucket down to: its capacity per day. */
 function minRate(state: BucketState): number {
   return state.cap / (MAX_RESET_SEC * 1000);
@@ -253,9 +264,13 @@ export function learn(state: BucketState, nowMs: number, facts: RateFacts, windo
   if (state.learned && facts.remaining !== undefined && facts.fullInMs !== undefined) {
     const missing = state.cap - facts.remaining;
     const sure = facts.fullInMs - (facts.fullInSlackMs ?? 0);
-    // Only when the tenant certainly refills more slowly than we do: then at the rate it says.
+    // The tenant refills at least `missing / fullIn` (its reset is never early), and at most
+    // `missing / sure`: past that we are certainly too fast, and fall back to the rate it vouches for.
+    const vouched = Math.min(MAX_RATE, missing / facts.fullInMs);
     if (missing > 0 && sure > 0 && missing / state.rate < sure) {
-      state.rate = Math.max(minRate(state), missing / facts.fullInMs);
+      state.rate = Math.max(minRate(state), vouched);
+    } else if (missing > 0 && facts.fullInTrusted && facts.fullInMs >= 1000 && vouched > state.rate) {
+      state.rate = vouched;
     }
   }
   if (facts.status === 429) {
@@ -325,7 +340,7 @@ export class TenantBudgetUnavailableError extends Error {
 /**
  * The bucket in one Redis hash; the same rules as {@link takeSlot} and {@link learn}, with Redis's
  * `TIME` as the clock. ARGV: op (`take`|`observe`), floor, windowMs, ttlMs, then for `take` maxWaitMs, for
- * `observe` status, limit, remaining, fullInMs, fullInSlackMs, retryAfterMs (`''` when absent).
+ * `observe` status, limit, remaining, fullInMs, fullInSlackMs, retryAfterMs (`''` when absent), trusted (`1`|`0`).
  */
 export const BUDGET_SCRIPT = `
 local key = KEYS[1]
@@ -369,6 +384,7 @@ local remaining = tonumber(ARGV[7])
 local fullIn = tonumber(ARGV[8])
 local slack = tonumber(ARGV[9]) or 0
 local retryAfter = tonumber(ARGV[10])
+local trusted = ARGV[11] == '1'
 if limit and ((not learned) or limit ~= cap) then
   cap = limit
   rate = limit / windowMs
@@ -380,8 +396,11 @@ if remaining then tokens = math.min(tokens, remaining) end
 if learned and remaining and fullIn then
   local missing = cap - remaining
   local sure = fullIn - slack
+  local vouched = math.min(${MAX_CAPACITY / 1000}, missing / fullIn)
   if missing > 0 and sure > 0 and missing / rate < sure then
-    rate = math.max(minRate, missing / fullIn)
+    rate = math.max(minRate, vouched)
+  elseif missing > 0 and trusted and fullIn >= 1000 and vouched > rate then
+    rate = vouched
   end
 end
 if status == 429 then
@@ -466,6 +485,7 @@ export function createSharedTenantBudget(options: SharedBudgetOptions): RateBudg
           opt(facts.fullInMs),
           opt(facts.fullInSlackMs),
           opt(facts.retryAfterMs),
+          facts.fullInTrusted ? '1' : '0',
         ]);
       } catch {
         // The answer is in; a Redis that is down shows at the next take, which refuses.

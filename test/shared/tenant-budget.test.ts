@@ -32,13 +32,20 @@ describe('readRateFacts', () => {
       },
       NOW + 500_000, // our clock far off: the tenant's Date is used instead
     );
-    expect(facts).toEqual({ status: 200, limit: 50, remaining: 12, fullInMs: 3000, fullInSlackMs: 2000 });
+    expect(facts).toEqual({
+      status: 200,
+      limit: 50,
+      remaining: 12,
+      fullInMs: 3000,
+      fullInSlackMs: 2000,
+      fullInTrusted: true,
+    });
   });
 
   it('reads a small reset as a delay and a 429 Retry-After in seconds or as a date', () => {
     expect(
       readRateFacts({ status: 429, headers: { 'x-ratelimit-reset': '4', 'retry-after': '2' } }, NOW),
-    ).toEqual({ status: 429, fullInMs: 4000, fullInSlackMs: 1000, retryAfterMs: 2000 });
+    ).toEqual({ status: 429, fullInMs: 4000, fullInSlackMs: 1000, fullInTrusted: true, retryAfterMs: 2000 });
     const at = new Date(NOW + 7000).toUTCString();
     expect(
       readRateFacts({ status: 429, headers: { 'retry-after': at, date: HTTP_NOW } }, NOW).retryAfterMs,
@@ -142,6 +149,18 @@ describe('the bucket', () => {
     const blurred = bucket({ cap: 10, tokens: 10, rate: 0.01, learned: true });
     learn(blurred, NOW, { status: 200, limit: 10, remaining: 0, fullInMs: 2000, fullInSlackMs: 2000 }, 1000);
     expect(blurred.rate).toBe(0.01);
+  });
+
+  it('Reset raises a slowed refill to what the tenant vouches for, on its own clock only', () => {
+    const state = bucket({ cap: 20, tokens: 0, rate: 0.003, learned: true });
+    const facts = { status: 200, limit: 20, remaining: 0, fullInMs: 3000, fullInSlackMs: 2000 };
+    learn(state, NOW, { ...facts, fullInTrusted: false }, 1000);
+    expect(state.rate).toBe(0.003);
+    learn(state, NOW, { ...facts, fullInTrusted: true }, 1000);
+    expect(state.rate).toBeCloseTo(20 / 3000);
+    // Never above the vouched rate, however often it is said.
+    learn(state, NOW, { ...facts, fullInMs: 4000, fullInTrusted: true }, 1000);
+    expect(state.rate).toBeCloseTo(20 / 3000);
   });
 
   it('a lying Reset can slow the bucket to its capacity per day, no further', () => {

@@ -215,14 +215,23 @@ export interface ExecutorOptions {
 /** What a {@link RateBudget} says before an attempt. */
 export type BudgetVerdict =
   | {
-      /** One request may go. */
-      granted: true;
-      /** After this many milliseconds (0: now); the slot is held for the caller meanwhile. */
+      /** One request may go, after `waitMs` (0: now); the slot is held for the caller meanwhile. */
+      kind: 'go';
+      /** Milliseconds to wait first. */
+      waitMs: number;
+    }
+  | {
+      /**
+       * No slot now, and the budget does not know the tenant's limit yet (no answer so far): ask again after
+       * `waitMs`, when an answer may have taught it.
+       */
+      kind: 'ask_again';
+      /** Milliseconds to wait before asking again. */
       waitMs: number;
     }
   | {
       /** Sending now would exceed the tenant's rate limit, and waiting would take too long. */
-      granted: false;
+      kind: 'refused';
       /** When a request could go, in milliseconds from now. */
       retryAfterMs: number;
       /** The tenant's burst as the budget knows it (its `X-RateLimit-Limit`, or the floor). */

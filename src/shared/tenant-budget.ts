@@ -229,6 +229,9 @@ function refill(state: BucketState, nowMs: number): void {
   }
 }
 
+/** Longest a caller waits before asking again while the bucket is still at its floor, in milliseconds. */
+export const ASK_AGAIN_MS = 100;
+
 /** Fastest refill a tenant can talk the bucket up to, requests per millisecond (10 000/s). */
 export const MAX_RATE = MAX_CAPACITY / 1000;
 
@@ -245,10 +248,13 @@ export function takeSlot(state: BucketState, nowMs: number, maxWaitMs: number): 
   refill(state, nowMs);
   const waitMs = state.tokens >= 1 ? 0 : Math.ceil((1 - state.tokens) / state.rate);
   if (waitMs > maxWaitMs) {
-    return { granted: false, retryAfterMs: waitMs, limit: state.cap, perSecond: state.rate * 1000 };
+    return { kind: 'refused', retryAfterMs: waitMs, limit: state.cap, perSecond: state.rate * 1000 };
   }
+  // Slots held at the floor's rate would keep callers waiting after the first answer says the tenant
+  // allows more: until then, callers come back shortly instead.
+  if (waitMs > 0 && !state.learned) return { kind: 'ask_again', waitMs: Math.min(waitMs, ASK_AGAIN_MS) };
   state.tokens -= 1;
-  return { granted: true, waitMs };
+  return { kind: 'go', waitMs };
 }
 
 /** Learns from one answer's facts (see the module comment). */
@@ -374,6 +380,10 @@ if op == 'take' then
     save()
     return {0, wait, cap, string.format('%.17g', rate * 1000)}
   end
+  if wait > 0 and not learned then
+    save()
+    return {2, math.min(wait, ${ASK_AGAIN_MS}), cap, string.format('%.17g', rate * 1000)}
+  end
   tokens = tokens - 1
   save()
   return {1, wait, cap, string.format('%.17g', rate * 1000)}
@@ -442,13 +452,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 /** A reply of {@link BUDGET_SCRIPT}'s `take`, checked: anything else means the store is not ours. */
 function readVerdict(reply: unknown): BudgetVerdict {
   if (!Array.isArray(reply) || reply.length !== 4) throw new Error('unexpected reply from the budget script');
-  const [granted, wait, cap, perSecond] = reply.map(Number) as [number, number, number, number];
-  if (![granted, wait, cap, perSecond].every(Number.isFinite)) {
+  const [kind, wait, cap, perSecond] = reply.map(Number) as [number, number, number, number];
+  if (![kind, wait, cap, perSecond].every(Number.isFinite) || ![0, 1, 2].includes(kind)) {
     throw new Error('unexpected reply from the budget script');
   }
-  return granted === 1
-    ? { granted: true, waitMs: wait }
-    : { granted: false, retryAfterMs: wait, limit: cap, perSecond };
+  if (kind === 1) return { kind: 'go', waitMs: wait };
+  if (kind === 2) return { kind: 'ask_again', waitMs: wait };
+  return { kind: 'refused', retryAfterMs: wait, limit: cap, perSecond };
 }
 
 /**

@@ -2,6 +2,7 @@
 // take is atomic across clients, each tenant has its own bucket, and a Redis that is gone or silent makes
 // the budget refuse (fail closed) instead of letting calls through uncounted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BudgetVerdict } from '../../src/executor/index.js';
 import {
   type BudgetRedis,
   budgetKey,
@@ -42,7 +43,7 @@ describe('the shared budget', () => {
     const embedded = createEmbeddedTenantBudget({ settings });
     const steps: Array<{ observe: { status: number; headers: Record<string, string> } } | { takes: number }> =
       [
-        { takes: 3 }, // the floor: 2 now, then 500 ms apart
+        { takes: 3 }, // the floor: 2 now, then ask again
         { observe: { status: 200, headers: headers(10, 9) } },
         { takes: 25 },
         { observe: { status: 200, headers: headers(10, 0) } },
@@ -50,7 +51,7 @@ describe('the shared budget', () => {
         { observe: { status: 429, headers: { ...headers(10, 0), 'retry-after': '1' } } },
         { takes: 2 },
       ];
-    const verdicts: Array<[unknown, unknown]> = [];
+    const verdicts: Array<[BudgetVerdict, BudgetVerdict]> = [];
     for (const step of steps) {
       if ('observe' in step) {
         await shared.observe(step.observe);
@@ -59,19 +60,19 @@ describe('the shared budget', () => {
       }
       for (let i = 0; i < step.takes; i++) verdicts.push([await shared.take(), await embedded.take()]);
     }
-    for (const [fromRedis, inProcess] of verdicts) {
-      const a = fromRedis as Record<string, number | boolean>;
-      const b = inProcess as Record<string, number | boolean>;
-      expect(a.granted).toBe(b.granted);
+    for (const [a, b] of verdicts) {
+      expect(a.kind).toBe(b.kind);
       // Both clocks run while the test does: waits agree to a few milliseconds.
-      const waitA = (a.waitMs ?? a.retryAfterMs) as number;
-      const waitB = (b.waitMs ?? b.retryAfterMs) as number;
+      const waitA = a.kind === 'refused' ? a.retryAfterMs : a.waitMs;
+      const waitB = b.kind === 'refused' ? b.retryAfterMs : b.waitMs;
       expect(Math.abs(waitA - waitB)).toBeLessThan(50);
-      if (!a.granted) expect([a.limit, a.perSecond]).toEqual([b.limit, b.perSecond]);
+      if (a.kind === 'refused' && b.kind === 'refused') {
+        expect([a.limit, a.perSecond]).toEqual([b.limit, b.perSecond]);
+      }
     }
-    // The sequence did reach a refusal and a wait, so the comparison covered both.
-    expect(verdicts.some(([a]) => !(a as { granted: boolean }).granted)).toBe(true);
-    expect(verdicts.some(([a]) => (a as { waitMs?: number }).waitMs! > 0)).toBe(true);
+    // The sequence reached every kind of verdict, so the comparison covered them all.
+    const kinds = new Set(verdicts.map(([a]) => (a.kind === 'go' && a.waitMs > 0 ? 'wait' : a.kind)));
+    expect([...kinds].sort()).toEqual(['ask_again', 'go', 'refused', 'wait']);
   });
 
   it('learns the capacity from the first answer without filling the bucket', async () => {
@@ -84,9 +85,9 @@ describe('the shared budget', () => {
     const takes = await Promise.all(
       Array.from({ length: 200 }, (_, i) => budgets[i % budgets.length]!.take()),
     );
-    expect(takes.filter((v) => v.granted)).toHaveLength(2);
-    const refused = takes.find((v) => !v.granted);
-    expect(refused).toMatchObject({ granted: false, limit: 30 });
+    expect(takes.filter((v) => v.kind === 'go')).toHaveLength(2);
+    const refused = takes.find((v) => v.kind === 'refused');
+    expect(refused).toMatchObject({ kind: 'refused', limit: 30 });
   });
 
   it('holds the capacity exactly when many clients take from a full bucket', async () => {
@@ -98,7 +99,7 @@ describe('the shared budget', () => {
     const takes = await Promise.all(
       Array.from({ length: 300 }, (_, i) => budgets[i % budgets.length]!.take()),
     );
-    expect(takes.filter((v) => v.granted)).toHaveLength(40);
+    expect(takes.filter((v) => v.kind === 'go')).toHaveLength(40);
   });
 
   it('keeps one bucket per tenant', async () => {
@@ -107,9 +108,9 @@ describe('the shared budget', () => {
     const one = { ...settings, floor: 1, maxWaitMs: 0, windowMs: 86_400_000 };
     const budgetA = createSharedTenantBudget({ redis: clients[0]!.redis, tenant: a, settings: one });
     const budgetB = createSharedTenantBudget({ redis: clients[1]!.redis, tenant: b, settings: one });
-    expect((await budgetA.take()).granted).toBe(true);
-    expect((await budgetA.take()).granted).toBe(false);
-    expect((await budgetB.take()).granted).toBe(true);
+    expect((await budgetA.take()).kind).toBe('go');
+    expect((await budgetA.take()).kind).toBe('refused');
+    expect((await budgetB.take()).kind).toBe('go');
     expect(budgetKey(a)).not.toBe(budgetKey(b));
     expect(budgetKey('X'.repeat(5000))).toMatch(/^tenant-mcp:budget:sha256:[0-9a-f]{64}$/);
   });
@@ -126,7 +127,7 @@ describe('the shared budget', () => {
     }
     const verdict = await budget.take();
     // Capacity bounded to 10 000; the bucket was emptied by the last answer and refills again.
-    expect(verdict).toMatchObject({ granted: true });
+    expect(verdict).toMatchObject({ kind: 'go' });
     expect((verdict as { waitMs: number }).waitMs).toBeLessThan(settings.maxWaitMs);
   });
 });
@@ -136,7 +137,7 @@ describe('fail closed', () => {
     const own = await startTestRedis();
     const client = await connectBudgetRedis(own.url);
     const budget = createSharedTenantBudget({ redis: client.redis, tenant: 'gone.eu.auth0.com', settings });
-    expect((await budget.take()).granted).toBe(true);
+    expect((await budget.take()).kind).toBe('go');
     await own.stop();
     const error = await budget.take().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TenantBudgetUnavailableError);

@@ -175,21 +175,32 @@ describe('the bucket', () => {
     learn(state, NOW, { status: 429, limit: 10, remaining: 0, retryAfterMs: 3000 }, 1000);
     expect(state.rate).toBeCloseTo(0.009);
     const verdict = takeSlot(state, NOW, 60_000);
-    expect(verdict).toEqual({ granted: true, waitMs: 3000 });
+    expect(verdict).toEqual({ kind: 'go', waitMs: 3000 });
   });
 
   it('holds slots for waiting callers in order, and refuses past the wait bound', () => {
     const state = bucket({ cap: 10, tokens: 1, rate: 0.01, learned: true });
-    expect(takeSlot(state, NOW, 2000)).toEqual({ granted: true, waitMs: 0 });
-    expect(takeSlot(state, NOW, 2000)).toEqual({ granted: true, waitMs: 100 });
-    expect(takeSlot(state, NOW, 2000)).toEqual({ granted: true, waitMs: 200 });
+    expect(takeSlot(state, NOW, 2000)).toEqual({ kind: 'go', waitMs: 0 });
+    expect(takeSlot(state, NOW, 2000)).toEqual({ kind: 'go', waitMs: 100 });
+    expect(takeSlot(state, NOW, 2000)).toEqual({ kind: 'go', waitMs: 200 });
     for (let i = 3; i <= 20; i++) takeSlot(state, NOW, 2000);
     expect(takeSlot(state, NOW, 2000)).toEqual({
-      granted: false,
+      kind: 'refused',
       retryAfterMs: 2100,
       limit: 10,
       perSecond: 10,
     });
+  });
+
+  it('before the first answer, holds no slot at the floor rate: callers ask again shortly', () => {
+    const state = bucket();
+    expect(takeSlot(state, NOW, 2000)).toEqual({ kind: 'go', waitMs: 0 });
+    expect(takeSlot(state, NOW, 2000)).toEqual({ kind: 'go', waitMs: 0 });
+    expect(takeSlot(state, NOW, 2000)).toEqual({ kind: 'ask_again', waitMs: 100 });
+    expect(state.tokens).toBe(0);
+    expect(takeSlot(state, NOW, 400)).toEqual({ kind: 'refused', retryAfterMs: 500, limit: 2, perSecond: 2 });
+    learn(state, NOW, { status: 200, limit: 10, remaining: 8 }, 1000);
+    expect(takeSlot(state, NOW, 2000)).toEqual({ kind: 'go', waitMs: 100 });
   });
 
   it('a clock that goes back refills nothing', () => {
@@ -211,7 +222,7 @@ describe('the embedded budget', () => {
     let sentAtOnce = 0;
     for (let i = 0; i < 20; i++) {
       const verdict = await budget.take();
-      if (verdict.granted && verdict.waitMs === 0) sentAtOnce++;
+      if (verdict.kind === 'go' && verdict.waitMs === 0) sentAtOnce++;
     }
     // The floor's 2 were spent by nothing; the learnt 10 refill from there.
     expect(sentAtOnce).toBe(2);
@@ -219,7 +230,7 @@ describe('the embedded budget', () => {
     const granted: number[] = [];
     for (let i = 0; i < 40; i++) {
       const verdict = await budget.take();
-      if (verdict.granted) granted.push(verdict.waitMs);
+      if (verdict.kind === 'go') granted.push(verdict.waitMs);
     }
     // After 5 s: a full bucket of 10, then slots spaced 100 ms apart up to the 2 s wait bound.
     expect(granted.filter((ms) => ms === 0)).toHaveLength(10);

@@ -31,6 +31,12 @@ let tenantCount = 0;
 /** A tenant of its own per test: buckets never leak between tests. */
 const freshTenant = () => `t${++tenantCount}-${process.pid}.eu.auth0.com`;
 
+/** `X-RateLimit-Reset` `seconds` after the tenant's `Date` (both whole seconds, as Auth0 sends them). */
+const resetIn = (seconds: number) => {
+  const now = Math.floor(Date.now() / 1000);
+  return { 'x-ratelimit-reset': String(now + seconds), date: new Date(now * 1000).toUTCString() };
+};
+
 const headers = (limit: number, remaining: number, extra: Record<string, string> = {}) => ({
   'x-ratelimit-limit': String(limit),
   'x-ratelimit-remaining': String(remaining),
@@ -49,6 +55,12 @@ describe('the shared budget', () => {
         { observe: { status: 200, headers: headers(10, 0) } },
         { takes: 3 },
         { observe: { status: 429, headers: { ...headers(10, 0), 'retry-after': '1' } } },
+        { takes: 2 },
+        // The tenant refills more slowly than 10/s: 8 missing, full in 5 s on its own clock.
+        { observe: { status: 200, headers: headers(10, 2, resetIn(5)) } },
+        { takes: 2 },
+        // ... and vouches for 5/s: 10 missing, full in 2 s.
+        { observe: { status: 200, headers: headers(10, 0, resetIn(2)) } },
         { takes: 2 },
       ];
     const verdicts: Array<[BudgetVerdict, BudgetVerdict]> = [];
@@ -70,6 +82,9 @@ describe('the shared budget', () => {
         expect([a.limit, a.perSecond]).toEqual([b.limit, b.perSecond]);
       }
     }
+    // The refusals carried each rate the answers taught: 10/s, slowed by the 429, by Reset, raised again.
+    const rates = verdicts.flatMap(([a]) => (a.kind === 'refused' ? [Number(a.perSecond.toFixed(3))] : []));
+    expect([...new Set(rates)]).toEqual([10, 9, 1.6, 5]);
     // The sequence reached every kind of verdict, so the comparison covered them all.
     const kinds = new Set(verdicts.map(([a]) => (a.kind === 'go' && a.waitMs > 0 ? 'wait' : a.kind)));
     expect([...kinds].sort()).toEqual(['ask_again', 'go', 'refused', 'wait']);

@@ -14,13 +14,21 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import fc from 'fast-check';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { request } from 'undici';
-import type { Executor } from '../src/executor/types.js';
+import type { Executor, RateBudget } from '../src/executor/types.js';
 import { type AuditFs, openAuditLog, startAuditShipper } from '../src/policy/audit/index.js';
 import { createGate } from '../src/policy/index.js';
 import { getProfile } from '../src/policy/profiles.js';
 import { startSandbox } from '../src/sandbox/index.js';
+import {
+  createEmbeddedTenantBudget,
+  createSharedTenantBudget,
+  MAX_CAPACITY,
+  TENANT_BUDGET_DEFAULTS,
+} from '../src/shared/tenant-budget.js';
 import { auth0Catalog } from '../src/tools/auth0/index.js';
 import { type FuzzCase, fuzzCase, loadTarget, startFuzzLane } from '../test/fuzz/harness.js';
+import { connectBudgetRedis, startTestRedis } from '../test/helpers/budget-redis.js';
+import { heldRate, runReplicas, startLimitedTenant } from '../test/helpers/budget-replicas.js';
 import { startRawStack } from '../test/helpers/raw-rpc.js';
 import {
   problemReply,
@@ -904,6 +912,53 @@ async function shipping(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * The tenant rate budget: what one take costs a call (embedded vs a loopback Redis, which is the script's
+ * round trip), and the rate three replica processes sharing one Redis hold against a tenant's 10/s.
+ */
+async function budgetFigures(): Promise<void> {
+  const settings = { ...TENANT_BUDGET_DEFAULTS, floor: MAX_CAPACITY, windowMs: 100 };
+  const timeTakes = async (budget: RateBudget, count: number) => {
+    const takes: number[] = [];
+    const observes: number[] = [];
+    const answer = {
+      status: 200,
+      headers: { 'x-ratelimit-limit': '10000', 'x-ratelimit-remaining': '9000' },
+    };
+    for (let i = 0; i < count; i++) {
+      let t = performance.now();
+      await budget.take();
+      takes.push(performance.now() - t);
+      t = performance.now();
+      await budget.observe(answer);
+      observes.push(performance.now() - t);
+    }
+    const us = (values: number[], q: number) => fmt(quantile(values, q) * 1000, 1);
+    return `take p50 ${us(takes, 0.5)} µs, p99 ${us(takes, 0.99)} µs; observe p50 ${us(observes, 0.5)} µs, p99 ${us(observes, 0.99)} µs`;
+  };
+  console.log(
+    `budget embedded (20,000 calls): ${await timeTakes(createEmbeddedTenantBudget({ settings }), 20_000)}`,
+  );
+  const redis = await startTestRedis();
+  const client = await connectBudgetRedis(redis.url);
+  const shared = createSharedTenantBudget({ redis: client.redis, tenant: 'bench.eu.auth0.com', settings });
+  console.log(`budget shared, Redis on loopback (5,000 calls): ${await timeTakes(shared, 5_000)}`);
+  await client.close();
+
+  const tenant = await startLimitedTenant(10);
+  const counts = await runReplicas(3, {
+    redisUrl: redis.url,
+    tenant: tenant.upstream.url,
+    calls: 40,
+    concurrency: 4,
+  });
+  console.log(
+    `budget 3 replica processes × 40 calls (4 callers each) against a tenant's 10/s: held ${fmt(heldRate(tenant.accepted), 2)}/s after its first second, ${tenant.refused()} 429s from the tenant, ${counts.reduce((n, c) => n + c.refused, 0)} refused by the budget, ${fmt(Math.max(...counts.map((c) => c.ms)) / 1000)} s`,
+  );
+  await tenant.upstream.close();
+  await redis.stop();
+}
+
 /** `BENCH_ONLY=fuzz,hostile` runs only those sections (names below); all of them by default. */
 const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const wanted = (name: string) => only.size === 0 || only.has(name);
@@ -932,6 +987,7 @@ for (const era of ERAS) {
   }
 }
 if (wanted('ship')) await shipping();
+if (wanted('budget')) await budgetFigures();
 if (wanted('fuzz')) await fuzzThroughput();
 if (wanted('hostile')) await hostileEventLoop();
 if (wanted('rss')) await rssAfterFuzz();

@@ -1,5 +1,6 @@
 // Keeps the three walls of the architecture standing: imports flow server → policy → executor, only the
-// policy layer hands calls to the executor, and the sandbox is just another tenant reached over HTTP.
+// policy layer hands calls to the executor, and the sandbox is just another tenant reached over HTTP. Shared
+// state (src/shared/) is infrastructure the others are given, and the executor never reaches for it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,7 +41,7 @@ function targetArea(file: string, spec: string): string | undefined {
 /** For each area, the areas (and packages) it must never import at run time. */
 const FORBIDDEN: Record<string, { areas: string[]; packages?: RegExp }> = {
   executor: {
-    areas: ['policy', 'server', 'sandbox', 'tools', 'generator', 'cli'],
+    areas: ['policy', 'server', 'sandbox', 'tools', 'generator', 'cli', 'shared'],
     packages: /^@modelcontextprotocol/,
   },
   sandbox: { areas: ['policy', 'server', 'executor', 'cli'], packages: /^@modelcontextprotocol/ },
@@ -49,6 +50,12 @@ const FORBIDDEN: Record<string, { areas: string[]; packages?: RegExp }> = {
   tools: { areas: ['policy', 'server', 'executor', 'sandbox', 'cli'], packages: /^@modelcontextprotocol/ },
   // Set-up is the person's own tool: it reads profiles and the catalog, and speaks to no agent.
   setup: { areas: ['executor', 'sandbox', 'cli'], packages: /^@modelcontextprotocol/ },
+  // Shared state (Redis and what lives in it) is infrastructure: it may know the executor's contract's
+  // types, and nothing else of ours.
+  shared: {
+    areas: ['executor', 'policy', 'server', 'sandbox', 'tools', 'generator', 'setup', 'cli', 'compose'],
+    packages: /^@modelcontextprotocol/,
+  },
 };
 
 describe('architecture', () => {

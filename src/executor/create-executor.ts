@@ -156,7 +156,12 @@ export function createExecutor(options: ExecutorOptions): Executor {
       credential: keyHeader ? 'api_key' : 'token',
     };
     if (request.label) context.label = request.label;
-    const loopInput = { startedAt, signal: request.signal, target: { origin: urls.origin, timeoutMs } };
+    const loopInput = {
+      startedAt,
+      signal: request.signal,
+      target: { origin: urls.origin, timeoutMs },
+      ...(options.budget ? { budget: options.budget } : {}),
+    };
 
     let lease = tokens ? await tokens.get(request.signal) : { token: fixed, fresh: true };
     let result = await runWithRetries({ ...loopInput, context }, policy, attemptWith(lease.token));

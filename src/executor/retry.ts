@@ -8,9 +8,11 @@
  * - A connection that was never made (ECONNREFUSED, connect timeout, unreachable host) is retried for
  *   every method: no byte of the request left this process, so the tenant cannot have seen it.
  */
+import { admit, observeQuietly } from './budget.js';
 import { isRetrySafe, TenantError } from './errors.js';
 import { AttemptFailure, type RawResponse } from './exchange.js';
 import { type CallContext, failureError, rateLimitedError } from './responses.js';
+import type { RateBudget } from './types.js';
 
 /** Knobs and clocks of the retry loop. */
 export interface RetryPolicy {
@@ -116,6 +118,8 @@ export interface LoopInput {
   target: { origin: string; timeoutMs: number };
   /** Whether repeats after an unclear outcome are safe; default from the method. */
   retrySafe?: boolean;
+  /** The tenant's rate budget, asked before every attempt and told every answer. */
+  budget?: RateBudget;
 }
 
 /** The last answer and the counts, once the loop stops retrying. */
@@ -139,6 +143,14 @@ export async function runWithRetries(
   const context: CallContext = { ...input.context };
   const retrySafe = input.retrySafe ?? isRetrySafe(context.method);
   for (let retry = 0; ; retry++) {
+    if (input.budget) {
+      try {
+        await admit(input.budget, context, policy, input.signal);
+      } catch (error) {
+        if (!input.signal?.aborted) throw error;
+        throw failureError(new AttemptFailure('aborted', false, false, undefined), context, input.target);
+      }
+    }
     context.attempts++;
     let outcome: RawResponse | AttemptFailure;
     try {
@@ -147,6 +159,7 @@ export async function runWithRetries(
       if (!(error instanceof AttemptFailure)) throw error;
       outcome = error;
     }
+    if (input.budget && !(outcome instanceof AttemptFailure)) await observeQuietly(input.budget, outcome);
 
     let wait: number;
     if (outcome instanceof AttemptFailure) {

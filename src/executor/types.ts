@@ -73,7 +73,8 @@ export type TenantErrorCode =
   | 'auth_failed' // the token endpoint refused our credentials
   | 'bad_response' // a 2xx whose body could not be read as promised
   | 'aborted' // the caller cancelled
-  | 'invalid_request'; // the request could not be built (empty path value, forbidden header, bad body)
+  | 'invalid_request' // the request could not be built (empty path value, forbidden header, bad body)
+  | 'budget_unavailable'; // the shared rate budget could not be consulted, so nothing was sent
 
 /** Anything that went wrong reaching the tenant, worded for an agent. */
 export interface TenantErrorDetails {
@@ -204,4 +205,57 @@ export interface ExecutorOptions {
   random?: () => number;
   /** A dispatcher to use instead of the executor's own keep-alive Agent; `close()` leaves it open. */
   dispatcher?: Dispatcher;
+  /**
+   * The tenant's rate budget, consulted before every attempt to the management API (retries included)
+   * and fed every answer's headers; none by default, which sends as before.
+   */
+  budget?: RateBudget;
+}
+
+/** What a {@link RateBudget} says before an attempt. */
+export type BudgetVerdict =
+  | {
+      /** One request may go, after `waitMs` (0: now); the slot is held for the caller meanwhile. */
+      kind: 'go';
+      /** Milliseconds to wait first. */
+      waitMs: number;
+    }
+  | {
+      /**
+       * No slot now, and the budget does not know the tenant's limit yet (no answer so far): ask again after
+       * `waitMs`, when an answer may have taught it.
+       */
+      kind: 'ask_again';
+      /** Milliseconds to wait before asking again. */
+      waitMs: number;
+    }
+  | {
+      /** Sending now would exceed the tenant's rate limit, and waiting would take too long. */
+      kind: 'refused';
+      /** When a request could go, in milliseconds from now. */
+      retryAfterMs: number;
+      /** The tenant's burst as the budget knows it (its `X-RateLimit-Limit`, or the floor). */
+      limit: number;
+      /** Requests per second the budget refills at. */
+      perSecond: number;
+    };
+
+/** An answer as a budget learns from it. */
+export interface BudgetObservation {
+  /** HTTP status. */
+  status: number;
+  /** Response headers, lower-case names. */
+  headers: Record<string, string>;
+}
+
+/**
+ * A tenant's rate budget: the executor asks it before each attempt and tells it each answer. `take` may
+ * reject with an error whose `code` is `budget_unavailable` (its store is unreachable: the executor then
+ * refuses the call, nothing is sent); any other rejection is a bug and propagates.
+ */
+export interface RateBudget {
+  /** Claims one request, or says how long until one could go. */
+  take(): Promise<BudgetVerdict>;
+  /** Learns from an answer's `X-RateLimit-*`, `Retry-After` and `Date` headers; never rejects. */
+  observe(answer: BudgetObservation): Promise<void>;
 }

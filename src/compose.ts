@@ -11,6 +11,12 @@ import type { AuditLog } from './policy/audit/index.js';
 import type { Gate } from './policy/index.js';
 import { type Config, ConfigError, type TenantAuth } from './server/config.js';
 import type { ConfirmationStates } from './server/request-state.js';
+import {
+  type BudgetRedis,
+  createTenantBudget,
+  parseTenantBudgetEnv,
+  TENANT_BUDGET_ENV,
+} from './shared/tenant-budget.js';
 import { PROVIDERS, type ProviderId } from './tools/providers.js';
 import { createToolRegistry, type ToolRegistry } from './tools/registry.js';
 import { VERSION } from './version.js';
@@ -262,13 +268,43 @@ const SANDBOX_WARM: Partial<Record<ProviderId, () => Promise<void>>> = {
   auth0: async () => (await import('./sandbox/signing-keys.js')).prepareStartingKeys(),
 };
 
+/**
+ * The tenant rate budget's settings, or `undefined` for none. Unless `TENANT_MCP_TENANT_BUDGET` says
+ * otherwise, a real tenant of a provider that reports its limit gets one (shared when Redis is set), and
+ * nothing else does: without the tenant's headers a budget would only hold its floor. Bad values stop the
+ * server with one line naming the setting.
+ */
+function tenantBudgetSettings(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+): ReturnType<typeof parseTenantBudgetEnv> | undefined {
+  let settings: ReturnType<typeof parseTenantBudgetEnv>;
+  try {
+    settings = parseTenantBudgetEnv(env);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const explicit = Boolean(env[TENANT_BUDGET_ENV.mode]?.trim());
+  if (config.mode !== 'tenant') {
+    if (explicit && settings.mode !== 'off')
+      throw new ConfigError(
+        `${TENANT_BUDGET_ENV.mode}=${settings.mode} applies to a real tenant; the embedded sandbox is not rate limited.`,
+      );
+    return undefined;
+  }
+  if (!explicit && !PROVIDERS[config.tenant.provider].reportsRateLimit) return undefined;
+  return settings.mode === 'off' ? undefined : settings;
+}
+
 /** The tenant side: a real tenant, or an embedded sandbox, set up on `start()` or on first use. */
 function connectTenant(
   config: Config,
   log: (line: string) => void,
+  redis?: BudgetRedis,
 ): { executor: DeferredExecutor; close(): Promise<void> } {
   let sandbox: EmbeddedSandbox | undefined;
   const facts = PROVIDERS[config.tenant.provider];
+  const budgetSettings = tenantBudgetSettings(config, process.env);
   // A failure here surfaces again, with its message, when the sandbox itself starts.
   if (config.mode === 'sandbox') SANDBOX_WARM[facts.id]?.().catch(() => {});
   const executor = createDeferredExecutor(async () => {
@@ -278,11 +314,13 @@ function connectTenant(
       provider: { name: facts.displayName, apiPath: facts.apiBasePath },
     };
     if (config.mode === 'tenant') {
+      const budget = budgetSettings && createTenantBudget(budgetSettings, config.tenant.domain!, redis);
       return createExecutor({
         domain: config.tenant.domain!,
         auth: config.tenant.auth!,
         ...common,
         ...(config.tenant.timeoutMs ? { timeoutMs: config.tenant.timeoutMs } : {}),
+        ...(budget ? { budget } : {}),
       });
     }
     sandbox = await SANDBOXES[facts.id]();

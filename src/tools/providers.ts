@@ -25,6 +25,12 @@ export interface ProviderFacts {
   readonly auditService: string;
   /** The environment variable holding the tenant's domain. */
   readonly domainEnv: string;
+  /**
+   * Whether its API reports its rate limit on each answer (`X-RateLimit-Limit`, `-Remaining`, `-Reset`),
+   * so a tenant rate budget can learn it; without them a budget only holds its floor, and is off unless
+   * the operator asks for one.
+   */
+  readonly reportsRateLimit: boolean;
   /** Every environment variable that configures it, credentials included. */
   readonly env: readonly string[];
   /** Its catalog, loaded on first use. */
@@ -40,6 +46,7 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderFacts>> = {
     authKind: 'client_credentials',
     auditService: 'Auth0 Management API',
     domainEnv: 'AUTH0_DOMAIN',
+    reportsRateLimit: true,
     env: ['AUTH0_DOMAIN', 'AUTH0_TOKEN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET', 'AUTH0_AUDIENCE'],
     loadCatalog: async () => (await import('./auth0/index.js')).auth0Catalog,
   },
@@ -50,6 +57,8 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderFacts>> = {
     authKind: 'api_key',
     auditService: 'MonoCloud Management API',
     domainEnv: 'MONOCLOUD_MANAGEMENT_DOMAIN',
+    // Its SDK maps a 429 but the facts name no rate-limit headers.
+    reportsRateLimit: false,
     env: ['MONOCLOUD_MANAGEMENT_DOMAIN', 'MONOCLOUD_MANAGEMENT_API_KEY', 'MONOCLOUD_MANAGEMENT_TIMEOUT'],
     loadCatalog: async () => (await import('./monocloud/index.js')).monocloudCatalog,
   },

@@ -11,6 +11,7 @@ import type { AuditLog } from './policy/audit/index.js';
 import type { Gate } from './policy/index.js';
 import { type Config, ConfigError, type TenantAuth } from './server/config.js';
 import type { ConfirmationStates } from './server/request-state.js';
+import type { SharedRedis } from './shared/redis.js';
 import { PROVIDERS, type ProviderId } from './tools/providers.js';
 import { createToolRegistry, type ToolRegistry } from './tools/registry.js';
 import { VERSION } from './version.js';
@@ -31,6 +32,8 @@ export interface App {
   readonly registry: ToolRegistry;
   /** Held calls and declines. */
   readonly approvals: ApprovalStore;
+  /** The Redis replicas share (`TENANT_MCP_REDIS_URL`), when set. */
+  readonly shared: SharedRedis | undefined;
   /** The gate of a profile (built once per profile). */
   gateFor(profileName: string): Gate;
   /** A fresh MCP server for one connection or request. */
@@ -81,7 +84,7 @@ export async function composeApp(config: Config, log: (line: string) => void): P
     { createServer },
     { openAuditLog },
     { createApprovalStore },
-    { createConfirmationStates },
+    { createConfirmationStates, createRedisReplayGuard },
   ] = await Promise.all([
     import('./policy/index.js'),
     import('./server/create-server.js'),
@@ -94,9 +97,18 @@ export async function composeApp(config: Config, log: (line: string) => void): P
   const anchor = await startAnchor(audit, config, log);
   const shipper = await startShipper(audit, config, log);
   const tenant = connectTenant(config, log);
-  const approvals = createApprovalStore({ stateDir: config.stateDir, ttlMs: config.approvalTtlMs });
+  const shared = config.sharedState ? await connectShared(config.sharedState, log) : undefined;
+  const approvals: ApprovalStore = shared
+    ? (await import('./policy/approvals-redis.js')).createRedisApprovalStore({
+        redis: shared,
+        ttlMs: config.approvalTtlMs,
+      })
+    : createApprovalStore({ stateDir: config.stateDir, ttlMs: config.approvalTtlMs });
   const registry = createToolRegistry(config.catalog, config.toolsets);
-  const states: ConfirmationStates = createConfirmationStates({ key: stateKey(process.env) });
+  const states: ConfirmationStates = createConfirmationStates({
+    key: stateKey(process.env),
+    ...(shared ? { replay: createRedisReplayGuard(shared) } : {}),
+  });
   let notify: ((record: ApprovalRecord) => void) | undefined;
   const onHeld = process.env.TENANT_MCP_APPROVAL_WEBHOOK?.trim()
     ? (record: ApprovalRecord) => notify?.(record)
@@ -120,6 +132,7 @@ export async function composeApp(config: Config, log: (line: string) => void): P
         log,
         heldHint,
         ...(onHeld ? { onHeld } : {}),
+        ...(shared ? { shared } : {}),
       });
       gates.set(profileName, gate);
     }
@@ -133,6 +146,7 @@ export async function composeApp(config: Config, log: (line: string) => void): P
     config,
     registry,
     approvals,
+    shared,
     gateFor,
     createServer: (caller) =>
       createServer({
@@ -165,6 +179,7 @@ export async function composeApp(config: Config, log: (line: string) => void): P
       await tenant.close();
       await anchor.stop();
       await shipper.stop();
+      await shared?.close();
       audit.close();
     },
   };
@@ -183,6 +198,23 @@ function stateKey(env: NodeJS.ProcessEnv): string | undefined {
     );
   }
   return key;
+}
+
+/**
+ * Connects to the shared Redis. A replica starts even while Redis is down (it answers `/healthz` as
+ * degraded and refuses what needs shared state with a message naming Redis), so a rolling restart or a
+ * Redis restart never keeps replicas from coming up; it waits briefly so the usual start is connected.
+ */
+async function connectShared(
+  settings: NonNullable<Config['sharedState']>,
+  log: (line: string) => void,
+): Promise<SharedRedis> {
+  const { connectSharedRedis } = await import('./shared/redis.js');
+  const redis = connectSharedRedis({ ...settings, log });
+  await redis.ready(Math.min(3000, settings.timeoutMs * 3)).catch((error: Error) => {
+    log(`tenant-mcp: starting degraded: ${error.message} Held calls and limits wait for Redis.`);
+  });
+  return redis;
 }
 
 /** Opens the audit trail; a trail that cannot be continued stops the server (fail closed). */

@@ -49,6 +49,23 @@ const FORBIDDEN: Record<string, { areas: string[]; packages?: RegExp }> = {
   tools: { areas: ['policy', 'server', 'executor', 'sandbox', 'cli'], packages: /^@modelcontextprotocol/ },
   // Set-up is the person's own tool: it reads profiles and the catalog, and speaks to no agent.
   setup: { areas: ['executor', 'sandbox', 'cli'], packages: /^@modelcontextprotocol/ },
+  // Shared state (the Redis connection, its keys and scripts) is infrastructure under policy and server:
+  // it knows none of them, nor MCP.
+  shared: {
+    areas: [
+      'policy',
+      'server',
+      'executor',
+      'sandbox',
+      'tools',
+      'generator',
+      'setup',
+      'search',
+      'compose',
+      'cli',
+    ],
+    packages: /^@modelcontextprotocol/,
+  },
 };
 
 describe('architecture', () => {
@@ -56,6 +73,8 @@ describe('architecture', () => {
 
   it('finds the source tree', () => {
     expect(files.length).toBeGreaterThan(10);
+    // Every rule names an area that exists, so a renamed folder cannot leave a wall guarding nothing.
+    for (const name of Object.keys(FORBIDDEN)) expect(files.some((f) => area(f) === name)).toBe(true);
   });
 
   for (const [name, rule] of Object.entries(FORBIDDEN)) {

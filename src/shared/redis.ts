@@ -108,13 +108,19 @@ export function connectSharedRedis(options: SharedRedisOptions): SharedRedis {
   client.on('ready', () => {
     if (!up) log(`tenant-mcp: shared state: connected to Redis at ${where}`);
     up = true;
+    told = false;
     failing = false;
     for (const wake of waiters) wake();
     waiters.clear();
   });
+  // Said once per outage: when the connection is lost, or when the first attempts fail.
+  let told = false;
   client.on('error', (error: Error) => {
     lastError = error.message || error.name;
     if (up) log(`tenant-mcp: shared state: lost Redis at ${where} (${lastError}); reconnecting`);
+    else if (!told && !closed)
+      log(`tenant-mcp: shared state: cannot reach Redis at ${where} (${lastError}); retrying`);
+    told = true;
     up = false;
   });
   client.on('end', () => {
@@ -122,7 +128,7 @@ export function connectSharedRedis(options: SharedRedisOptions): SharedRedis {
   });
   client.connect().catch((error: Error) => {
     lastError = error.message;
-    if (!closed) log(`tenant-mcp: shared state: cannot reach Redis at ${where} (${lastError})`);
+    if (!closed && !told) log(`tenant-mcp: shared state: cannot reach Redis at ${where} (${lastError})`);
   });
 
   function unavailable(error: unknown): SharedStateUnavailable {

@@ -248,13 +248,17 @@ async function approvalsPage(
   http: import('./server/http/settings.js').HttpSettings,
   approverToken: string | undefined,
 ): Promise<import('./server/http/index.js').RouteHandler> {
-  const [{ createApprovalsRoutes }, { createApproverLogin }, { APPROVER_SCOPE }, { createRedisPageState }] =
-    await Promise.all([
-      import('./server/http/approvals-page.js'),
-      import('./server/http/approver-login.js'),
-      import('./server/http/auth.js'),
-      import('./server/http/page-state.js'),
-    ]);
+  const [
+    { createApprovalsRoutes },
+    { createApproverLogin },
+    { APPROVER_SCOPE },
+    { createRedisPageState, createRedisLoginFlows },
+  ] = await Promise.all([
+    import('./server/http/approvals-page.js'),
+    import('./server/http/approver-login.js'),
+    import('./server/http/auth.js'),
+    import('./server/http/page-state.js'),
+  ]);
   // Replicas share the page's sessions and used forms in Redis, and one form key from the state key.
   const shared = app.shared
     ? {
@@ -271,6 +275,7 @@ async function approvalsPage(
           clientId: http.approvalsClient.clientId,
           clientSecret: http.approvalsClient.clientSecret,
           approverScope: APPROVER_SCOPE,
+          ...(app.shared ? { flows: createRedisLoginFlows(app.shared) } : {}),
         })
       : undefined;
   try {

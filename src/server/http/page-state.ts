@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { claimOnce, countFailure, failureCount } from '../../shared/primitives.js';
 import type { SharedRedis } from '../../shared/redis.js';
+import type { LoginFlows } from './approver-login.js';
 
 /** A signed-in approver's session. */
 export interface PageSession {
@@ -85,6 +86,26 @@ export function createMemoryPageState(now: () => number = Date.now): PageState {
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 32);
+
+const TAKE = `local v = redis.call('GET', KEYS[1]) if v then redis.call('DEL', KEYS[1]) end return v`;
+const PUT = `redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1`;
+
+/**
+ * OAuth sign-ins in progress in Redis (the issuer's callback may reach another replica); taken once, by
+ * one script, so a replayed callback finds nothing on any replica.
+ */
+export function createRedisLoginFlows(redis: SharedRedis): LoginFlows {
+  const key = (flow: string) => redis.key('page', 'login-flow', digest(flow));
+  return {
+    async put(flow, value, ttlMs) {
+      await redis.eval(PUT, [key(flow)], [value, ttlMs]);
+    },
+    async take(flow) {
+      const value = await redis.eval(TAKE, [key(flow)], []);
+      return typeof value === 'string' ? value : undefined;
+    },
+  };
+}
 
 const OPEN_SESSION = `redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1`;
 const READ_SESSION = `return redis.call('GET', KEYS[1])`;

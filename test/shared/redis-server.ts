@@ -9,6 +9,8 @@ import { join } from 'node:path';
 /** A running redis-server. */
 export interface RedisServer {
   port: number;
+  /** The running server's process id. */
+  pid(): number;
   url: string;
   /** Kills it with SIGKILL (an outage), resolving once it exited. */
   kill(): Promise<void>;
@@ -68,7 +70,7 @@ export async function startRedis(): Promise<RedisServer> {
     child = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-      { stdio: 'ignore' },
+      { stdio: 'ignore', env: { PATH: process.env.PATH ?? '' } },
     );
     await waitForPort(port, child, 5000);
   };
@@ -84,6 +86,7 @@ export async function startRedis(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     kill,
     restart: launch,
+    pid: () => child.pid!,
     async stop() {
       await kill();
       rmSync(dir, { recursive: true, force: true });

@@ -983,14 +983,38 @@ async function replicaFigures(): Promise<void> {
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
     if (child.exitCode === null) child.kill('SIGKILL');
   };
+  /** One client, one call at a time: the latency Redis adds, without the queueing of a saturated core. */
+  const sequential = async (origin: string): Promise<number> => {
+    const transport = new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    });
+    const client = sdkClient('modern');
+    await client.connect(transport);
+    const times: number[] = [];
+    for (let i = 0; i < 320; i++) {
+      const t = performance.now();
+      await client.callTool({
+        name: 'invoke_read_operation',
+        arguments: { operation: 'get_roles', arguments: {} },
+      });
+      if (i >= 20) times.push(performance.now() - t);
+    }
+    await client.close();
+    return quantile(times, 0.5);
+  };
   console.log(`replicas: ${os.cpus().length} cores; one Node process uses about one`);
   try {
     const alone = await spawnReplica('solo', false);
     const none = await measure('1 replica, no Redis', alone.origin, [alone.child.pid!]);
+    const seqNone = await sequential(alone.origin);
     await stop(alone.child);
     const single = await spawnReplica('one', true);
     const one = await measure('1 replica, Redis', single.origin, [single.child.pid!]);
+    const seqRedis = await sequential(single.origin);
     await stop(single.child);
+    console.log(
+      `replicas, 1 client × 300 sequential get_roles: p50 ${fmt(seqNone, 2)} ms without Redis, ${fmt(seqRedis, 2)} ms with: Redis adds ${fmt(seqRedis - seqNone, 2)} ms p50 per call`,
+    );
     const lbPort = await freePort();
     const three = await Promise.all(
       ['a', 'b', 'c'].map((id) => spawnReplica(id, true, `http://127.0.0.1:${lbPort}/mcp`)),
@@ -1004,7 +1028,7 @@ async function replicaFigures(): Promise<void> {
     await balancer.stop();
     await Promise.all(three.map((r) => stop(r.child)));
     console.log(
-      `replicas: Redis adds ${fmt(one.p50 - none.p50, 2)} ms p50 per call (1 replica); 3 replicas give ${fmt(all.rate / one.rate, 2)}× one replica with Redis`,
+      `replicas: under 50 clients Redis moves p50 by ${fmt(one.p50 - none.p50, 1)} ms (1 replica); 3 replicas give ${fmt(all.rate / one.rate, 2)}× one replica with Redis`,
     );
   } finally {
     await redis.stop();

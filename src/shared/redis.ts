@@ -45,7 +45,10 @@ export interface SharedRedis {
    * as is (a bug of ours, not an outage).
    */
   eval(script: string, keys: readonly string[], args: readonly ScriptArgument[]): Promise<RedisReply>;
-  /** Whether the connection is up and the last command did not fail for want of Redis. Cheap, synchronous. */
+  /**
+   * Whether the connection is up and no command failed for want of Redis in the last two seconds. Cheap,
+   * synchronous.
+   */
   healthy(): boolean;
   /** Resolves once connected, or rejects with {@link SharedStateUnavailable} after `timeoutMs`. */
   ready(timeoutMs: number): Promise<void>;
@@ -76,6 +79,9 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
+/** How long a failed command marks a connected Redis unhealthy. */
+const FAILURE_MEMORY_MS = 2000;
+
 const shaOf = new Map<string, string>();
 function sha1(script: string): string {
   let sha = shaOf.get(script);
@@ -101,7 +107,8 @@ export function connectSharedRedis(options: SharedRedisOptions): SharedRedis {
     },
   });
   let up = false;
-  let failing = false;
+  /** When a command last failed for want of Redis while connected (0: since the last success). */
+  let failedAt = 0;
   let closed = false;
   let lastError = 'not connected yet';
   const waiters = new Set<() => void>();
@@ -109,7 +116,7 @@ export function connectSharedRedis(options: SharedRedisOptions): SharedRedis {
     if (!up) log(`tenant-mcp: shared state: connected to Redis at ${where}`);
     up = true;
     told = false;
-    failing = false;
+    failedAt = 0;
     for (const wake of waiters) wake();
     waiters.clear();
   });
@@ -133,7 +140,7 @@ export function connectSharedRedis(options: SharedRedisOptions): SharedRedis {
 
   function unavailable(error: unknown): SharedStateUnavailable {
     const message = (error as Error)?.message || String(error);
-    failing = true;
+    failedAt = Date.now();
     lastError = message;
     return new SharedStateUnavailable(/timeout/i.test(message) ? 'Redis did not answer in time' : message);
   }
@@ -142,7 +149,7 @@ export function connectSharedRedis(options: SharedRedisOptions): SharedRedis {
     if (!up) throw new SharedStateUnavailable(`not connected: ${lastError}`);
     try {
       const reply = (await client.sendCommand(args)) as RedisReply;
-      failing = false;
+      failedAt = 0;
       return reply;
     } catch (error) {
       if (error instanceof ErrorReply && !/^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN)/.test(error.message))
@@ -163,7 +170,9 @@ export function connectSharedRedis(options: SharedRedisOptions): SharedRedis {
         return run(['EVAL', script, ...tail]);
       }
     },
-    healthy: () => up && !failing,
+    // A failure counts for a moment only: with no command to succeed since (stdio, writes refused), a
+    // connected Redis must not stay "down" for ever.
+    healthy: () => up && (failedAt === 0 || Date.now() - failedAt > FAILURE_MEMORY_MS),
     ready(timeoutMs) {
       if (up) return Promise.resolve();
       return new Promise((resolve, reject) => {

@@ -7,6 +7,8 @@
  * audit record and words the agent can act on. A person's "no" is remembered per effect, so the same
  * change is refused through every route for a while.
  */
+
+import { SharedStateUnavailable } from '../shared/redis.js';
 import {
   ApprovalError,
   type ApprovalRecord,
@@ -232,6 +234,8 @@ export function createConfirmations(options: ConfirmationOptions): Confirmations
         );
         throw error;
       }
+      // Redis down while the answer's single use was being taken: refused as such, not as a client failure.
+      if (error instanceof SharedStateUnavailable) throw error;
       return { failed: `the client failed to ask (${(error as Error)?.message ?? String(error)})` };
     }
   }

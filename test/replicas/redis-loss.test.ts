@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordingUpstream } from '../helpers/recording-upstream.js';
 import { type RedisServer, startRedis } from '../shared/redis-server.js';
 import {
+  APPROVER,
   approvalIdOf,
   CLI,
   call,
@@ -102,7 +103,12 @@ describe('Redis lost mid-run', () => {
     expect(hold.isError).toBe(true);
     expect(hold.text).toMatch(/Redis/);
     expect(approvalIdOf(hold.text)).toBeUndefined();
-    // A person cannot decide either: the approve command names Redis and changes nothing.
+    // A person cannot decide either: the page and the approve command name Redis and change nothing.
+    const page = await fetch(`${reads.origin}/approvals/${approvedId}`, {
+      headers: { authorization: `Bearer ${APPROVER}` },
+    });
+    expect(page.status).toBe(503);
+    expect(await page.text()).toMatch(/Redis \(TENANT_MCP_REDIS_URL\) is unavailable/);
     const refusedApproval = approve(approvedId);
     expect(refusedApproval.status).toBe(1);
     expect(refusedApproval.stderr).toMatch(/Redis/);

@@ -947,8 +947,14 @@ async function replicaFigures(): Promise<void> {
         name: 'invoke_read_operation',
         arguments: { operation: 'get_roles', arguments: {} },
       });
-    // Warm every replica: sandbox, schemas and tenant token load on the first call each serves.
+    // Warm every replica (sandbox, schemas and tenant token load on the first call each serves) and this
+    // process's own client code, under the same load, so the first configuration measured is not the cold one.
     for (const client of opened.slice(0, 10)) await call(client);
+    await Promise.all(
+      opened.map(async (client) => {
+        for (let i = 0; i < 10; i++) await call(client);
+      }),
+    );
     const commandsBefore = await redisCommands();
     const redisCpuBefore = cpuSeconds(redis.pid());
     const cpuBefore = pids.map(cpuSeconds);
@@ -983,37 +989,60 @@ async function replicaFigures(): Promise<void> {
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
     if (child.exitCode === null) child.kill('SIGKILL');
   };
-  /** One client, one call at a time: the latency Redis adds, without the queueing of a saturated core. */
-  const sequential = async (origin: string): Promise<number> => {
-    const transport = new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${token}` } },
-    });
-    const client = sdkClient('modern');
-    await client.connect(transport);
-    const times: number[] = [];
-    for (let i = 0; i < 320; i++) {
+  /**
+   * One client per replica, one call at a time, alternating between a replica without Redis and one with
+   * it (both running), so drift on a shared machine lands on both: the latency Redis adds, unqueued.
+   */
+  const interleaved = async (plain: string, withRedis: string): Promise<[number, number]> => {
+    const open = async (origin: string) => {
+      const transport = new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      });
+      const client = sdkClient('modern');
+      await client.connect(transport);
+      return client;
+    };
+    const pair = [await open(plain), await open(withRedis)];
+    const times: [number[], number[]] = [[], []];
+    for (let i = 0; i < 620; i++) {
+      const side = i % 2;
       const t = performance.now();
-      await client.callTool({
+      await pair[side]!.callTool({
         name: 'invoke_read_operation',
         arguments: { operation: 'get_roles', arguments: {} },
       });
-      if (i >= 20) times.push(performance.now() - t);
+      if (i >= 20) times[side]!.push(performance.now() - t);
     }
-    await client.close();
-    return quantile(times, 0.5);
+    await Promise.all(pair.map((client) => client.close()));
+    return [quantile(times[0], 0.5), quantile(times[1], 0.5)];
+  };
+  /** The shared rate limit's script alone, back to back from this process: one Redis round trip. */
+  const roundTrip = async (): Promise<[number, number]> => {
+    const { connectSharedRedis } = await import('../src/shared/redis.js');
+    const { takeTokens } = await import('../src/shared/primitives.js');
+    const link = connectSharedRedis({ url: redis.url, namespace: 'bench-rtt', timeoutMs: 2000 });
+    await link.ready(5000);
+    const times: number[] = [];
+    for (let i = 0; i < 2100; i++) {
+      const t = performance.now();
+      await takeTokens(link, link.key('rate', 'p'), { rate: 1e6, burst: 1e6 }, 1);
+      if (i >= 100) times.push(performance.now() - t);
+    }
+    await link.close();
+    return [quantile(times, 0.5), quantile(times, 0.99)];
   };
   console.log(`replicas: ${os.cpus().length} cores; one Node process uses about one`);
   try {
     const alone = await spawnReplica('solo', false);
     const none = await measure('1 replica, no Redis', alone.origin, [alone.child.pid!]);
-    const seqNone = await sequential(alone.origin);
-    await stop(alone.child);
     const single = await spawnReplica('one', true);
     const one = await measure('1 replica, Redis', single.origin, [single.child.pid!]);
-    const seqRedis = await sequential(single.origin);
+    const [seqNone, seqRedis] = await interleaved(alone.origin, single.origin);
+    await stop(alone.child);
     await stop(single.child);
+    const [rtt50, rtt99] = await roundTrip();
     console.log(
-      `replicas, 1 client × 300 sequential get_roles: p50 ${fmt(seqNone, 2)} ms without Redis, ${fmt(seqRedis, 2)} ms with: Redis adds ${fmt(seqRedis - seqNone, 2)} ms p50 per call`,
+      `replicas, 1 client × 300 get_roles each, alternating: p50 ${fmt(seqNone, 2)} ms without Redis, ${fmt(seqRedis, 2)} ms with (${fmt(seqRedis - seqNone, 2)} ms); one Redis script round trip p50 ${fmt(rtt50, 3)} ms, p99 ${fmt(rtt99, 3)} ms (2 per call)`,
     );
     const lbPort = await freePort();
     const three = await Promise.all(

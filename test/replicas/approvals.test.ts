@@ -33,7 +33,15 @@ beforeAll(async () => {
   const lbPort = await freePort();
   const publicUrl = `http://127.0.0.1:${lbPort}/mcp`;
   replicas = await Promise.all(
-    ['a', 'b', 'c'].map((id) => startReplica({ id, tenant, redisUrl: redis.url, publicUrl })),
+    ['a', 'b', 'c'].map((id) =>
+      startReplica({
+        id,
+        tenant,
+        redisUrl: redis.url,
+        publicUrl,
+        env: { TENANT_MCP_RATE_LIMIT: '1000:2000' },
+      }),
+    ),
   );
   balancer = await startBalancer([replicas[0]!.port, replicas[1]!.port, replicas[2]!.port], lbPort);
 }, 60_000);
@@ -102,6 +110,32 @@ describe('three replicas behind HAProxy, one Redis', () => {
     }
     expect(deletes()).toHaveLength(1);
   });
+
+  it('runs an approved call once when 50 clients repeat it at the same moment through the balancer', async () => {
+    const [a] = replicas as [Replica, Replica, Replica];
+    const racers: Client[] = [];
+    for (let i = 0; i < 50; i++) racers.push(await connectClient(balancer.origin, 'modern'));
+    clients.push(...racers);
+    const held = await deleteRole(racers[0]!, 'rol_R50');
+    const id = approvalIdOf(held.text)!;
+    const person = new PageVisitor(balancer.origin);
+    await person.login(a.origin, 'Pat');
+    const page = await person.get(balancer.origin, `/approvals/${id}`);
+    expect(
+      (
+        await person.post(balancer.origin, `/approvals/${id}/approve`, {
+          csrf: formToken(page.html, 'approve')!,
+        })
+      ).status,
+    ).toBe(303);
+    const before = deletes().length;
+    tenant.setFallback({ status: 204 });
+    const results = await Promise.all(racers.map((client) => deleteRole(client, 'rol_R50', id)));
+    tenant.setFallback({ status: 200, body: {} });
+    expect(results.filter((r) => !r.isError)).toHaveLength(1);
+    expect(results.filter((r) => r.isError && /already used/.test(r.text))).toHaveLength(49);
+    expect(deletes().length - before).toBe(1);
+  }, 30_000);
 
   it('spreads 2026-07-28 requests over all three replicas', async () => {
     const client = await connectClient(balancer.origin, 'modern');

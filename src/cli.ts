@@ -3,7 +3,6 @@
  * The command line: parses flags and attaches a transport (stdio or HTTP) to the server side that
  * `compose.ts` wires together; it hands calls to nobody.
  */
-import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, type ConfigFlags, loadConfig, sharedStateFrom, stateDirFrom } from './server/config.js';
@@ -259,15 +258,11 @@ async function approvalsPage(
     import('./server/http/auth.js'),
     import('./server/http/page-state.js'),
   ]);
-  // Replicas share the page's sessions and used forms in Redis, and one form key from the state key.
-  const shared = app.shared
-    ? {
-        state: createRedisPageState(app.shared),
-        formKey: createHmac('sha256', process.env.TENANT_MCP_STATE_KEY!.trim())
-          .update('tenant-mcp approvals page form tokens')
-          .digest(),
-      }
-    : {};
+  // Replicas share the page's sessions and used forms in Redis, and one form key.
+  const shared =
+    app.shared && app.pageFormKey
+      ? { state: createRedisPageState(app.shared), formKey: app.pageFormKey }
+      : {};
   const login =
     http.auth.kind === 'oauth' && http.approvalsClient
       ? createApproverLogin({

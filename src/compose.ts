@@ -4,6 +4,7 @@
  * anchor, the approval store, the webhook, one gate per profile, and a factory of MCP servers for any
  * caller. `cli.ts` only parses flags and attaches a transport to what this returns.
  */
+import { createHmac } from 'node:crypto';
 import type { Server } from '@modelcontextprotocol/server';
 import { createDeferredExecutor, type DeferredExecutor } from './executor/deferred.js';
 import type { ApprovalRecord, ApprovalStore } from './policy/approvals.js';
@@ -34,6 +35,11 @@ export interface App {
   readonly approvals: ApprovalStore;
   /** The Redis replicas share (`TENANT_MCP_REDIS_URL`), when set. */
   readonly shared: SharedRedis | undefined;
+  /**
+   * With Redis, the approvals page's form-token key, derived from `TENANT_MCP_STATE_KEY` so a form served
+   * by one replica is accepted by another; without, the page draws a random key of its own.
+   */
+  readonly pageFormKey: Uint8Array | undefined;
   /** The gate of a profile (built once per profile). */
   gateFor(profileName: string): Gate;
   /** A fresh MCP server for one connection or request. */
@@ -147,6 +153,9 @@ export async function composeApp(config: Config, log: (line: string) => void): P
     registry,
     approvals,
     shared,
+    pageFormKey: shared
+      ? createHmac('sha256', stateKey(process.env)!).update('tenant-mcp approvals page form tokens').digest()
+      : undefined,
     gateFor,
     createServer: (caller) =>
       createServer({

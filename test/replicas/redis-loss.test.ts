@@ -150,4 +150,14 @@ describe('Redis lost mid-run', () => {
       await stopReplica(late);
     }
   }, 60_000);
+
+  it('stops cleanly on SIGTERM while Redis is still down', async () => {
+    await redis.kill();
+    const lonely = await startReplica({ id: 'lonely', tenant, redisUrl: redis.url });
+    const started = Date.now();
+    lonely.child.kill('SIGTERM');
+    expect(await lonely.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await redis.restart();
+  }, 30_000);
 });

@@ -959,6 +959,210 @@ async function budgetFigures(): Promise<void> {
   await redis.stop();
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Replicas: 50 SDK clients (2026-07-28) × 40 `invoke_read_operation get_roles` against one replica without
+ * Redis, one with Redis, and three with Redis behind HAProxy (deploy/haproxy.cfg). Each replica embeds
+ * its own sandbox, as the HTTP figures above do; processes get PATH and HOME only. Redis's cost per call
+ * is the p50 it adds, its round trips (INFO commandstats) and its own CPU time, per call.
+ */
+async function replicaFigures(): Promise<void> {
+  const { startRedis } = await import('../test/shared/redis-server.js');
+  const { startBalancer } = await import('../test/replicas/cluster.js');
+  const clients = 50;
+  const callsEach = 40;
+  const token = 'bench-replica-token-0123456789abcdef';
+  const stateKey = 'bench-replica-state-key-0123456789abcdef';
+  const redis = await startRedis();
+  const freePort = () =>
+    new Promise<number>((resolve, reject) => {
+      const probe = createNetServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+      probe.once('error', reject);
+    });
+  const redisCommands = async (): Promise<number> => {
+    const { connectSharedRedis } = await import('../src/shared/redis.js');
+    const link = connectSharedRedis({ url: redis.url, namespace: 'bench', timeoutMs: 2000 });
+    await link.ready(5000);
+    const info = String(await link.eval("return redis.call('INFO', 'commandstats')", [], []));
+    await link.close();
+    return [...info.matchAll(/^cmdstat_(evalsha|eval):calls=(\d+)/gm)].reduce(
+      (sum, m) => sum + Number(m[2]),
+      0,
+    );
+  };
+  const spawnReplica = async (id: string, withRedis: boolean, publicUrl?: string) => {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [CLI, '--transport', 'http', '--host', '127.0.0.1', '--port', String(port)],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          ...(process.env.HOME ? { HOME: process.env.HOME } : {}),
+          TENANT_MCP_HTTP_TOKEN: token,
+          TENANT_MCP_RATE_LIMIT: '100000:100000',
+          TENANT_MCP_REPLICA_ID: id,
+          TENANT_MCP_STATE_DIR: mkdtempSync(join(tmpdir(), `tenant-mcp-bench-replica-${id}-`)),
+          ...(withRedis ? { TENANT_MCP_REDIS_URL: redis.url, TENANT_MCP_STATE_KEY: stateKey } : {}),
+          ...(publicUrl ? { TENANT_MCP_PUBLIC_URL: publicUrl, TENANT_MCP_TRUSTED_PROXIES: '127.0.0.1' } : {}),
+        },
+        stdio: ['ignore', 'ignore', 'ignore'],
+      },
+    );
+    const origin = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 200; i++) {
+      if (
+        await fetch(`${origin}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return { child, port, origin };
+  };
+  const measure = async (label: string, origin: string, pids: number[]) => {
+    const open = async () => {
+      const transport = new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      });
+      const client = sdkClient('modern');
+      await client.connect(transport);
+      return client;
+    };
+    const opened: Client[] = [];
+    for (let i = 0; i < clients; i++) opened.push(await open());
+    const call = (client: Client) =>
+      client.callTool({
+        name: 'invoke_read_operation',
+        arguments: { operation: 'get_roles', arguments: {} },
+      });
+    // Warm every replica (sandbox, schemas and tenant token load on the first call each serves) and this
+    // process's own client code, under the same load, so the first configuration measured is not the cold one.
+    for (const client of opened.slice(0, 10)) await call(client);
+    await Promise.all(
+      opened.map(async (client) => {
+        for (let i = 0; i < 10; i++) await call(client);
+      }),
+    );
+    const commandsBefore = await redisCommands();
+    const redisCpuBefore = cpuSeconds(redis.pid());
+    const cpuBefore = pids.map(cpuSeconds);
+    const times: number[] = [];
+    const started = performance.now();
+    const deadline = Date.now() + 120_000;
+    await Promise.all(
+      opened.map(async (client) => {
+        for (let i = 0; i < callsEach && Date.now() < deadline; i++) {
+          const t = performance.now();
+          const result = (await call(client)) as CallToolResult;
+          times.push(performance.now() - t);
+          if (result.isError) throw new Error(`get_roles failed: ${JSON.stringify(result.content)}`);
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const commands = (await redisCommands()) - commandsBefore - 1;
+    const redisCpu = cpuSeconds(redis.pid()) - redisCpuBefore;
+    const cpu = pids.map((pid, i) => cpuSeconds(pid) - cpuBefore[i]!);
+    await Promise.all(opened.map((client) => client.close()));
+    const p50 = quantile(times, 0.5);
+    console.log(
+      `replicas, ${clients} clients × ${callsEach} get_roles (2026-07-28, ${label}): ${fmt(times.length / seconds, 0)} calls/s, p50 ${fmt(p50, 1)} ms, p99 ${fmt(quantile(times, 0.99), 1)} ms; ` +
+        `Redis ${fmt(commands / times.length, 2)} scripts and ${fmt((redisCpu * 1e6) / times.length, 0)} µs CPU per call; replica CPU ${cpu.map((c) => fmt(c, 1)).join(' + ')} s over ${fmt(seconds, 1)} s`,
+    );
+    return { rate: times.length / seconds, p50 };
+  };
+  const stop = async (child: import('node:child_process').ChildProcess) => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  /**
+   * One client per replica, one call at a time, alternating between a replica without Redis and one with
+   * it (both running), so drift on a shared machine lands on both: the latency Redis adds, unqueued.
+   */
+  const interleaved = async (plain: string, withRedis: string): Promise<[number, number]> => {
+    const open = async (origin: string) => {
+      const transport = new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      });
+      const client = sdkClient('modern');
+      await client.connect(transport);
+      return client;
+    };
+    const pair = [await open(plain), await open(withRedis)];
+    const times: [number[], number[]] = [[], []];
+    for (let i = 0; i < 620; i++) {
+      const side = i % 2;
+      const t = performance.now();
+      await pair[side]!.callTool({
+        name: 'invoke_read_operation',
+        arguments: { operation: 'get_roles', arguments: {} },
+      });
+      if (i >= 20) times[side]!.push(performance.now() - t);
+    }
+    await Promise.all(pair.map((client) => client.close()));
+    return [quantile(times[0], 0.5), quantile(times[1], 0.5)];
+  };
+  /** The shared rate limit's script alone, back to back from this process: one Redis round trip. */
+  const roundTrip = async (): Promise<[number, number]> => {
+    const { connectSharedRedis } = await import('../src/shared/redis.js');
+    const { takeTokens } = await import('../src/shared/primitives.js');
+    const link = connectSharedRedis({ url: redis.url, namespace: 'bench-rtt', timeoutMs: 2000 });
+    await link.ready(5000);
+    const times: number[] = [];
+    for (let i = 0; i < 2100; i++) {
+      const t = performance.now();
+      await takeTokens(link, link.key('rate', 'p'), { rate: 1e6, burst: 1e6 }, 1);
+      if (i >= 100) times.push(performance.now() - t);
+    }
+    await link.close();
+    return [quantile(times, 0.5), quantile(times, 0.99)];
+  };
+  console.log(`replicas: ${os.cpus().length} cores; one Node process uses about one`);
+  try {
+    const alone = await spawnReplica('solo', false);
+    const none = await measure('1 replica, no Redis', alone.origin, [alone.child.pid!]);
+    const single = await spawnReplica('one', true);
+    const one = await measure('1 replica, Redis', single.origin, [single.child.pid!]);
+    const [seqNone, seqRedis] = await interleaved(alone.origin, single.origin);
+    await stop(alone.child);
+    await stop(single.child);
+    const [rtt50, rtt99] = await roundTrip();
+    console.log(
+      `replicas, 1 client × 300 get_roles each, alternating: p50 ${fmt(seqNone, 2)} ms without Redis, ${fmt(seqRedis, 2)} ms with (${fmt(seqRedis - seqNone, 2)} ms); one Redis script round trip p50 ${fmt(rtt50, 3)} ms, p99 ${fmt(rtt99, 3)} ms (2 per call)`,
+    );
+    const lbPort = await freePort();
+    const three = await Promise.all(
+      ['a', 'b', 'c'].map((id) => spawnReplica(id, true, `http://127.0.0.1:${lbPort}/mcp`)),
+    );
+    const balancer = await startBalancer([three[0]!.port, three[1]!.port, three[2]!.port], lbPort);
+    const all = await measure(
+      '3 replicas behind HAProxy, Redis',
+      balancer.origin,
+      three.map((r) => r.child.pid!),
+    );
+    await balancer.stop();
+    await Promise.all(three.map((r) => stop(r.child)));
+    console.log(
+      `replicas: under 50 clients Redis moves p50 by ${fmt(one.p50 - none.p50, 1)} ms (1 replica); 3 replicas give ${fmt(all.rate / one.rate, 2)}× one replica with Redis`,
+    );
+  } finally {
+    await redis.stop();
+  }
+}
+
 /** `BENCH_ONLY=fuzz,hostile` runs only those sections (names below); all of them by default. */
 const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const wanted = (name: string) => only.size === 0 || only.has(name);
@@ -986,6 +1190,7 @@ for (const era of ERAS) {
     rmSync(shm, { recursive: true, force: true });
   }
 }
+if (wanted('replicas')) await replicaFigures();
 if (wanted('ship')) await shipping();
 if (wanted('budget')) await budgetFigures();
 if (wanted('fuzz')) await fuzzThroughput();

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, type ConfigFlags, loadConfig, stateDirFrom } from './server/config.js';
+import { ConfigError, type ConfigFlags, loadConfig, sharedStateFrom, stateDirFrom } from './server/config.js';
 import { HTTP_ENV_HELP } from './server/http/settings.js';
 import { loadCatalog } from './tools/providers.js';
 import { VERSION } from './version.js';
@@ -202,9 +202,16 @@ async function serveHttp(
     Boolean(approverToken) || (http.auth.kind === 'oauth' && http.approvalsClient !== undefined);
   const routes: import('./server/http/index.js').RouteHandler[] = [];
   if (hasPage) routes.push(await approvalsPage(app, http, approverToken));
+  const shared = app.shared;
+  const { localLimiters, sharedLimiters } = await import('./server/http/limits.js');
   const server = await startHttpServer({
     host: http.host,
     port: http.port,
+    limiters: shared ? sharedLimiters(shared, config.sharedState?.degraded === 'reads') : localLimiters,
+    ...(http.trustedProxies ? { trustedProxies: http.trustedProxies } : {}),
+    sharedStateDown: () => (shared && !shared.healthy() ? ['redis'] : []),
+    replica: config.auditTrail.replica,
+    shutdownGraceMs: http.shutdownGraceMs,
     auth: http.auth,
     defaultProfile: config.profile.name,
     stateless: http.stateless,
@@ -230,6 +237,7 @@ async function serveHttp(
   log('tenant-mcp: shutting down: finishing calls in flight, refusing new ones');
   await server.close();
   await app.close();
+  log('tenant-mcp: stopped');
   return 0;
 }
 
@@ -239,11 +247,22 @@ async function approvalsPage(
   http: import('./server/http/settings.js').HttpSettings,
   approverToken: string | undefined,
 ): Promise<import('./server/http/index.js').RouteHandler> {
-  const [{ createApprovalsRoutes }, { createApproverLogin }, { APPROVER_SCOPE }] = await Promise.all([
+  const [
+    { createApprovalsRoutes },
+    { createApproverLogin },
+    { APPROVER_SCOPE },
+    { createRedisPageState, createRedisLoginFlows },
+  ] = await Promise.all([
     import('./server/http/approvals-page.js'),
     import('./server/http/approver-login.js'),
     import('./server/http/auth.js'),
+    import('./server/http/page-state.js'),
   ]);
+  // Replicas share the page's sessions and used forms in Redis, and one form key.
+  const shared =
+    app.shared && app.pageFormKey
+      ? { state: createRedisPageState(app.shared), formKey: app.pageFormKey }
+      : {};
   const login =
     http.auth.kind === 'oauth' && http.approvalsClient
       ? createApproverLogin({
@@ -251,6 +270,7 @@ async function approvalsPage(
           clientId: http.approvalsClient.clientId,
           clientSecret: http.approvalsClient.clientSecret,
           approverScope: APPROVER_SCOPE,
+          ...(app.shared ? { flows: createRedisLoginFlows(app.shared) } : {}),
         })
       : undefined;
   try {
@@ -258,6 +278,7 @@ async function approvalsPage(
       store: app.approvals,
       ...(approverToken ? { approverToken } : {}),
       agentTokens: http.auth.kind === 'tokens' ? http.auth.tokens : [],
+      ...shared,
       ...(login && http.auth.kind === 'oauth' ? { login, issuerName: new URL(http.auth.issuer).host } : {}),
       log,
     });
@@ -271,8 +292,25 @@ async function runApprove(argv: string[]): Promise<number> {
     import('./policy/approvals.js'),
     import('./policy/approve-command.js'),
   ]);
-  const store = createApprovalStore({ stateDir: stateDirFrom(process.env) });
-  return runApproveCommand(argv, store, process);
+  // With Redis, the approvals replicas share are there, not in this machine's state directory.
+  const settings = sharedStateFrom(process.env);
+  if (!settings)
+    return runApproveCommand(argv, createApprovalStore({ stateDir: stateDirFrom(process.env) }), process);
+  const [{ connectSharedRedis }, { createRedisApprovalStore }] = await Promise.all([
+    import('./shared/redis.js'),
+    import('./policy/approvals-redis.js'),
+  ]);
+  const redis = connectSharedRedis({ ...settings, log });
+  try {
+    await redis.ready(settings.timeoutMs * 3);
+    return await runApproveCommand(argv, createRedisApprovalStore({ redis }), process);
+  } catch (error) {
+    if ((error as Error).name !== 'SharedStateUnavailable') throw error;
+    log(`tenant-mcp approve: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await redis.close();
+  }
 }
 
 async function runAudit(argv: string[]): Promise<number> {

@@ -4,6 +4,7 @@
  * anchor, the approval store, the webhook, one gate per profile, and a factory of MCP servers for any
  * caller. `cli.ts` only parses flags and attaches a transport to what this returns.
  */
+import { createHmac } from 'node:crypto';
 import type { Server } from '@modelcontextprotocol/server';
 import { createDeferredExecutor, type DeferredExecutor } from './executor/deferred.js';
 import type { ApprovalRecord, ApprovalStore } from './policy/approvals.js';
@@ -11,6 +12,7 @@ import type { AuditLog } from './policy/audit/index.js';
 import type { Gate } from './policy/index.js';
 import { type Config, ConfigError, type TenantAuth } from './server/config.js';
 import type { ConfirmationStates } from './server/request-state.js';
+import type { SharedRedis } from './shared/redis.js';
 import {
   type BudgetRedis,
   createTenantBudget,
@@ -37,6 +39,13 @@ export interface App {
   readonly registry: ToolRegistry;
   /** Held calls and declines. */
   readonly approvals: ApprovalStore;
+  /** The Redis replicas share (`TENANT_MCP_REDIS_URL`), when set. */
+  readonly shared: SharedRedis | undefined;
+  /**
+   * With Redis, the approvals page's form-token key, derived from `TENANT_MCP_STATE_KEY` so a form served
+   * by one replica is accepted by another; without, the page draws a random key of its own.
+   */
+  readonly pageFormKey: Uint8Array | undefined;
   /** The gate of a profile (built once per profile). */
   gateFor(profileName: string): Gate;
   /** A fresh MCP server for one connection or request. */
@@ -87,7 +96,7 @@ export async function composeApp(config: Config, log: (line: string) => void): P
     { createServer },
     { openAuditLog },
     { createApprovalStore },
-    { createConfirmationStates },
+    { createConfirmationStates, createRedisReplayGuard },
   ] = await Promise.all([
     import('./policy/index.js'),
     import('./server/create-server.js'),
@@ -99,10 +108,19 @@ export async function composeApp(config: Config, log: (line: string) => void): P
   const audit = openAudit(openAuditLog, config, provider.auditService, log);
   const anchor = await startAnchor(audit, config, log);
   const shipper = await startShipper(audit, config, log);
-  const tenant = connectTenant(config, log);
-  const approvals = createApprovalStore({ stateDir: config.stateDir, ttlMs: config.approvalTtlMs });
+  const shared = config.sharedState ? await connectShared(config.sharedState, log) : undefined;
+  const tenant = connectTenant(config, log, shared);
+  const approvals: ApprovalStore = shared
+    ? (await import('./policy/approvals-redis.js')).createRedisApprovalStore({
+        redis: shared,
+        ttlMs: config.approvalTtlMs,
+      })
+    : createApprovalStore({ stateDir: config.stateDir, ttlMs: config.approvalTtlMs });
   const registry = createToolRegistry(config.catalog, config.toolsets);
-  const states: ConfirmationStates = createConfirmationStates({ key: stateKey(process.env) });
+  const states: ConfirmationStates = createConfirmationStates({
+    key: stateKey(process.env),
+    ...(shared ? { replay: createRedisReplayGuard(shared) } : {}),
+  });
   let notify: ((record: ApprovalRecord) => void) | undefined;
   const onHeld = process.env.TENANT_MCP_APPROVAL_WEBHOOK?.trim()
     ? (record: ApprovalRecord) => notify?.(record)
@@ -126,6 +144,7 @@ export async function composeApp(config: Config, log: (line: string) => void): P
         log,
         heldHint,
         ...(onHeld ? { onHeld } : {}),
+        ...(shared ? { shared } : {}),
       });
       gates.set(profileName, gate);
     }
@@ -139,6 +158,10 @@ export async function composeApp(config: Config, log: (line: string) => void): P
     config,
     registry,
     approvals,
+    shared,
+    pageFormKey: shared
+      ? createHmac('sha256', stateKey(process.env)!).update('tenant-mcp approvals page form tokens').digest()
+      : undefined,
     gateFor,
     createServer: (caller) =>
       createServer({
@@ -171,6 +194,7 @@ export async function composeApp(config: Config, log: (line: string) => void): P
       await tenant.close();
       await anchor.stop();
       await shipper.stop();
+      await shared?.close();
       audit.close();
     },
   };
@@ -189,6 +213,23 @@ function stateKey(env: NodeJS.ProcessEnv): string | undefined {
     );
   }
   return key;
+}
+
+/**
+ * Connects to the shared Redis. A replica starts even while Redis is down (it answers `/healthz` as
+ * degraded and refuses what needs shared state with a message naming Redis), so a rolling restart or a
+ * Redis restart never keeps replicas from coming up; it waits briefly so the usual start is connected.
+ */
+async function connectShared(
+  settings: NonNullable<Config['sharedState']>,
+  log: (line: string) => void,
+): Promise<SharedRedis> {
+  const { connectSharedRedis } = await import('./shared/redis.js');
+  const redis = connectSharedRedis({ ...settings, log });
+  await redis.ready(Math.min(3000, settings.timeoutMs * 3)).catch((error: Error) => {
+    log(`tenant-mcp: starting degraded: ${error.message} Held calls and limits wait for Redis.`);
+  });
+  return redis;
 }
 
 /** Opens the audit trail; a trail that cannot be continued stops the server (fail closed). */
@@ -300,7 +341,7 @@ function tenantBudgetSettings(
 function connectTenant(
   config: Config,
   log: (line: string) => void,
-  redis?: BudgetRedis,
+  redis?: BudgetRedis & { readonly namespace: string },
 ): { executor: DeferredExecutor; close(): Promise<void> } {
   let sandbox: EmbeddedSandbox | undefined;
   const facts = PROVIDERS[config.tenant.provider];
@@ -314,7 +355,14 @@ function connectTenant(
       provider: { name: facts.displayName, apiPath: facts.apiBasePath },
     };
     if (config.mode === 'tenant') {
-      const budget = budgetSettings && createTenantBudget(budgetSettings, config.tenant.domain!, redis);
+      const budget =
+        budgetSettings &&
+        createTenantBudget(
+          budgetSettings,
+          config.tenant.domain!,
+          redis,
+          redis ? `${redis.namespace}:budget:` : undefined,
+        );
       return createExecutor({
         domain: config.tenant.domain!,
         auth: config.tenant.auth!,

@@ -28,14 +28,15 @@ export const DEFAULT_APPROVAL_TTL_MS = 10 * 60_000;
 /** How long a person's "no" refuses the same change through every route. */
 export const DEFAULT_DECLINE_TTL_MS = 15 * 60_000;
 
-/** Used and expired approval files are kept this long after expiry (for `--list` and the page), then swept. */
-const KEEP_AFTER_EXPIRY_MS = 24 * 60 * 60_000;
-
 /** At most this many files in each of `approvals/` and `declines/`; beyond it the oldest go first. */
 const MAX_FILES = 5_000;
 
-const ID_PATTERN = /^apr_[a-z0-9]{24}$/;
-const HASH_PATTERN = /^[0-9a-f]{64}$/;
+/** What an approval id looks like. */
+export const ID_PATTERN = /^apr_[a-z0-9]{24}$/;
+/** What an effect hash looks like. */
+export const HASH_PATTERN = /^[0-9a-f]{64}$/;
+/** Used and expired approvals are kept this long after expiry, then dropped (both stores). */
+export const KEEP_AFTER_EXPIRY_MS = 24 * 60 * 60_000;
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** A fresh, unguessable approval id (about 124 bits of randomness). */
@@ -130,26 +131,47 @@ export interface DeclineRecord {
   ref: string;
 }
 
-/** The store's operations. */
+/** A value now (the embedded store) or later (the store shared in Redis): callers always `await` it. */
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * The store's operations. The embedded store (files in the state directory) answers at once; the one
+ * shared by replicas (`approvals-redis.ts`) answers over the network and rejects with
+ * `SharedStateUnavailable` when Redis is down. Both keep the same contract (`test/shared/approval-store-contract.ts`).
+ */
 export interface ApprovalStore {
   /** Records a pending approval for this exact call and returns it. */
-  create(call: BoundCall & { risk: string; summary: string; requestedBy?: Requester }): ApprovalRecord;
-  /** Reads one approval; throws `malformed`/`unknown`. */
-  get(id: string): ApprovalRecord;
+  create(
+    call: BoundCall & { risk: string; summary: string; requestedBy?: Requester },
+  ): Awaitable<ApprovalRecord>;
+  /** Reads one approval; throws `malformed`/`unknown`/`used`. */
+  get(id: string): Awaitable<ApprovalRecord>;
   /** Marks a pending approval approved; throws when expired, denied or already used. */
-  approve(id: string, by: string): ApprovalRecord;
+  approve(id: string, by: string): Awaitable<ApprovalRecord>;
   /** Marks a pending approval denied (final); throws when expired or already used or approved. */
-  deny(id: string, by: string): ApprovalRecord;
+  deny(id: string, by: string): Awaitable<ApprovalRecord>;
   /**
    * Uses an approval for this exact call, once: throws `pending` (no person approved yet), `expired`,
    * `used`, or `mismatch` (another tenant, operation or arguments) and leaves it untouched on mismatch.
    */
-  consume(id: string, call: BoundCall): ApprovalRecord;
+  consume(id: string, call: BoundCall): Awaitable<ApprovalRecord>;
   /** Approvals not yet used nor expired, newest first. */
-  listPending(): ApprovalRecord[];
+  listPending(): Awaitable<ApprovalRecord[]>;
   /** Remembers that a person declined these effects (by hash) until `until`. */
-  recordDecline(decline: Omit<DeclineRecord, 'hash'>, hashes: readonly string[]): void;
+  recordDecline(decline: Omit<DeclineRecord, 'hash'>, hashes: readonly string[]): Awaitable<void>;
   /** The live decline of an effect, if a person declined it recently. */
+  declined(hash: string): Awaitable<DeclineRecord | undefined>;
+}
+
+/** The embedded store: the same operations, answered at once. */
+export interface FileApprovalStore extends ApprovalStore {
+  create(call: BoundCall & { risk: string; summary: string; requestedBy?: Requester }): ApprovalRecord;
+  get(id: string): ApprovalRecord;
+  approve(id: string, by: string): ApprovalRecord;
+  deny(id: string, by: string): ApprovalRecord;
+  consume(id: string, call: BoundCall): ApprovalRecord;
+  listPending(): ApprovalRecord[];
+  recordDecline(decline: Omit<DeclineRecord, 'hash'>, hashes: readonly string[]): void;
   declined(hash: string): DeclineRecord | undefined;
 }
 
@@ -172,6 +194,72 @@ function effectsOf(call: BoundCall): readonly BoundEffect[] {
   return call.effects ?? [{ operation: call.operation, arguments: call.arguments }];
 }
 
+/** A fresh pending record for `call`, created `now` and void after `ttl`: the same in both stores. */
+export function newApprovalRecord(
+  call: BoundCall & { risk: string; summary: string; requestedBy?: Requester },
+  now: number,
+  ttl: number,
+): ApprovalRecord {
+  const effects = effectsOf(call);
+  return {
+    id: newApprovalId(),
+    tenant: call.tenant,
+    operation: call.operation,
+    operations: [...new Set(effects.map((effect) => effect.operation))],
+    risk: call.risk,
+    bindingHash: bindingHash(call),
+    effectHashes: effects.map((effect) => effectHash(call.tenant, effect)),
+    ...(call.requestedBy ? { requestedBy: call.requestedBy } : {}),
+    summary: call.summary,
+    createdAt: now,
+    expiresAt: now + ttl,
+  };
+}
+
+/** The refusals both stores give, word for word. */
+export const approvalErrors = {
+  malformed: (id: string) =>
+    new ApprovalError(
+      'malformed',
+      `"${id}" is not an approval id (they look like apr_ and 24 letters or digits).`,
+    ),
+  used: (id: string) =>
+    new ApprovalError('used', `Approval ${id} was already used; each approval runs one call.`),
+  unknown: (id: string) =>
+    new ApprovalError(
+      'unknown',
+      `No approval ${id} exists for this server; it may belong to another state directory.`,
+    ),
+  expired: (record: ApprovalRecord) =>
+    new ApprovalError(
+      'expired',
+      `Approval ${record.id} expired at ${new Date(record.expiresAt).toISOString()}; repeat the call without approval_id to request a new one.`,
+    ),
+  cannotApproveDenied: (record: ApprovalRecord) =>
+    new ApprovalError(
+      'denied',
+      `Approval ${record.id} was denied by ${record.deniedBy ?? 'a person'}; it cannot be approved.`,
+    ),
+  cannotDenyApproved: (record: ApprovalRecord) =>
+    new ApprovalError('denied', `Approval ${record.id} was already approved; it can no longer be denied.`),
+  denied: (record: ApprovalRecord) =>
+    new ApprovalError(
+      'denied',
+      `A person denied approval ${record.id}; the call will not run. Nothing was sent.`,
+    ),
+  mismatch: (record: ApprovalRecord) =>
+    new ApprovalError(
+      'mismatch',
+      `Approval ${record.id} was given for ${record.operation} on tenant "${record.tenant}" with other arguments; ` +
+        'it cannot run this call. Repeat this exact call without approval_id to request a new approval.',
+    ),
+  pending: (record: ApprovalRecord) =>
+    new ApprovalError(
+      'pending',
+      `Approval ${record.id} is still waiting for a person: they run \`tenant-mcp approve ${record.id}\`. Nothing was sent.`,
+    ),
+};
+
 /** The binding hash of a call: see `bindingOf`. */
 export function bindingHash(call: BoundCall): string {
   return bindingOf(call.tenant, effectsOf(call));
@@ -190,7 +278,7 @@ export interface ApprovalStoreOptions {
 }
 
 /** Opens (creating on demand) the approval store in the state directory. */
-export function createApprovalStore(options: ApprovalStoreOptions): ApprovalStore {
+export function createApprovalStore(options: ApprovalStoreOptions): FileApprovalStore {
   const dir = join(options.stateDir, 'approvals');
   const ttl = options.ttlMs ?? DEFAULT_APPROVAL_TTL_MS;
   const now = options.now ?? Date.now;
@@ -242,12 +330,7 @@ export function createApprovalStore(options: ApprovalStoreOptions): ApprovalStor
   }
 
   function checkId(id: string): void {
-    if (!ID_PATTERN.test(id)) {
-      throw new ApprovalError(
-        'malformed',
-        `"${id}" is not an approval id (they look like apr_ and 24 letters or digits).`,
-      );
-    }
+    if (!ID_PATTERN.test(id)) throw approvalErrors.malformed(id);
   }
 
   function read(path: string): ApprovalRecord | undefined {
@@ -263,21 +346,12 @@ export function createApprovalStore(options: ApprovalStoreOptions): ApprovalStor
     checkId(id);
     const pending = read(pendingPath(id));
     if (pending) return pending;
-    if (read(usedPath(id)))
-      throw new ApprovalError('used', `Approval ${id} was already used; each approval runs one call.`);
-    throw new ApprovalError(
-      'unknown',
-      `No approval ${id} exists for this server; it may belong to another state directory.`,
-    );
+    if (read(usedPath(id))) throw approvalErrors.used(id);
+    throw approvalErrors.unknown(id);
   }
 
   function checkLive(record: ApprovalRecord): void {
-    if (now() > record.expiresAt) {
-      throw new ApprovalError(
-        'expired',
-        `Approval ${record.id} expired at ${new Date(record.expiresAt).toISOString()}; repeat the call without approval_id to request a new one.`,
-      );
-    }
+    if (now() > record.expiresAt) throw approvalErrors.expired(record);
   }
 
   function recordDecline(decline: Omit<DeclineRecord, 'hash'>, hashes: readonly string[]): void {
@@ -296,20 +370,7 @@ export function createApprovalStore(options: ApprovalStoreOptions): ApprovalStor
     create(call) {
       // Files are touched when written, so anything unchanged since long before its expiry can go.
       sweep(dir, (_name, mtime) => mtime < now() - ttl - KEEP_AFTER_EXPIRY_MS);
-      const effects = effectsOf(call);
-      const record: ApprovalRecord = {
-        id: newApprovalId(),
-        tenant: call.tenant,
-        operation: call.operation,
-        operations: [...new Set(effects.map((effect) => effect.operation))],
-        risk: call.risk,
-        bindingHash: bindingHash(call),
-        effectHashes: effects.map((effect) => effectHash(call.tenant, effect)),
-        ...(call.requestedBy ? { requestedBy: call.requestedBy } : {}),
-        summary: call.summary,
-        createdAt: now(),
-        expiresAt: now() + ttl,
-      };
+      const record = newApprovalRecord(call, now(), ttl);
       write(record);
       return record;
     },
@@ -317,11 +378,7 @@ export function createApprovalStore(options: ApprovalStoreOptions): ApprovalStor
     approve(id, by) {
       const record = get(id);
       checkLive(record);
-      if (record.deniedAt)
-        throw new ApprovalError(
-          'denied',
-          `Approval ${id} was denied by ${record.deniedBy ?? 'a person'}; it cannot be approved.`,
-        );
+      if (record.deniedAt) throw approvalErrors.cannotApproveDenied(record);
       if (record.approvedAt) return record;
       const approved = { ...record, approvedAt: now(), approvedBy: by };
       write(approved);
@@ -331,9 +388,7 @@ export function createApprovalStore(options: ApprovalStoreOptions): ApprovalStor
       const record = get(id);
       checkLive(record);
       if (record.deniedAt) return record;
-      if (record.approvedAt) {
-        throw new ApprovalError('denied', `Approval ${id} was already approved; it can no longer be denied.`);
-      }
+      if (record.approvedAt) throw approvalErrors.cannotDenyApproved(record);
       const denied = { ...record, deniedAt: now(), deniedBy: by };
       write(denied);
       recordDecline(
@@ -355,33 +410,15 @@ export function createApprovalStore(options: ApprovalStoreOptions): ApprovalStor
     },
     consume(id, call) {
       const record = get(id);
-      if (record.deniedAt) {
-        throw new ApprovalError(
-          'denied',
-          `A person denied approval ${id}; the call will not run. Nothing was sent.`,
-        );
-      }
-      if (record.bindingHash !== bindingHash(call)) {
-        throw new ApprovalError(
-          'mismatch',
-          `Approval ${id} was given for ${record.operation} on tenant "${record.tenant}" with other arguments; ` +
-            'it cannot run this call. Repeat this exact call without approval_id to request a new approval.',
-        );
-      }
+      if (record.deniedAt) throw approvalErrors.denied(record);
+      if (record.bindingHash !== bindingHash(call)) throw approvalErrors.mismatch(record);
       checkLive(record);
-      if (!record.approvedAt) {
-        throw new ApprovalError(
-          'pending',
-          `Approval ${id} is still waiting for a person: they run \`tenant-mcp approve ${id}\`. Nothing was sent.`,
-        );
-      }
+      if (!record.approvedAt) throw approvalErrors.pending(record);
       try {
         // The rename is the single-use latch: of two concurrent consumers, only one can move the file.
         renameSync(pendingPath(id), usedPath(id));
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          throw new ApprovalError('used', `Approval ${id} was already used; each approval runs one call.`);
-        }
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw approvalErrors.used(id);
         throw error;
       }
       return record;

@@ -56,7 +56,7 @@ export async function runApproveCommand(
     return 0;
   }
   if (values.list) {
-    const pending = store.listPending();
+    const pending = await store.listPending();
     if (!pending.length) say(io.stdout, 'No approvals are waiting.');
     for (const record of pending) {
       const state = record.deniedAt ? 'denied' : record.approvedAt ? 'approved, unused' : 'waiting';
@@ -74,9 +74,9 @@ export async function runApproveCommand(
   const id = positionals[0]!;
   const by = userInfoName();
   try {
-    const record = store.get(id);
+    const record = await store.get(id);
     if (values.deny) {
-      store.deny(id, by);
+      await store.deny(id, by);
       say(io.stdout, `Denied ${id}. The call will not run, and the same change is refused for a while.`);
       return 0;
     }
@@ -107,12 +107,12 @@ export async function runApproveCommand(
       rl.close();
       if (!/^y(es)?$/i.test(answer.trim())) {
         // Anything but yes is a no, and a no is final: the agent must not be able to ask again and again.
-        store.deny(id, by);
+        await store.deny(id, by);
         say(io.stdout, 'Denied. The call will not run, and the same change is refused for a while.');
         return 1;
       }
     }
-    store.approve(id, by);
+    await store.approve(id, by);
     say(io.stdout, `Approved. The agent can now repeat its call with approval_id "${id}".`);
     return 0;
   } catch (error) {

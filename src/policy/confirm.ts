@@ -7,6 +7,8 @@
  * audit record and words the agent can act on. A person's "no" is remembered per effect, so the same
  * change is refused through every route for a while.
  */
+
+import { SharedStateUnavailable } from '../shared/redis.js';
 import {
   ApprovalError,
   type ApprovalRecord,
@@ -94,15 +96,15 @@ export function createConfirmations(options: ConfirmationOptions): Confirmations
   // Without a store (embedded use, tests) declines are remembered in memory, bounded.
   const memory = new Map<string, DeclineRecord>();
   const declines = {
-    record(decline: Omit<DeclineRecord, 'hash'>, hashes: readonly string[]): void {
+    async record(decline: Omit<DeclineRecord, 'hash'>, hashes: readonly string[]): Promise<void> {
       if (approvals) {
-        approvals.recordDecline(decline, hashes);
+        await approvals.recordDecline(decline, hashes);
         return;
       }
       if (memory.size > 10_000) memory.clear();
       for (const hash of hashes) memory.set(hash, { ...decline, hash });
     },
-    find(hash: string): DeclineRecord | undefined {
+    async find(hash: string): Promise<DeclineRecord | undefined> {
       if (approvals) return approvals.declined(hash);
       const found = memory.get(hash);
       return found && found.until > now() ? found : undefined;
@@ -175,7 +177,7 @@ export function createConfirmations(options: ConfirmationOptions): Confirmations
       );
     }
     const client = input.caller.client;
-    const record = approvals.create({
+    const record = await approvals.create({
       tenant: tenant.name,
       operation: subject,
       effects: input.effects.map(bound),
@@ -232,6 +234,8 @@ export function createConfirmations(options: ConfirmationOptions): Confirmations
         );
         throw error;
       }
+      // Redis down while the answer's single use was being taken: refused as such, not as a client failure.
+      if (error instanceof SharedStateUnavailable) throw error;
       return { failed: `the client failed to ask (${(error as Error)?.message ?? String(error)})` };
     }
   }
@@ -240,7 +244,7 @@ export function createConfirmations(options: ConfirmationOptions): Confirmations
     async checkDeclined(effects, audit) {
       for (const effect of effects) {
         if (effect.op.risk === 'read') continue;
-        const found = declines.find(effectHash(tenant.name, bound(effect)));
+        const found = await declines.find(effectHash(tenant.name, bound(effect)));
         if (!found) continue;
         await audit.refuse(
           new CallError(
@@ -264,7 +268,7 @@ export function createConfirmations(options: ConfirmationOptions): Confirmations
           );
         }
         try {
-          approvals!.consume(input.approvalId, {
+          await approvals!.consume(input.approvalId, {
             tenant: tenant.name,
             operation: subject,
             effects: bindings,
@@ -285,7 +289,7 @@ export function createConfirmations(options: ConfirmationOptions): Confirmations
       const answer = await ask(input, summary);
       if (answer === 'accept') return { via: 'client' };
       if (answer === 'decline') {
-        declines.record(
+        await declines.record(
           {
             operation: subject,
             until: now() + declineTtl,

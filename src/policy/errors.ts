@@ -16,6 +16,7 @@ export type CallErrorCode =
   | 'declined' // a person declined or cancelled the confirmation, or declined the same change recently
   | 'change_too_large' // the change is too long for a person to review whole, so it is refused
   | 'audit_unavailable' // the audit trail cannot be written, so nothing may run (fail closed)
+  | 'shared_state_unavailable' // Redis (approvals, declines, limits shared by replicas) is down: fail closed
   | 'tenant_error'; // the tenant refused or failed; carries its status and request id
 
 /** An error the agent can fix or report; never a bug of ours. */

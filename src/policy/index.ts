@@ -16,6 +16,7 @@
 import { TenantError } from '../executor/errors.js';
 import { type Pagination, readPagination } from '../executor/pagination.js';
 import type { Executor, TenantRequest, TenantResponse } from '../executor/types.js';
+import { SharedStateUnavailable } from '../shared/redis.js';
 import type { TaskConfirmation, TaskGrant } from '../tools/tasks/context.js';
 import type { Catalog, OperationSpec, Risk } from '../tools/types.js';
 import type { ApprovalRecord, ApprovalStore } from './approvals.js';
@@ -179,6 +180,11 @@ export interface GateOptions {
   heldHint?: (record: ApprovalRecord) => string;
   /** How long a person's decline refuses the same change (default 15 minutes). */
   declineTtlMs?: number;
+  /**
+   * State shared by replicas (Redis), when there is some: while it is down, nothing but reads runs, since
+   * a write's declines, approvals and limits live there (fail closed).
+   */
+  shared?: { healthy(): boolean };
 }
 
 /** A caller nobody described: a local client that cannot be asked, so held calls wait out of band. */
@@ -319,9 +325,30 @@ export function createGate(options: GateOptions): Gate {
     return audit.refuse(new CallError(decision.code, decision.message, details), decision.rules);
   }
 
+  /** A refusal on the trail when shared state was needed and Redis could not answer; anything else rethrown. */
+  async function sharedDown(error: unknown, audit: CallAudit, subject: string): Promise<never> {
+    if (!(error instanceof SharedStateUnavailable)) throw error;
+    return audit.refuse(
+      new CallError(
+        'shared_state_unavailable',
+        `${error.message} ${subject} was not run; nothing was sent. Retry when Redis is back.`,
+        { subject },
+      ),
+      ['shared state:unavailable'],
+    );
+  }
+
   async function invoke(call: OperationCall): Promise<CallOutcome> {
     const caller = call.caller ?? UNKNOWN_CALLER;
     const audit = createCallAudit(scope, call.tool, caller.client);
+    try {
+      return await invokeAudited(call, caller, audit);
+    } catch (error) {
+      return sharedDown(error, audit, call.operation);
+    }
+  }
+
+  async function invokeAudited(call: OperationCall, caller: Caller, audit: CallAudit): Promise<CallOutcome> {
     const op = await find(call.operation, audit);
     const rawArgs = call.arguments ?? {};
     audit.arguments(maskSecrets(rawArgs));
@@ -346,6 +373,9 @@ export function createGate(options: GateOptions): Gate {
       };
     }
 
+    if (op.risk !== 'read' && options.shared && !options.shared.healthy()) {
+      throw new SharedStateUnavailable('Redis is not connected; only reads run until it is back');
+    }
     await confirmations.checkDeclined([effect], audit);
     const covered =
       call.grant !== undefined &&
@@ -448,6 +478,19 @@ export function createGate(options: GateOptions): Gate {
   async function confirmTask(task: TaskConfirmation, call: TaskCallContext): Promise<TaskGrant> {
     const caller = call.caller ?? UNKNOWN_CALLER;
     const audit = createCallAudit(scope, call.tool, caller.client);
+    try {
+      return await confirmTaskAudited(task, call, caller, audit);
+    } catch (error) {
+      return sharedDown(error, audit, call.tool);
+    }
+  }
+
+  async function confirmTaskAudited(
+    task: TaskConfirmation,
+    call: TaskCallContext,
+    caller: Caller,
+    audit: CallAudit,
+  ): Promise<TaskGrant> {
     audit.operations(task.steps.map((step) => step.operation));
     audit.arguments(
       maskSecrets(task.steps.map((step) => ({ operation: step.operation, arguments: step.args }))),

@@ -66,11 +66,28 @@ export interface Config {
   };
   /** `TENANT_MCP_CALL_TIMEOUT`: the per-call deadline in milliseconds (0: none). */
   callTimeoutMs: number;
+  /** State shared by replicas in Redis (`TENANT_MCP_REDIS_URL`); absent, everything stays in this process. */
+  sharedState?: SharedStateSettings;
   /**
    * Resolves another profile by name against the same policy file and catalog (HTTP principals may carry
    * a different profile than the server's default); throws a {@link ConfigError} for an unknown name.
    */
   profileNamed(name: string): Profile;
+}
+
+/** Where replicas share state, from `TENANT_MCP_REDIS_*`. */
+export interface SharedStateSettings {
+  /** `TENANT_MCP_REDIS_URL`: `redis://` or `rediss://` (never logged with its password). */
+  url: string;
+  /** `TENANT_MCP_REDIS_NAMESPACE`: the prefix of every key (default `tenant-mcp`). */
+  namespace: string;
+  /** `TENANT_MCP_REDIS_TIMEOUT_MS`: how long one Redis command may take before it counts as down (default 1000). */
+  timeoutMs: number;
+  /**
+   * `TENANT_MCP_REDIS_DEGRADED`: `reads` lets read operations go on while Redis is down (metered per
+   * replica, not shared); `none` (default) refuses every MCP request until Redis is back.
+   */
+  degraded: 'none' | 'reads';
 }
 
 /** A configuration error; its message is one line naming the setting. */
@@ -123,6 +140,7 @@ export async function loadConfig(
   const approvalTtlMs = parseTtl(env.TENANT_MCP_APPROVAL_TTL_SECONDS);
   const auditTrail = auditTrailFrom(env);
   const callTimeoutMs = parseCallTimeout(env.TENANT_MCP_CALL_TIMEOUT);
+  const sharedState = sharedStateFrom(env);
   const get = (name: string) => env[name]?.trim() || undefined;
   if (flags.provider !== undefined && !PROVIDER_IDS.includes(flags.provider as Provider)) {
     throw new ConfigError(`Unknown provider "${flags.provider}" (--provider): use auth0 or monocloud.`);
@@ -178,6 +196,7 @@ export async function loadConfig(
       approvalTtlMs,
       auditTrail,
       callTimeoutMs,
+      ...(sharedState ? { sharedState } : {}),
     };
   }
 
@@ -209,6 +228,7 @@ export async function loadConfig(
     approvalTtlMs,
     auditTrail,
     callTimeoutMs,
+    ...(sharedState ? { sharedState } : {}),
   };
   const tenant = provider === 'auth0' ? auth0FromEnv(get, env) : monocloudFromEnv(get, env);
   if (!tenant) return { mode: 'sandbox', tenant: { name: 'sandbox', provider }, ...common };
@@ -418,6 +438,71 @@ function checkSenderUrl(setting: string, text: string): URL {
   throw new ConfigError(
     `${setting} must be https://…, http:// on loopback, or udp://host:port (syslog), not ${url.protocol}//${url.host}.`,
   );
+}
+
+const REDIS_NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * `TENANT_MCP_REDIS_URL` and its companions; each bad value is one line naming the setting, and the URL is
+ * never echoed (it may carry a password). Replicas that share Redis must also share `TENANT_MCP_STATE_KEY`,
+ * or a confirmation sealed by one would be refused by the next.
+ */
+export function sharedStateFrom(env: NodeJS.ProcessEnv): SharedStateSettings | undefined {
+  const url = env.TENANT_MCP_REDIS_URL?.trim() || undefined;
+  const companions = [
+    'TENANT_MCP_REDIS_NAMESPACE',
+    'TENANT_MCP_REDIS_TIMEOUT_MS',
+    'TENANT_MCP_REDIS_DEGRADED',
+  ];
+  if (!url) {
+    const stray = companions.find((name) => env[name]?.trim());
+    if (stray) throw new ConfigError(`${stray} is set but TENANT_MCP_REDIS_URL is not.`);
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(
+      'TENANT_MCP_REDIS_URL is not a URL: use redis://[user:password@]host:port[/db] or rediss://….',
+    );
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new ConfigError(
+      `TENANT_MCP_REDIS_URL must start with redis:// or rediss:// (TLS), not ${parsed.protocol}//.`,
+    );
+  }
+  if (!parsed.hostname) throw new ConfigError('TENANT_MCP_REDIS_URL names no host.');
+  if (parsed.pathname && parsed.pathname !== '/' && !/^\/\d{1,2}$/.test(parsed.pathname)) {
+    throw new ConfigError(
+      'TENANT_MCP_REDIS_URL: the path must be a database number (/0 to /99), or nothing.',
+    );
+  }
+  const namespace = env.TENANT_MCP_REDIS_NAMESPACE?.trim() || 'tenant-mcp';
+  if (!REDIS_NAMESPACE.test(namespace)) {
+    throw new ConfigError(
+      `TENANT_MCP_REDIS_NAMESPACE "${namespace.slice(0, 80)}" must be 1 to 64 letters, digits, "_", "-" or ".", starting with a letter or digit.`,
+    );
+  }
+  const timeoutMs = wholeNumber(
+    'TENANT_MCP_REDIS_TIMEOUT_MS',
+    env.TENANT_MCP_REDIS_TIMEOUT_MS,
+    1000,
+    10,
+    60_000,
+  );
+  const degradedText = env.TENANT_MCP_REDIS_DEGRADED?.trim().toLowerCase() || 'none';
+  if (degradedText !== 'none' && degradedText !== 'reads') {
+    throw new ConfigError(
+      `TENANT_MCP_REDIS_DEGRADED "${env.TENANT_MCP_REDIS_DEGRADED?.trim().slice(0, 40)}" must be reads (reads go on while Redis is down) or none.`,
+    );
+  }
+  if (!env.TENANT_MCP_STATE_KEY?.trim()) {
+    throw new ConfigError(
+      'TENANT_MCP_REDIS_URL is set but TENANT_MCP_STATE_KEY is not: replicas that share Redis must share one key (at least 32 characters, e.g. `openssl rand -hex 32`).',
+    );
+  }
+  return { url, namespace, timeoutMs, degraded: degradedText };
 }
 
 /** Default of `TENANT_MCP_CALL_TIMEOUT`: a GET and its retry at the per-attempt timeout. */

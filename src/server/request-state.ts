@@ -7,6 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createRequestStateCodec, type RequestStateCodec } from '@modelcontextprotocol/server';
+import { claimOnce } from '../shared/primitives.js';
+import type { SharedRedis } from '../shared/redis.js';
 
 /** What is sealed into `requestState`. */
 export interface ConfirmationState {
@@ -52,6 +54,18 @@ export function createMemoryReplayGuard(max = 100_000): ReplayGuard {
       used.set(nonce, expiresAt);
       return true;
     },
+  };
+}
+
+/**
+ * A guard shared by replicas: the nonce is taken with SET NX PX in Redis, so an answer used through one
+ * replica is refused by every other. Rejects with `SharedStateUnavailable` when Redis is down (the
+ * confirmation then fails closed).
+ */
+export function createRedisReplayGuard(redis: SharedRedis, now: () => number = Date.now): ReplayGuard {
+  return {
+    claim: (nonce, expiresAt) =>
+      claimOnce(redis, redis.key('request-state', nonce), Math.max(1000, expiresAt - now() + 1000)),
   };
 }
 

@@ -512,10 +512,11 @@ export function createTenantBudget(
   settings: TenantBudgetSettings,
   tenant: string,
   redis?: BudgetRedis,
+  keyPrefix?: string,
 ): RateBudget | undefined {
   if (settings.mode === 'off') return undefined;
   if (settings.mode === 'embedded') return createEmbeddedTenantBudget({ settings });
   if (!redis)
     throw new Error(`${TENANT_BUDGET_ENV.mode}=shared needs a Redis client (TENANT_MCP_REDIS_URL).`);
-  return createSharedTenantBudget({ redis, tenant, settings });
+  return createSharedTenantBudget({ redis, tenant, settings, ...(keyPrefix ? { keyPrefix } : {}) });
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ApprovalStore, createApprovalStore } from '../../src/policy/approvals.js';
+import { createApprovalStore, type FileApprovalStore } from '../../src/policy/approvals.js';
 import { createApprovalsRoutes } from '../../src/server/http/approvals-page.js';
 import {
   AGENT_TOKEN,
@@ -383,7 +383,7 @@ describe('approvals page: deciding', () => {
 
   it('refuses an expired approval (410), a used one (410) and unknown or malformed ids (404)', async () => {
     let clock = 1_800_000_000_000;
-    const store: ApprovalStore = createApprovalStore({
+    const store: FileApprovalStore = createApprovalStore({
       stateDir: mkdtempSync(join(tmpdir(), 'tenant-mcp-apr-')),
       now: () => clock,
     });

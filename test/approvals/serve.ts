@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type ApprovalRecord,
-  type ApprovalStore,
   type BoundCall,
   createApprovalStore,
+  type FileApprovalStore,
 } from '../../src/policy/approvals.js';
 import { type ApprovalsRoutesOptions, createApprovalsRoutes } from '../../src/server/http/approvals-page.js';
 
@@ -31,14 +31,17 @@ export const ATTACKER_NAME = `<img src=x onerror="document.title='pwned'"><scrip
 
 export interface Served {
   url: string;
-  store: ApprovalStore;
+  store: FileApprovalStore;
   logs: string[];
   server: Server;
   close(): Promise<void>;
 }
 
 export async function serveApprovals(
-  options: Partial<ApprovalsRoutesOptions> & { oauth?: boolean } = {},
+  options: Partial<Omit<ApprovalsRoutesOptions, 'store'>> & {
+    oauth?: boolean;
+    store?: FileApprovalStore;
+  } = {},
 ): Promise<Served> {
   const store =
     options.store ?? createApprovalStore({ stateDir: mkdtempSync(join(tmpdir(), 'tenant-mcp-apr-')) });
@@ -106,7 +109,10 @@ export async function serveApprovals(
 let counter = 0;
 
 /** Holds a destructive call as the gate would, with a summary naming the (attacker-named) user. */
-export function holdCall(store: ApprovalStore, userName = 'Jane Doe'): ApprovalRecord & { call: BoundCall } {
+export function holdCall(
+  store: FileApprovalStore,
+  userName = 'Jane Doe',
+): ApprovalRecord & { call: BoundCall } {
   counter += 1;
   const id = `auth0|${counter}`;
   const call: BoundCall = { tenant: 'prod', operation: 'delete_users_by_id', arguments: { id } };

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type ApprovalStore, createApprovalStore } from '../../src/policy/approvals.js';
+import { createApprovalStore, type FileApprovalStore } from '../../src/policy/approvals.js';
 import { openAuditLog } from '../../src/policy/audit/index.js';
 import { CallError, createGate, type Gate } from '../../src/policy/index.js';
 import { getProfile } from '../../src/policy/profiles.js';
@@ -13,7 +13,7 @@ import { auth0Catalog } from '../../src/tools/auth0/index.js';
 import { createStubExecutor } from '../helpers/in-process.js';
 
 let clock: number;
-let store: ApprovalStore;
+let store: FileApprovalStore;
 let gate: Gate;
 let executor: ReturnType<typeof createStubExecutor>;
 let auditPath: string;

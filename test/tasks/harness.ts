@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type CallToolResult, Client, type ElicitResult } from '@modelcontextprotocol/client';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { createExecutor, type ProviderProfile, type TenantAuth } from '../../src/executor/index.js';
-import { type ApprovalStore, createApprovalStore } from '../../src/policy/approvals.js';
+import { createApprovalStore, type FileApprovalStore } from '../../src/policy/approvals.js';
 import { openAuditLog } from '../../src/policy/audit/index.js';
 import { createGate, type Profile } from '../../src/policy/index.js';
 import { getProfile, type ProfileName } from '../../src/policy/profiles.js';
@@ -38,7 +38,7 @@ export interface TaskHarness {
   /** Calls a tool. */
   call(name: string, args?: Record<string, unknown>): Promise<TaskResult>;
   /** The approval store the gate uses (a person approves through it). */
-  approvals: ApprovalStore;
+  approvals: FileApprovalStore;
   /** The audit trail's lines, parsed. */
   audit(): Json[];
   /** The server's state directory (approvals, audit trail, snapshots). */

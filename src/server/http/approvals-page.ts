@@ -8,7 +8,9 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApprovalError, type ApprovalRecord, type ApprovalStore } from '../../policy/approvals.js';
+import { SharedStateUnavailable } from '../../shared/redis.js';
 import type { ApproverLogin } from './approver-login.js';
+import { createMemoryPageState, type PageState } from './page-state.js';
 
 /** How long a browser session on the approvals page lasts. */
 export const APPROVER_SESSION_TTL_MS = 8 * 60 * 60_000;
@@ -31,7 +33,6 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 const MAX_FORM_BYTES = 8 * 1024;
 const LOGIN_FAILURES_ALLOWED = 10;
 const LOGIN_FAILURE_WINDOW_MS = 10 * 60_000;
-const MAX_SESSIONS = 200;
 const ID_SEGMENT = /^apr_[a-z0-9]{24}$/;
 
 /** What the HTTP server knows about a request when it hands it to a route. */
@@ -40,6 +41,8 @@ export interface ApprovalsRequestContext<P = unknown> {
   principal?: P | undefined;
   /** The server's public base URL, used when the routes were made without `publicUrl`. */
   baseUrl?: string | undefined;
+  /** The client's address as the server determined it (behind a trusted proxy, the forwarded one). */
+  address?: string | undefined;
 }
 
 /** A route: answers the request and resolves `true`, or resolves `false` when the path is not its own. */
@@ -74,6 +77,13 @@ export interface ApprovalsRoutesOptions {
   now?: () => number;
   /** Diagnostics (stderr). */
   log?: (line: string) => void;
+  /** Sessions, submitted forms and wrong credentials (default: this process; with Redis, all replicas). */
+  state?: PageState;
+  /**
+   * The key of per-form tokens; the same on every replica so a form served by one is accepted by another
+   * (default: random, this process only).
+   */
+  formKey?: Uint8Array;
 }
 
 /** Who is approving, once authenticated. */
@@ -122,11 +132,8 @@ export function createApprovalsRoutes<P = unknown>(options: ApprovalsRoutesOptio
       "TENANT_MCP_APPROVER_TOKEN equals an MCP client's token; the approver needs a secret the agent does not hold.",
     );
   }
-  const formKey = randomBytes(32);
-  const sessions = new Map<string, { name: string; expiresAt: number }>();
-  /** Per-form tokens already submitted, with when they may be forgotten (the approval's expiry). */
-  const usedForms = new Map<string, number>();
-  const loginFailures = new Map<string, { count: number; since: number }>();
+  const formKey = options.formKey ?? randomBytes(32);
+  const memory = options.state ?? createMemoryPageState(now);
 
   function formToken(approver: Approver, id: string, action: string): string {
     return createHmac('sha256', formKey).update(`${approver.binding}\n${id}\n${action}`).digest('base64url');
@@ -143,12 +150,11 @@ export function createApprovalsRoutes<P = unknown>(options: ApprovalsRoutesOptio
     const cookieName = secure ? '__Host-tenant-mcp-approver' : 'tenant-mcp-approver';
     const cookiePath = secure ? '/' : root;
 
-    function authenticate(req: IncomingMessage): Approver | undefined {
+    async function authenticate(req: IncomingMessage, address: string): Promise<Approver | undefined> {
       const header = req.headers.authorization;
       if (header !== undefined) {
         // A bearer header is a guess like the login form's, and shares its allowance per address.
-        const address = req.socket.remoteAddress ?? 'unknown';
-        if (!loginAllowed(address)) {
+        if (!(await loginAllowed(address))) {
           throw new PageError(
             429,
             'Too many wrong credentials',
@@ -158,7 +164,7 @@ export function createApprovalsRoutes<P = unknown>(options: ApprovalsRoutesOptio
         const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
         if (bearer && approverToken && sameSecret(bearer, approverToken))
           return { name: 'approver token', binding: 'token' };
-        loginFailed(address);
+        await loginFailed(address);
         throw new PageError(
           403,
           'Not the approver credential',
@@ -169,10 +175,8 @@ export function createApprovalsRoutes<P = unknown>(options: ApprovalsRoutesOptio
       }
       const sid = readCookie(req.headers.cookie, cookieName);
       if (sid) {
-        const session = sessions.get(sid);
-        if (session && session.expiresAt > now())
-          return { name: session.name, binding: `session:${sid}`, session: sid };
-        sessions.delete(sid);
+        const session = await memory.session(sid);
+        if (session) return { name: session.name, binding: `session:${sid}`, session: sid };
       }
       return undefined;
     }
@@ -189,32 +193,9 @@ export function createApprovalsRoutes<P = unknown>(options: ApprovalsRoutesOptio
       }
     }
 
-    function loginAllowed(address: string): boolean {
-      const entry = loginFailures.get(address);
-      if (!entry || now() - entry.since > LOGIN_FAILURE_WINDOW_MS) {
-        loginFailures.delete(address);
-        return true;
-      }
-      return entry.count < LOGIN_FAILURES_ALLOWED;
-    }
-
-    function loginFailed(address: string): void {
-      const entry = loginFailures.get(address);
-      if (entry && now() - entry.since <= LOGIN_FAILURE_WINDOW_MS) entry.count += 1;
-      else {
-        if (loginFailures.size >= 10_000) loginFailures.clear();
-        loginFailures.set(address, { count: 1, since: now() });
-      }
-    }
-
-    function newSession(name: string): string {
-      const t = now();
-      for (const [sid, session] of sessions) if (session.expiresAt <= t) sessions.delete(sid);
-      while (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
-      const sid = randomBytes(32).toString('base64url');
-      sessions.set(sid, { name, expiresAt: t + APPROVER_SESSION_TTL_MS });
-      return sid;
-    }
+    const loginAllowed = (address: string) => memory.loginAllowed(address, LOGIN_FAILURES_ALLOWED);
+    const loginFailed = (address: string) => memory.loginFailed(address, LOGIN_FAILURE_WINDOW_MS);
+    const newSession = (name: string) => memory.openSession(name, APPROVER_SESSION_TTL_MS);
 
     /** The sign-in flow's cookie: Lax, since it must come back on the issuer's top-level redirect. */
     const flowCookieName = secure ? '__Host-tenant-mcp-login' : 'tenant-mcp-login';
@@ -297,8 +278,8 @@ ${withIssuer}
       );
     }
 
-    function listPage(approver: Approver): string {
-      const pending = store.listPending();
+    async function listPage(approver: Approver): Promise<string> {
+      const pending = await store.listPending();
       const rows = pending.map(
         (record) => html`<tr>
 <td><a href="${root}/${record.id}">${record.operation}</a></td>
@@ -366,14 +347,13 @@ ${decided}
 
     // ---- handlers ----------------------------------------------------------------------------------
 
-    async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    async function login(req: IncomingMessage, res: ServerResponse, address: string): Promise<void> {
       checkSameOrigin(req);
       const form = await readForm(req);
       const next = safeNext(form.get('next'), root);
-      const address = req.socket.remoteAddress ?? 'unknown';
       if (!approverToken)
         throw new PageError(404, 'No approver token', 'This server takes approvers through OAuth only.');
-      if (!loginAllowed(address)) {
+      if (!(await loginAllowed(address))) {
         send(
           res,
           429,
@@ -383,7 +363,7 @@ ${decided}
       }
       const token = form.get('token') ?? '';
       if (!sameSecret(token, approverToken)) {
-        loginFailed(address);
+        await loginFailed(address);
         log(`tenant-mcp: approvals page: wrong approver token from ${address}`);
         send(res, 401, loginPage(next, 'That is not the approver token.'));
         return;
@@ -393,7 +373,7 @@ ${decided}
         send(res, 400, loginPage(next, 'Give your name: it is recorded with each decision.'));
         return;
       }
-      const sid = newSession(`${name} (approvals page)`);
+      const sid = await newSession(`${name} (approvals page)`);
       send(res, 303, '', {
         location: next,
         'set-cookie': sessionCookie(sid, Math.floor(APPROVER_SESSION_TTL_MS / 1000)),
@@ -416,15 +396,16 @@ ${decided}
           'This form carries no valid form token for this approval, so nothing changed. Open the approval again and use its buttons.',
         );
       }
+      // Taken in the page's memory (shared by replicas with Redis) before anything else, so one form acts once.
       const formKeyUsed = `${approver.binding}\n${id}\n${action}`;
-      if (usedForms.has(formKeyUsed)) {
+      const record = await store.get(id);
+      if (!(await memory.claimForm(formKeyUsed, record.expiresAt))) {
         throw new PageError(
           409,
           'Already submitted',
           'This form was already submitted once; nothing changed.',
         );
       }
-      const record = store.get(id);
       const state = stateOf(record, now());
       if (state !== 'waiting') {
         throw new PageError(
@@ -433,18 +414,20 @@ ${decided}
           `Approval ${id} is already ${state}; nothing changed.`,
         );
       }
-      const t = now();
-      for (const [key, until] of usedForms) if (until < t) usedForms.delete(key);
-      usedForms.set(formKeyUsed, record.expiresAt);
-      if (action === 'approve') store.approve(id, approver.name);
-      else store.deny(id, approver.name);
+      if (action === 'approve') await store.approve(id, approver.name);
+      else await store.deny(id, approver.name);
       log(
         `tenant-mcp: approval ${id} (${record.operation} on "${record.tenant}") ${action === 'approve' ? 'approved' : 'denied'} by ${approver.name} on the approvals page`,
       );
       send(res, 303, '', { location: `${root}/${id}` });
     }
 
-    async function handle(req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
+    async function handle(
+      req: IncomingMessage,
+      res: ServerResponse,
+      rest: string,
+      address: string,
+    ): Promise<void> {
       const method = req.method ?? 'GET';
       const segments = rest.split('/').filter(Boolean);
       if (segments.length === 1 && segments[0] === 'style.css') {
@@ -456,7 +439,7 @@ ${decided}
         return;
       }
       if (segments.length === 1 && segments[0] === 'login') {
-        if (method === 'POST') return login(req, res);
+        if (method === 'POST') return login(req, res, address);
         if (method !== 'GET') return methodNotAllowed(res, 'GET, POST');
         const next = safeNext(new URL(req.url ?? '/', origin).searchParams.get('next') ?? undefined, root);
         send(res, 200, loginPage(next));
@@ -492,7 +475,7 @@ ${decided}
           send(res, result.status, loginPage(root, result.message), { 'set-cookie': flowCookie('', 0) });
           return;
         }
-        const sid = newSession(result.name);
+        const sid = await newSession(result.name);
         // A 200 page that links on, not a redirect: the browser arrived from the issuer's site, and a
         // SameSite=Strict cookie set now is only sent on a navigation that starts here.
         send(
@@ -515,7 +498,7 @@ ${decided}
         if (method !== 'POST') return methodNotAllowed(res, 'POST');
         checkSameOrigin(req);
         const sid = readCookie(req.headers.cookie, cookieName);
-        if (sid) sessions.delete(sid);
+        if (sid) await memory.closeSession(sid);
         send(res, 303, '', { location: `${root}/login`, 'set-cookie': sessionCookie('', 0) });
         return;
       }
@@ -532,7 +515,7 @@ ${decided}
           'There is no such page; approvals look like apr_ and 24 letters or digits.',
         );
       if (method === 'POST') checkSameOrigin(req);
-      const approver = authenticate(req);
+      const approver = await authenticate(req, address);
       if (!approver) {
         const next = rest && segments.length === 1 ? `${root}/${id}` : root;
         send(res, 401, loginPage(next));
@@ -545,23 +528,23 @@ ${decided}
         }
         if (method !== 'GET') return methodNotAllowed(res, 'GET');
         if (segments.length === 0) {
-          send(res, 200, listPage(approver));
+          send(res, 200, await listPage(approver));
           return;
         }
-        send(res, 200, detailPage(store.get(id!), approver));
+        send(res, 200, detailPage(await store.get(id!), approver));
       } catch (error) {
         throw attachApprover(error, approver);
       }
     }
 
-    return async (req, res) => {
+    return async (req, res, ctx) => {
       const path = pathOf(req.url);
       let rest: string;
       if (path === root || path === `${root}/`) rest = '';
       else if (path.startsWith(`${root}/`)) rest = path.slice(root.length);
       else return false;
       try {
-        await handle(req, res, rest);
+        await handle(req, res, rest, ctx?.address ?? req.socket.remoteAddress ?? 'unknown');
       } catch (error) {
         const approver = (error as { approver?: Approver }).approver;
         const pageError = toPageError(error, log);
@@ -755,6 +738,13 @@ const APPROVAL_STATUS: Readonly<Record<string, number>> = {
 
 function toPageError(error: unknown, log: (line: string) => void): PageError {
   if (error instanceof PageError) return error;
+  if (error instanceof SharedStateUnavailable) {
+    return new PageError(
+      503,
+      'Approvals unavailable',
+      `${error.message} Nothing changed; try again when Redis is back.`,
+    );
+  }
   if (error instanceof ApprovalError) {
     const status = APPROVAL_STATUS[error.code] ?? 409;
     return new PageError(

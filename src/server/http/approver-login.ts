@@ -26,6 +26,8 @@ export interface ApproverLoginSettings {
   approverScope: string;
   /** The fetch to use (tests). */
   fetch?: typeof fetch;
+  /** Sign-ins in progress (default: this process); see {@link LoginFlows}. */
+  flows?: LoginFlows;
 }
 
 /** A finished sign-in. */
@@ -58,6 +60,17 @@ export interface ApproverLogin {
   finish(callbackUrl: URL, flow: string | undefined, redirectUri: string): Promise<LoginResult>;
 }
 
+/**
+ * Where sign-ins in progress wait for the issuer's callback: in this process by default; in Redis with
+ * replicas, since the callback may reach another replica than the one that started it.
+ */
+export interface LoginFlows {
+  /** Keeps `value` under `flow` for `ttlMs`. */
+  put(flow: string, value: string, ttlMs: number): Promise<void>;
+  /** Takes the value of `flow` once (a second take finds nothing). */
+  take(flow: string): Promise<string | undefined>;
+}
+
 interface Pending {
   verifier: string;
   state: string;
@@ -82,6 +95,7 @@ export function createApproverLogin(settings: ApproverLoginSettings): ApproverLo
   const client: oauth.Client = { client_id: settings.clientId };
   const auth = settings.clientSecret ? oauth.ClientSecretPost(settings.clientSecret) : oauth.None();
   const pending = new Map<string, Pending>();
+  const shared = settings.flows;
   let server: Promise<oauth.AuthorizationServer> | undefined;
 
   function metadata(): Promise<oauth.AuthorizationServer> {
@@ -110,7 +124,8 @@ export function createApproverLogin(settings: ApproverLoginSettings): ApproverLo
         next,
         expiresAt: now + LOGIN_TTL_MS,
       };
-      pending.set(flow, entry);
+      if (shared) await shared.put(flow, JSON.stringify(entry), LOGIN_TTL_MS);
+      else pending.set(flow, entry);
       const url = new URL(as.authorization_endpoint);
       url.searchParams.set('client_id', client.client_id);
       url.searchParams.set('redirect_uri', redirectUri);
@@ -124,9 +139,15 @@ export function createApproverLogin(settings: ApproverLoginSettings): ApproverLo
     },
 
     async finish(callbackUrl, flow, redirectUri) {
-      const entry = flow ? pending.get(flow) : undefined;
       // One use: a callback replayed, or one this browser did not start, finds nothing.
-      if (flow) pending.delete(flow);
+      let entry: Pending | undefined;
+      if (flow && shared) {
+        const raw = await shared.take(flow);
+        entry = raw ? (JSON.parse(raw) as Pending) : undefined;
+      } else if (flow) {
+        entry = pending.get(flow);
+        pending.delete(flow);
+      }
       if (!entry || entry.expiresAt <= Date.now()) {
         return {
           ok: false,

@@ -4,6 +4,7 @@
  * none throws on bad input.
  */
 import type { IncomingMessage } from 'node:http';
+import { BlockList, isIP } from 'node:net';
 
 /** Hosts and origins a request may name. */
 export interface Allowlists {
@@ -123,4 +124,60 @@ export function createRateLimiter(rate: number, burst: number, now: () => number
       return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / rate));
     },
   };
+}
+
+/** `::ffff:127.0.0.1` is 127.0.0.1: IPv4 peers often reach a dual-stack socket in that form. */
+function plainAddress(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return mapped ? mapped[1]! : address;
+}
+
+function isTrusted(trusted: BlockList, address: string): boolean {
+  const type = isIP(address);
+  return type !== 0 && trusted.check(address, type === 6 ? 'ipv6' : 'ipv4');
+}
+
+/**
+ * The client's address, for lockouts and limits: the socket's peer, unless the peer is a trusted proxy
+ * (`TENANT_MCP_TRUSTED_PROXIES`); then `X-Forwarded-For` is read from the right, skipping trusted
+ * proxies, and the first address no trusted proxy is is the client. Anyone else's header is ignored.
+ */
+export function clientAddress(request: IncomingMessage, trusted: BlockList | undefined): string {
+  const peer = plainAddress(request.socket.remoteAddress ?? 'unknown');
+  if (!trusted || !isTrusted(trusted, peer)) return peer;
+  const header = request.headers['x-forwarded-for'];
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((hop) => plainAddress(hop.trim()))
+    .filter(Boolean);
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i]!;
+    if (isIP(hop) === 0) return peer;
+    if (!isTrusted(trusted, hop)) return hop;
+  }
+  return hops[0] ?? peer;
+}
+
+/**
+ * Parses `TENANT_MCP_TRUSTED_PROXIES`: addresses (`127.0.0.1`, `::1`) and CIDR ranges (`10.0.0.0/8`),
+ * comma-separated. Returns the block list, or the first entry that is neither.
+ */
+export function parseTrustedProxies(text: string): { list: BlockList } | { bad: string } {
+  const list = new BlockList();
+  for (const raw of text.split(',')) {
+    const entry = raw.trim();
+    if (!entry) continue;
+    const [address, prefix, extra] = entry.split('/');
+    const type = isIP(address ?? '');
+    if (type === 0 || extra !== undefined) return { bad: entry };
+    const family = type === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) {
+      list.addAddress(address!, family);
+      continue;
+    }
+    const bits = Number(prefix);
+    if (!/^\d{1,3}$/.test(prefix) || bits > (type === 6 ? 128 : 32)) return { bad: entry };
+    list.addSubnet(address!, bits, family);
+  }
+  return { list };
 }

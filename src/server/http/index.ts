@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, BlockList } from 'node:net';
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import {
   type AuthInfo,
@@ -15,6 +15,7 @@ import {
   type McpRequestContext,
   type Server,
 } from '@modelcontextprotocol/server';
+import { SharedStateUnavailable } from '../../shared/redis.js';
 import { checkMessage, type RequestId } from '../jsonrpc.js';
 import {
   APPROVER_SCOPE,
@@ -26,7 +27,8 @@ import {
   type Principal,
   SCOPE_PROFILES,
 } from './auth.js';
-import { buildAllowlists, checkHostAndOrigin, createRateLimiter, messageCount, readBody } from './guards.js';
+import { buildAllowlists, checkHostAndOrigin, clientAddress, messageCount, readBody } from './guards.js';
+import { type LimiterFactory, localLimiters } from './limits.js';
 
 export { APPROVER_SCOPE, type AuthSettings, type Principal, SCOPE_PROFILES } from './auth.js';
 export { isLoopback } from './guards.js';
@@ -41,6 +43,8 @@ export interface RouteContext {
   resourceUrl: string;
   /** The request URL, parsed against the public base. */
   url: URL;
+  /** The client's address (behind a trusted proxy, from `X-Forwarded-For`): lockouts key on it. */
+  address: string;
 }
 
 /**
@@ -84,6 +88,14 @@ export interface HttpServerOptions {
   shutdownGraceMs?: number;
   /** Extra routes, tried before `/mcp`. */
   routes?: readonly RouteHandler[];
+  /** Where rate limits and lockouts are kept (default: this process; with Redis, shared by replicas). */
+  limiters?: LimiterFactory;
+  /** Peers whose `X-Forwarded-For` is believed (`TENANT_MCP_TRUSTED_PROXIES`). */
+  trustedProxies?: BlockList;
+  /** Which shared state is down, for `/healthz` (empty when all is well, or when nothing is shared). */
+  sharedStateDown?: () => readonly string[];
+  /** This replica's id, shown by `/healthz`. */
+  replica?: string;
   /** Diagnostics (stderr). */
   log?: (line: string) => void;
 }
@@ -108,6 +120,7 @@ interface Session {
 }
 
 const MCP_PATH = '/mcp';
+const HEALTH_PATH = '/healthz';
 const METADATA_PATH = '/.well-known/oauth-protected-resource';
 
 /** Starts Streamable HTTP; resolves once listening. */
@@ -115,10 +128,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => {});
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
-  const limiter = createRateLimiter(options.rateLimit?.perSecond ?? 20, options.rateLimit?.burst ?? 40);
+  const limiters = options.limiters ?? localLimiters;
+  const limiter = limiters('principal', options.rateLimit?.perSecond ?? 20, options.rateLimit?.burst ?? 40);
   // Failed authentications per client address: 10 in a burst, then one a second, so guessing tokens (or
   // making us verify junk JWTs) is slow; only failures count, so a busy legitimate client is never slowed.
-  const failures = createRateLimiter(1, 10);
+  const failures = limiters('auth-failures', 1, 10);
   const idleMs = options.sessionIdleMs ?? 30 * 60_000;
   const maxSessions = options.maxSessions ?? 1000;
   const maxPerPrincipal = options.maxSessionsPerPrincipal ?? 100;
@@ -182,6 +196,36 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.url === HEALTH_PATH) return health(req, res);
+    try {
+      await guarded(req, res);
+    } catch (error) {
+      if (!(error instanceof SharedStateUnavailable)) throw error;
+      if (res.headersSent) return void res.destroy();
+      res.setHeader('retry-after', '5');
+      return rpcError(res, 503, -32000, `${error.message} Retry when Redis is back.`);
+    }
+  }
+
+  /** For the balancer: no authentication, no secrets; 503 only while draining, so calls move elsewhere. */
+  function health(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      rpcError(res, 405, -32000, 'Use GET.');
+      return;
+    }
+    const down = options.sharedStateDown?.() ?? [];
+    const status = closing ? 'draining' : down.length ? 'degraded' : 'ok';
+    res.setHeader('cache-control', 'no-store');
+    if (closing) res.setHeader('connection', 'close');
+    sendJson(res, closing ? 503 : 200, {
+      status,
+      ...(down.length ? { down } : {}),
+      ...(options.replica ? { replica: options.replica } : {}),
+    });
+  }
+
+  async function guarded(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (closing) {
       res.setHeader('connection', 'close');
       return rpcError(res, 503, -32000, 'The server is shutting down.');
@@ -190,6 +234,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (refused) return rpcError(res, 403, -32000, refused);
     const requestUrl = new URL(req.url ?? '/', `${baseUrl}/`);
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const address = clientAddress(req, options.trustedProxies);
 
     // One verification per request, shared by the routes and /mcp.
     let checked: Promise<Principal | AuthFailure> | undefined;
@@ -204,6 +249,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         baseUrl,
         resourceUrl: publicUrl,
         url: requestUrl,
+        address,
       };
       for (const route of options.routes) if (await route(req, res, ctx)) return;
     }
@@ -211,8 +257,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (path !== MCP_PATH)
       return rpcError(res, 404, -32000, `Nothing at ${path}; the MCP endpoint is ${MCP_PATH}.`);
 
-    const address = req.socket.remoteAddress ?? 'unknown';
-    const locked = failures.wait(address);
+    const locked = await failures.wait(address);
     if (locked > 0) {
       res.setHeader('retry-after', String(locked));
       return rpcError(
@@ -228,11 +273,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         res.setHeader('retry-after', '5');
         return rpcError(res, 503, -32000, result.description);
       }
-      failures.take(address);
+      await failures.take(address);
       return unauthorized(res, result);
     }
     const principal = result;
-    const wait = limiter.take(principal.id);
+    const wait = await limiter.take(principal.id);
     if (wait > 0) {
       res.setHeader('retry-after', String(wait));
       return rpcError(res, 429, -32000, `Too many requests; retry after ${wait} s.`);
@@ -277,7 +322,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const invalid = invalidMessage(body);
     if (invalid) return rpcError(res, 400, invalid.code, invalid.reason, invalid.id);
     // The request itself paid for one message; a batch pays for the rest.
-    const batchWait = limiter.take(principal.id, Math.max(0, messageCount(body) - 1));
+    const batchWait = await limiter.take(principal.id, Math.max(0, messageCount(body) - 1));
     if (batchWait > 0) return tooMany(res, batchWait, messageCount(body));
     if (options.stateless || !(await isLegacyRequest(await toWebRequest(req, body)))) {
       const authInfo: AuthInfo = { token: '', clientId: principal.id, scopes: [...principal.scopes] };

@@ -2,9 +2,11 @@
  * The HTTP transport's settings from flags and environment, refused at start when unsafe: no
  * authentication is an explicit, loopback-only choice, and a bad value is one line naming it.
  */
+
+import type { BlockList } from 'node:net';
 import { ConfigError } from '../config.js';
 import type { AuthSettings } from './auth.js';
-import { isLoopback } from './guards.js';
+import { isLoopback, parseTrustedProxies } from './guards.js';
 
 /** HTTP flags the CLI parsed. */
 export interface HttpFlags {
@@ -36,6 +38,10 @@ export interface HttpSettings {
   rateLimit: { perSecond: number; burst: number };
   /** `TENANT_MCP_MAX_BODY_BYTES`. */
   maxBodyBytes: number;
+  /** `TENANT_MCP_SHUTDOWN_GRACE_SECONDS` in milliseconds: how long SIGTERM waits for calls in flight. */
+  shutdownGraceMs: number;
+  /** `TENANT_MCP_TRUSTED_PROXIES`: peers whose `X-Forwarded-For` is believed (the load balancer). */
+  trustedProxies?: BlockList;
   /** OAuth mode: the approvals page's client at the issuer, so approvers sign in with a browser. */
   approvalsClient?: { clientId: string; clientSecret?: string };
   /** Lines to print on stderr at start. */
@@ -57,7 +63,16 @@ export const HTTP_ENV_HELP = `  TENANT_MCP_HTTP_TOKEN       HTTP bearer tokens, 
   TENANT_MCP_PUBLIC_URL       this server's public MCP URL, the token audience (default http://{host}:{port}/mcp)
   TENANT_MCP_ALLOWED_ORIGINS  browser origins allowed besides the server's own, comma-separated
   TENANT_MCP_RATE_LIMIT       requests a second per client and burst, e.g. 20:40 (default; 0 turns it off)
-  TENANT_MCP_MAX_BODY_BYTES   largest request body (default 1048576)`;
+  TENANT_MCP_MAX_BODY_BYTES   largest request body (default 1048576)
+  TENANT_MCP_SHUTDOWN_GRACE_SECONDS  on SIGTERM, how long calls in flight may finish (default 10)
+  TENANT_MCP_TRUSTED_PROXIES  load balancers whose X-Forwarded-For names the client (addresses or CIDR,
+                              comma-separated, e.g. 127.0.0.1,10.0.0.0/8); limits and lockouts key on it
+  TENANT_MCP_REDIS_URL        state shared by replicas (approvals, declines, limits, lockouts, approvals
+                              page sessions, single-use markers): redis://[user:pass@]host:port[/db] or rediss://
+  TENANT_MCP_REDIS_NAMESPACE  prefix of every key (default tenant-mcp)
+  TENANT_MCP_REDIS_TIMEOUT_MS a Redis command slower than this counts as Redis down (default 1000)
+  TENANT_MCP_REDIS_DEGRADED   reads: read operations go on while Redis is down, metered per replica
+                              (default none: every MCP request is refused until Redis is back)`;
 
 /** What a token entry ends with when its client is a person's host and may confirm in it. */
 export const ELICITATION_SUFFIX = '+elicitation';
@@ -178,15 +193,28 @@ export function httpSettingsFrom(flags: HttpFlags, env: NodeJS.ProcessEnv): Http
       );
     }
   }
+  const proxiesText = env.TENANT_MCP_TRUSTED_PROXIES?.trim() || undefined;
+  let trustedProxies: BlockList | undefined;
+  if (proxiesText) {
+    const parsed = parseTrustedProxies(proxiesText);
+    if ('bad' in parsed) {
+      throw new ConfigError(
+        `TENANT_MCP_TRUSTED_PROXIES: "${parsed.bad.slice(0, 60)}" is not an IP address or CIDR range (e.g. 127.0.0.1, 10.0.0.0/8, ::1).`,
+      );
+    }
+    trustedProxies = parsed.list;
+  }
   return {
     host,
     port,
     auth,
+    ...(trustedProxies ? { trustedProxies } : {}),
     stateless: flags.stateless === true,
     ...(publicUrl ? { publicUrl } : {}),
     allowedOrigins,
     rateLimit: parseRateLimit(env.TENANT_MCP_RATE_LIMIT),
     maxBodyBytes: parseBodyLimit(env.TENANT_MCP_MAX_BODY_BYTES),
+    shutdownGraceMs: parseGrace(env.TENANT_MCP_SHUTDOWN_GRACE_SECONDS),
     ...(clientId ? { approvalsClient: { clientId, ...(clientSecret ? { clientSecret } : {}) } } : {}),
     warnings,
   };
@@ -224,4 +252,15 @@ function parseBodyLimit(value: string | undefined): number {
     );
   }
   return bytes;
+}
+
+function parseGrace(value: string | undefined): number {
+  if (!value?.trim()) return 10_000;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 300) {
+    throw new ConfigError(
+      `TENANT_MCP_SHUTDOWN_GRACE_SECONDS "${value}" must be a whole number of seconds from 0 to 300.`,
+    );
+  }
+  return seconds * 1000;
 }

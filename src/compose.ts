@@ -15,9 +15,11 @@ import type { ConfirmationStates } from './server/request-state.js';
 import type { SharedRedis } from './shared/redis.js';
 import {
   type BudgetRedis,
+  createEmbeddedTenantBudget,
   createTenantBudget,
   parseTenantBudgetEnv,
   TENANT_BUDGET_ENV,
+  withLocalFallback,
 } from './shared/tenant-budget.js';
 import { PROVIDERS, type ProviderId } from './tools/providers.js';
 import { createToolRegistry, type ToolRegistry } from './tools/registry.js';
@@ -355,7 +357,7 @@ function connectTenant(
       provider: { name: facts.displayName, apiPath: facts.apiBasePath },
     };
     if (config.mode === 'tenant') {
-      const budget =
+      let budget =
         budgetSettings &&
         createTenantBudget(
           budgetSettings,
@@ -363,6 +365,9 @@ function connectTenant(
           redis,
           redis ? `${redis.namespace}:budget:` : undefined,
         );
+      // Degraded reads go on without Redis: the budget then counts in this process, as the limits do.
+      if (budget && budgetSettings?.mode === 'shared' && config.sharedState?.degraded === 'reads')
+        budget = withLocalFallback(budget, createEmbeddedTenantBudget({ settings: budgetSettings }));
       return createExecutor({
         domain: config.tenant.domain!,
         auth: config.tenant.auth!,

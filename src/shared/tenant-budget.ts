@@ -505,6 +505,27 @@ export function createSharedTenantBudget(options: SharedBudgetOptions): RateBudg
 }
 
 /**
+ * A shared budget that, while its store is unreachable, meters in the process instead (the operator's
+ * `TENANT_MCP_REDIS_DEGRADED=reads`: reads go on, each replica counting its own), and goes back to the
+ * shared bucket as soon as it answers. Both learn from every answer.
+ */
+export function withLocalFallback(shared: RateBudget, local: RateBudget): RateBudget {
+  return {
+    async take() {
+      try {
+        return await shared.take();
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'budget_unavailable') throw error;
+        return local.take();
+      }
+    },
+    async observe(answer) {
+      await Promise.all([shared.observe(answer), local.observe(answer)]);
+    },
+  };
+}
+
+/**
  * The budget the settings ask for, or `undefined` for `off`.
  * @throws Error when `shared` is asked for without a Redis client.
  */

@@ -28,7 +28,13 @@ const clients: Client[] = [];
 beforeAll(async () => {
   redis = await startRedis();
   tenant = await startTenant();
-  const env = { TENANT_MCP_REDIS_TIMEOUT_MS: '300' };
+  // The tenant budget at its default (shared once Redis is set): with degraded reads it must fall back to
+  // counting in the process, or the reads below would be refused for want of Redis.
+  const env = {
+    TENANT_MCP_REDIS_TIMEOUT_MS: '300',
+    TENANT_MCP_TENANT_BUDGET: '',
+    TENANT_MCP_TENANT_BUDGET_REDIS_TIMEOUT_MS: '300',
+  };
   [strict, reads] = await Promise.all([
     startReplica({ id: 'strict', tenant, redisUrl: redis.url, env }),
     startReplica({

@@ -214,11 +214,18 @@ export interface BucketState {
   rate: number;
   /** Whether the capacity came from the tenant (else it is the floor). */
   learned: boolean;
+  /**
+   * The tenant answered successfully without any rate-limit header and has never sent one: it reports no
+   * limit (a proxy strips them, or it has none), so takes go at once instead of holding the floor for
+   * ever. Its 429s (handled as before) or any rate-limit header end it; a tenant that ever sent one never
+   * becomes unreported again.
+   */
+  unreported: boolean;
 }
 
 /** A fresh bucket at the floor. */
 export function floorBucket(floor: number, windowMs: number, nowMs: number): BucketState {
-  return { tokens: floor, ts: nowMs, cap: floor, rate: floor / windowMs, learned: false };
+  return { tokens: floor, ts: nowMs, cap: floor, rate: floor / windowMs, learned: false, unreported: false };
 }
 
 /** Brings `tokens` up to `nowMs`; a clock that went back refills nothing. */
@@ -246,6 +253,7 @@ function minRate(state: BucketState): number {
  */
 export function takeSlot(state: BucketState, nowMs: number, maxWaitMs: number): BudgetVerdict {
   refill(state, nowMs);
+  if (state.unreported) return { kind: 'go', waitMs: 0 };
   const waitMs = state.tokens >= 1 ? 0 : Math.ceil((1 - state.tokens) / state.rate);
   if (waitMs > maxWaitMs) {
     return { kind: 'refused', retryAfterMs: waitMs, limit: state.cap, perSecond: state.rate * 1000 };
@@ -260,6 +268,9 @@ export function takeSlot(state: BucketState, nowMs: number, maxWaitMs: number): 
 /** Learns from one answer's facts (see the module comment). */
 export function learn(state: BucketState, nowMs: number, facts: RateFacts, windowMs: number): void {
   refill(state, nowMs);
+  const silent = facts.limit === undefined && facts.remaining === undefined && facts.fullInMs === undefined;
+  if (!silent || facts.status === 429) state.unreported = false;
+  else if (!state.learned && facts.status >= 200 && facts.status < 300) state.unreported = true;
   if (facts.limit !== undefined && (!state.learned || facts.limit !== state.cap)) {
     state.cap = facts.limit;
     state.rate = facts.limit / windowMs;
@@ -356,24 +367,30 @@ local windowMs = tonumber(ARGV[3])
 local ttlMs = tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local h = redis.call('HMGET', key, 'tokens', 'ts', 'cap', 'rate', 'learned')
+local h = redis.call('HMGET', key, 'tokens', 'ts', 'cap', 'rate', 'learned', 'unreported')
 local cap = tonumber(h[3]) or floor
 local rate = tonumber(h[4]) or (floor / windowMs)
 local tokens = tonumber(h[1]) or cap
 local ts = tonumber(h[2]) or now
 local learned = h[5] == '1'
+local unreported = h[6] == '1'
 if now > ts then
   tokens = math.min(cap, tokens + (now - ts) * rate)
   ts = now
 end
 local function save()
   redis.call('HSET', key, 'tokens', string.format('%.17g', tokens), 'ts', string.format('%d', ts),
-    'cap', string.format('%d', cap), 'rate', string.format('%.17g', rate), 'learned', learned and '1' or '0')
+    'cap', string.format('%d', cap), 'rate', string.format('%.17g', rate), 'learned', learned and '1' or '0',
+    'unreported', unreported and '1' or '0')
   redis.call('PEXPIRE', key, ttlMs)
 end
 local minRate = cap / 86400000
 if op == 'take' then
   local maxWait = tonumber(ARGV[5])
+  if unreported then
+    save()
+    return {1, 0, cap, string.format('%.17g', rate * 1000)}
+  end
   local wait = 0
   if tokens < 1 then wait = math.ceil((1 - tokens) / rate) end
   if wait > maxWait then
@@ -395,6 +412,11 @@ local fullIn = tonumber(ARGV[8])
 local slack = tonumber(ARGV[9]) or 0
 local retryAfter = tonumber(ARGV[10])
 local trusted = ARGV[11] == '1'
+if (limit or remaining or fullIn) or status == 429 then
+  unreported = false
+elseif (not learned) and status >= 200 and status < 300 then
+  unreported = true
+end
 if limit and ((not learned) or limit ~= cap) then
   cap = limit
   rate = limit / windowMs

@@ -71,9 +71,6 @@ export async function startReplica(options: ReplicaOptions): Promise<Replica> {
         TENANT_MCP_REPLICA_ID: options.id,
         TENANT_MCP_STATE_KEY: STATE_KEY,
         TENANT_MCP_TRUSTED_PROXIES: '127.0.0.1',
-        // The recording tenant reports no rate limit, so a budget would hold its 2/s floor: the budget's
-        // own test (tenant-budget.test.ts) turns it on against a tenant that does.
-        TENANT_MCP_TENANT_BUDGET: 'off',
         ...(options.redisUrl ? { TENANT_MCP_REDIS_URL: options.redisUrl } : {}),
         ...(options.publicUrl ? { TENANT_MCP_PUBLIC_URL: options.publicUrl } : {}),
         ...options.env,

@@ -90,6 +90,46 @@ describe('the shared budget', () => {
     expect([...kinds].sort()).toEqual(['ask_again', 'go', 'refused', 'wait']);
   });
 
+  it('follows the embedded rules for a tenant that reports no limit', async () => {
+    const shared = createSharedTenantBudget({ redis: clients[0]!.redis, tenant: freshTenant(), settings });
+    const embedded = createEmbeddedTenantBudget({ settings });
+    const silent = { status: 200, headers: {} };
+    const steps: Array<{ observe: { status: number; headers: Record<string, string> } } | { takes: number }> =
+      [
+        { takes: 3 }, // the floor: 2 now, then ask again
+        { observe: silent },
+        { takes: 20 }, // no limit reported: every take goes at once
+        { observe: { status: 429, headers: { 'retry-after': '1' } } },
+        { takes: 2 },
+        { observe: silent },
+        { takes: 5 },
+        { observe: { status: 200, headers: headers(10, 0) } },
+        { observe: silent }, // it reported once: a silent answer lifts nothing
+        { takes: 3 },
+      ];
+    const kinds: Array<[string, string]> = [];
+    for (const step of steps) {
+      if ('observe' in step) {
+        await shared.observe(step.observe);
+        await embedded.observe(step.observe);
+        continue;
+      }
+      for (let i = 0; i < step.takes; i++) {
+        const [a, b] = [await shared.take(), await embedded.take()];
+        kinds.push([
+          a.kind === 'go' && a.waitMs > 0 ? 'wait' : a.kind,
+          b.kind === 'go' && b.waitMs > 0 ? 'wait' : b.kind,
+        ]);
+      }
+    }
+    for (const [a, b] of kinds) expect(a).toBe(b);
+    const shown = kinds.map(([a]) => a);
+    expect(shown.slice(0, 23)).toEqual(['go', 'go', 'ask_again', ...Array(20).fill('go')]);
+    expect(shown.slice(23, 25)).not.toContain('go');
+    expect(shown.slice(25, 30)).toEqual(Array(5).fill('go'));
+    expect(shown.slice(30)).not.toContain('go');
+  });
+
   it('learns the capacity from the first answer without filling the bucket', async () => {
     const tenant = freshTenant();
     const slow = { ...settings, maxWaitMs: 0, windowMs: 86_400_000 }; // refill: 30 a day, nothing in the test

@@ -203,6 +203,32 @@ describe('the bucket', () => {
     expect(takeSlot(state, NOW, 2000)).toEqual({ kind: 'go', waitMs: 100 });
   });
 
+  it('a tenant that answers without any rate-limit header is not held at the floor; a header or a 429 ends that', () => {
+    const state = bucket();
+    takeSlot(state, NOW, 2000);
+    takeSlot(state, NOW, 2000);
+    expect(takeSlot(state, NOW, 2000).kind).toBe('ask_again');
+    // A 5xx without headers says nothing about limits.
+    learn(state, NOW, { status: 503 }, 1000);
+    expect(state.unreported).toBe(false);
+    learn(state, NOW, { status: 200 }, 1000);
+    expect(state.unreported).toBe(true);
+    for (let i = 0; i < 50; i++) expect(takeSlot(state, NOW, 2000)).toEqual({ kind: 'go', waitMs: 0 });
+    // Its 429 puts the floor back, emptied until the Retry-After.
+    learn(state, NOW, { status: 429, retryAfterMs: 1000 }, 1000);
+    expect(state.unreported).toBe(false);
+    expect(takeSlot(state, NOW, 2000).kind).not.toBe('go');
+    learn(state, NOW, { status: 200 }, 1000);
+    expect(state.unreported).toBe(true);
+    // Once it reports a limit, a silent answer never lifts the bucket again.
+    learn(state, NOW, { status: 200, limit: 10, remaining: 0 }, 1000);
+    learn(state, NOW, { status: 204 }, 1000);
+    expect(state).toMatchObject({ unreported: false, learned: true, cap: 10 });
+    // Limited again: the slot is held for a while, not given at once.
+    const held = takeSlot(state, NOW, 2000);
+    expect(held.kind === 'go' && held.waitMs > 0).toBe(true);
+  });
+
   it('a clock that goes back refills nothing', () => {
     const state = bucket({ cap: 10, tokens: 0, rate: 0.01, learned: true });
     takeSlot(state, NOW - 60_000, 60_000);

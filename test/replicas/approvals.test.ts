@@ -14,8 +14,7 @@ import {
   formToken,
   PageVisitor,
   type Replica,
-  startBalancer,
-  startReplica,
+  startFleet,
   startTenant,
   stopReplica,
 } from './cluster.js';
@@ -29,21 +28,11 @@ const clients: Client[] = [];
 beforeAll(async () => {
   redis = await startRedis();
   tenant = await startTenant();
-  const { freePort } = await import('../shared/redis-server.js');
-  const lbPort = await freePort();
-  const publicUrl = `http://127.0.0.1:${lbPort}/mcp`;
-  replicas = await Promise.all(
-    ['a', 'b', 'c'].map((id) =>
-      startReplica({
-        id,
-        tenant,
-        redisUrl: redis.url,
-        publicUrl,
-        env: { TENANT_MCP_RATE_LIMIT: '1000:2000' },
-      }),
-    ),
-  );
-  balancer = await startBalancer([replicas[0]!.port, replicas[1]!.port, replicas[2]!.port], lbPort);
+  ({ replicas, balancer } = await startFleet({
+    tenant,
+    redisUrl: redis.url,
+    env: { TENANT_MCP_RATE_LIMIT: '1000:2000' },
+  }));
 }, 60_000);
 
 afterAll(async () => {

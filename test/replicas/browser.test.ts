@@ -7,7 +7,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordingUpstream } from '../helpers/recording-upstream.js';
-import { freePort, type RedisServer, startRedis } from '../shared/redis-server.js';
+import { type RedisServer, startRedis } from '../shared/redis-server.js';
 import {
   APPROVER,
   approvalIdOf,
@@ -15,8 +15,7 @@ import {
   call,
   connectClient,
   type Replica,
-  startBalancer,
-  startReplica,
+  startFleet,
   startTenant,
   stopReplica,
 } from './cluster.js';
@@ -37,19 +36,11 @@ beforeAll(async () => {
     );
   redis = await startRedis();
   tenant = await startTenant();
-  const lbPort = await freePort();
-  replicas = await Promise.all(
-    ['a', 'b', 'c'].map((id) =>
-      startReplica({
-        id,
-        tenant,
-        redisUrl: redis.url,
-        publicUrl: `http://127.0.0.1:${lbPort}/mcp`,
-        env: { TENANT_MCP_RATE_LIMIT: '1000:2000' },
-      }),
-    ),
-  );
-  balancer = await startBalancer(replicas.map((r) => r.port) as [number, number, number], lbPort);
+  ({ replicas, balancer } = await startFleet({
+    tenant,
+    redisUrl: redis.url,
+    env: { TENANT_MCP_RATE_LIMIT: '1000:2000' },
+  }));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [

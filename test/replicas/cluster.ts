@@ -162,6 +162,29 @@ export async function startBalancer(
   };
 }
 
+/** Three replicas a, b, c behind HAProxy (deploy/haproxy.cfg), each naming the balancer as its public URL. */
+export async function startFleet(options: {
+  tenant: RecordingUpstream;
+  redisUrl: string;
+  env?: Record<string, string>;
+}): Promise<{ replicas: Replica[]; balancer: Balancer; publicUrl: string }> {
+  const lbPort = await freePort();
+  const publicUrl = `http://127.0.0.1:${lbPort}/mcp`;
+  const replicas = await Promise.all(
+    ['a', 'b', 'c'].map((id) =>
+      startReplica({
+        id,
+        tenant: options.tenant,
+        redisUrl: options.redisUrl,
+        publicUrl,
+        ...(options.env ? { env: options.env } : {}),
+      }),
+    ),
+  );
+  const balancer = await startBalancer(replicas.map((r) => r.port) as [number, number, number], lbPort);
+  return { replicas, balancer, publicUrl };
+}
+
 /** An MCP client (SDK v2) through `origin`, 2026-07-28 (`modern`) or a 2025-11-25 session (`legacy`). */
 export async function connectClient(origin: string, era: 'modern' | 'legacy'): Promise<Client> {
   const transport = new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), {

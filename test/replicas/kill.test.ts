@@ -7,14 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeChains } from '../../src/policy/audit/merge.js';
 import { verifyAuditLog } from '../../src/policy/audit/verify.js';
 import type { RecordingUpstream } from '../helpers/recording-upstream.js';
-import { freePort, type RedisServer, startRedis } from '../shared/redis-server.js';
+import { type RedisServer, startRedis } from '../shared/redis-server.js';
 import {
   type Balancer,
   call,
   connectClient,
   type Replica,
-  startBalancer,
-  startReplica,
+  startFleet,
   startTenant,
   stopReplica,
 } from './cluster.js';
@@ -34,19 +33,11 @@ beforeAll(async () => {
   // A little latency at the tenant, so calls are in flight on every replica when one dies.
   tenant = await startTenant();
   tenant.setFallback({ status: 200, body: { user_id: 'x' }, delayMs: 15 });
-  const lbPort = await freePort();
-  replicas = await Promise.all(
-    ['a', 'b', 'c'].map((id) =>
-      startReplica({
-        id,
-        tenant,
-        redisUrl: redis.url,
-        publicUrl: `http://127.0.0.1:${lbPort}/mcp`,
-        env: { TENANT_MCP_RATE_LIMIT: '100000:100000' },
-      }),
-    ),
-  );
-  balancer = await startBalancer([replicas[0]!.port, replicas[1]!.port, replicas[2]!.port], lbPort);
+  ({ replicas, balancer } = await startFleet({
+    tenant,
+    redisUrl: redis.url,
+    env: { TENANT_MCP_RATE_LIMIT: '100000:100000' },
+  }));
 }, 60_000);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordingUpstream } from '../helpers/recording-upstream.js';
-import { freePort, type RedisServer, startRedis } from '../shared/redis-server.js';
+import { type RedisServer, startRedis } from '../shared/redis-server.js';
 import {
   APPROVER,
   approvalIdOf,
@@ -17,7 +17,7 @@ import {
   PageVisitor,
   type Replica,
   STATE_KEY,
-  startBalancer,
+  startFleet,
   startReplica,
   startTenant,
   stopReplica,
@@ -36,20 +36,11 @@ beforeAll(async () => {
   tenant.setFallback((request) =>
     request.path.includes('slow') ? { status: 200, body: {}, delayMs: 1500 } : { status: 200, body: {} },
   );
-  const lbPort = await freePort();
-  publicUrl = `http://127.0.0.1:${lbPort}/mcp`;
-  replicas = await Promise.all(
-    ['a', 'b', 'c'].map((id) =>
-      startReplica({
-        id,
-        tenant,
-        redisUrl: redis.url,
-        publicUrl,
-        env: { TENANT_MCP_SHUTDOWN_GRACE_SECONDS: '5' },
-      }),
-    ),
-  );
-  balancer = await startBalancer([replicas[0]!.port, replicas[1]!.port, replicas[2]!.port], lbPort);
+  ({ replicas, balancer, publicUrl } = await startFleet({
+    tenant,
+    redisUrl: redis.url,
+    env: { TENANT_MCP_SHUTDOWN_GRACE_SECONDS: '5' },
+  }));
 }, 60_000);
 
 afterAll(async () => {

@@ -5,16 +5,8 @@
 // fleet with the budget off runs into the tenant's 429s (the control).
 import { afterEach, describe, expect, it } from 'vitest';
 import { heldRate, startLimitedTenant } from '../helpers/budget-replicas.js';
-import { freePort, type RedisServer, startRedis } from '../shared/redis-server.js';
-import {
-  type Balancer,
-  call,
-  connectClient,
-  type Replica,
-  startBalancer,
-  startReplica,
-  stopReplica,
-} from './cluster.js';
+import { type RedisServer, startRedis } from '../shared/redis-server.js';
+import { type Balancer, call, connectClient, type Replica, startFleet, stopReplica } from './cluster.js';
 
 const LIMIT = 10;
 const CALLS = 60;
@@ -40,26 +32,17 @@ async function fleetLoad(budget?: 'off'): Promise<{ errors: string[]; ms: number
   redis = await startRedis();
   tenant = await startLimitedTenant(LIMIT);
   const upstream = tenant.upstream;
-  const lbPort = await freePort();
-  replicas = await Promise.all(
-    ['a', 'b', 'c'].map((id) =>
-      startReplica({
-        id,
-        tenant: upstream,
-        redisUrl: redis!.url,
-        publicUrl: `http://127.0.0.1:${lbPort}/mcp`,
-        env: {
-          TENANT_MCP_RATE_LIMIT: '0',
-          // Calls wait up to 8 s for a slot rather than being refused: the load asks for 6 at once.
-          TENANT_MCP_TENANT_BUDGET_WAIT_MS: '8000',
-          // Empty: the default, shared once TENANT_MCP_REDIS_URL is set (the cluster helper turns the
-          // budget off for the other replica tests, whose tenant reports no limit).
-          TENANT_MCP_TENANT_BUDGET: budget ?? '',
-        },
-      }),
-    ),
-  );
-  balancer = await startBalancer(replicas.map((r) => r.port) as [number, number, number], lbPort);
+  ({ replicas, balancer } = await startFleet({
+    tenant: upstream,
+    redisUrl: redis.url,
+    env: {
+      TENANT_MCP_RATE_LIMIT: '0',
+      // Calls wait up to 8 s for a slot rather than being refused: the load asks for 6 at once.
+      TENANT_MCP_TENANT_BUDGET_WAIT_MS: '8000',
+      // Empty: the default, shared once TENANT_MCP_REDIS_URL is set.
+      TENANT_MCP_TENANT_BUDGET: budget ?? '',
+    },
+  }));
   const clients = await Promise.all(
     Array.from({ length: CLIENTS }, () => connectClient(balancer!.origin, 'modern')),
   );

@@ -16,7 +16,7 @@ import {
   type Replica,
   startFleet,
   startTenant,
-  stopReplica,
+  stopAll,
 } from './cluster.js';
 
 let redis: RedisServer;
@@ -35,13 +35,7 @@ beforeAll(async () => {
   }));
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  await balancer?.stop();
-  await Promise.all(replicas.map(stopReplica));
-  await tenant?.close();
-  await redis?.stop();
-});
+afterAll(() => stopAll({ clients, balancer, replicas, tenant, redis }));
 
 const deleteRole = (client: Client, id: string, approval_id?: string) =>
   call(client, 'invoke_write_operation', {

@@ -17,7 +17,7 @@ import {
   type Replica,
   startFleet,
   startTenant,
-  stopReplica,
+  stopAll,
 } from './cluster.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -55,12 +55,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await agent?.close().catch(() => {});
   await browser?.close();
-  await balancer?.stop();
-  await Promise.all(replicas.map(stopReplica));
-  await tenant?.close();
-  await redis?.stop();
+  await stopAll({ clients: [agent], balancer, replicas, tenant, redis });
 });
 
 const deleteRole = (approval_id?: string) =>

@@ -185,6 +185,24 @@ export async function startFleet(options: {
   return { replicas, balancer, publicUrl };
 }
 
+/**
+ * Stops what a replica test started, outermost first: its clients, the balancer, the replicas, the
+ * tenant, Redis. Parts not started (a setup that failed half way) are skipped.
+ */
+export async function stopAll(parts: {
+  clients?: ReadonlyArray<{ close(): Promise<void> } | undefined>;
+  balancer?: Balancer | undefined;
+  replicas?: ReadonlyArray<Replica | undefined>;
+  tenant?: { close(): Promise<void> } | undefined;
+  redis?: { stop(): Promise<void> } | undefined;
+}): Promise<void> {
+  await Promise.all((parts.clients ?? []).map((c) => c?.close().catch(() => {})));
+  await parts.balancer?.stop();
+  await Promise.all((parts.replicas ?? []).flatMap((r) => (r ? [stopReplica(r)] : [])));
+  await parts.tenant?.close();
+  await parts.redis?.stop();
+}
+
 /** An MCP client (SDK v2) through `origin`, 2026-07-28 (`modern`) or a 2025-11-25 session (`legacy`). */
 export async function connectClient(origin: string, era: 'modern' | 'legacy'): Promise<Client> {
   const transport = new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), {

@@ -15,7 +15,7 @@ import {
   type Replica,
   startFleet,
   startTenant,
-  stopReplica,
+  stopAll,
 } from './cluster.js';
 
 const CLIENTS = 50;
@@ -40,13 +40,7 @@ beforeAll(async () => {
   }));
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  await balancer?.stop();
-  await Promise.all(replicas.map(stopReplica));
-  await tenant?.close();
-  await redis?.stop();
-});
+afterAll(() => stopAll({ clients, balancer, replicas, tenant, redis }));
 
 interface Outcome {
   id: string;

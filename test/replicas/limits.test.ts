@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordingUpstream } from '../helpers/recording-upstream.js';
 import { type RedisServer, startRedis } from '../shared/redis-server.js';
-import { type Replica, startReplica, startTenant, stopReplica, TOKEN } from './cluster.js';
+import { type Replica, startReplica, startTenant, stopAll, TOKEN } from './cluster.js';
 
 let redis: RedisServer;
 let tenant: RecordingUpstream;
@@ -20,11 +20,7 @@ beforeAll(async () => {
   );
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.all(replicas.map(stopReplica));
-  await tenant?.close();
-  await redis?.stop();
-});
+afterAll(() => stopAll({ replicas, tenant, redis }));
 
 const ping = (replica: Replica, headers: Record<string, string>) =>
   fetch(`${replica.origin}/mcp`, {

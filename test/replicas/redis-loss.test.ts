@@ -16,6 +16,7 @@ import {
   STATE_KEY,
   startReplica,
   startTenant,
+  stopAll,
   stopReplica,
 } from './cluster.js';
 
@@ -46,12 +47,7 @@ beforeAll(async () => {
   ]);
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  await Promise.all([strict, reads].filter(Boolean).map(stopReplica));
-  await tenant?.close();
-  await redis?.stop();
-});
+afterAll(() => stopAll({ clients, replicas: [strict, reads], tenant, redis }));
 
 const read = (client: Client) =>
   call(client, 'invoke_read_operation', { operation: 'get_roles', arguments: {} });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordingUpstream } from '../helpers/recording-upstream.js';
 import { raw } from '../http/raw-request.js';
 import { type RedisServer, startRedis } from '../shared/redis-server.js';
-import { type Replica, startReplica, startTenant, stopReplica, TOKEN } from './cluster.js';
+import { type Replica, startReplica, startTenant, stopAll, TOKEN } from './cluster.js';
 
 const REVISION = '2026-07-28';
 let redis: RedisServer;
@@ -31,12 +31,7 @@ beforeAll(async () => {
   );
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  await Promise.all(replicas.map(stopReplica));
-  await tenant?.close();
-  await redis?.stop();
-});
+afterAll(() => stopAll({ clients, replicas, tenant, redis }));
 
 interface WireResult {
   resultType?: string;

@@ -20,7 +20,7 @@ import {
   startFleet,
   startReplica,
   startTenant,
-  stopReplica,
+  stopAll,
 } from './cluster.js';
 
 let redis: RedisServer;
@@ -43,13 +43,7 @@ beforeAll(async () => {
   }));
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  await balancer?.stop();
-  await Promise.all(replicas.map(stopReplica));
-  await tenant?.close();
-  await redis?.stop();
-});
+afterAll(() => stopAll({ clients, balancer, replicas, tenant, redis }));
 
 describe('graceful rolling restart', () => {
   it('drains a call in flight, exits 0, and the held call outlives it; a late replica sees it', async () => {

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { heldRate, startLimitedTenant } from '../helpers/budget-replicas.js';
 import { type RedisServer, startRedis } from '../shared/redis-server.js';
-import { type Balancer, call, connectClient, type Replica, startFleet, stopReplica } from './cluster.js';
+import { type Balancer, call, connectClient, type Replica, startFleet, stopAll } from './cluster.js';
 
 const LIMIT = 10;
 const CALLS = 60;
@@ -18,10 +18,7 @@ let replicas: Replica[] = [];
 let balancer: Balancer | undefined;
 
 afterEach(async () => {
-  await balancer?.stop();
-  await Promise.all(replicas.map(stopReplica));
-  await tenant?.upstream.close();
-  await redis?.stop();
+  await stopAll({ balancer, replicas, tenant: tenant?.upstream, redis });
   replicas = [];
   balancer = undefined;
   tenant = undefined;

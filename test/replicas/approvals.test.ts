@@ -11,6 +11,7 @@ import {
   type Balancer,
   call,
   connectClient,
+  deleteRole,
   formToken,
   PageVisitor,
   type Replica,
@@ -37,12 +38,6 @@ beforeAll(async () => {
 
 afterAll(() => stopAll({ clients, balancer, replicas, tenant, redis }));
 
-const deleteRole = (client: Client, id: string, approval_id?: string) =>
-  call(client, 'invoke_write_operation', {
-    operation: 'delete_roles_by_id',
-    arguments: { id },
-    ...(approval_id ? { approval_id } : {}),
-  });
 const deletes = () => tenant.requests.filter((r) => r.method === 'DELETE');
 
 describe('three replicas behind HAProxy, one Redis', () => {

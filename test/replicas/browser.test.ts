@@ -12,8 +12,8 @@ import {
   APPROVER,
   approvalIdOf,
   type Balancer,
-  call,
   connectClient,
+  deleteRole,
   type Replica,
   startFleet,
   startTenant,
@@ -59,16 +59,11 @@ afterAll(async () => {
   await stopAll({ clients: [agent], balancer, replicas, tenant, redis });
 });
 
-const deleteRole = (approval_id?: string) =>
-  call(agent, 'invoke_write_operation', {
-    operation: 'delete_roles_by_id',
-    arguments: { id: 'rol_B1' },
-    ...(approval_id ? { approval_id } : {}),
-  });
+const deleteB1 = (approval_id?: string) => deleteRole(agent, 'rol_B1', approval_id);
 
 describe('the approvals page across replicas, in Chromium', () => {
   it('signs in, lists, approves through the balancer; the call then runs once', async () => {
-    const held = await deleteRole();
+    const held = await deleteB1();
     const id = approvalIdOf(held.text)!;
     expect(id, held.text).toBeDefined();
 
@@ -107,9 +102,9 @@ describe('the approvals page across replicas, in Chromium', () => {
     await context.close();
 
     tenant.script({ status: 204 });
-    const ran = await deleteRole(id);
+    const ran = await deleteB1(id);
     expect(ran.isError, ran.text).toBe(false);
-    const again = await deleteRole(id);
+    const again = await deleteB1(id);
     expect(again.text).toMatch(/already used/);
     expect(tenant.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1);
   }, 60_000);

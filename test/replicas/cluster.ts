@@ -232,6 +232,14 @@ export async function call(
   };
 }
 
+/** `delete_roles_by_id` (destructive: held for a person), with the approval id once there is one. */
+export const deleteRole = (client: Client, id: string, approval_id?: string) =>
+  call(client, 'invoke_write_operation', {
+    operation: 'delete_roles_by_id',
+    arguments: { id },
+    ...(approval_id ? { approval_id } : {}),
+  });
+
 /** The approval id a held call's answer names. */
 export function approvalIdOf(text: string): string | undefined {
   return /approval_id: "(apr_[a-z0-9]{24})"/.exec(text)?.[1];

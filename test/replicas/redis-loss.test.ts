@@ -12,6 +12,7 @@ import {
   CLI,
   call,
   connectClient,
+  deleteRole,
   type Replica,
   STATE_KEY,
   startReplica,
@@ -51,12 +52,6 @@ afterAll(() => stopAll({ clients, replicas: [strict, reads], tenant, redis }));
 
 const read = (client: Client) =>
   call(client, 'invoke_read_operation', { operation: 'get_roles', arguments: {} });
-const deleteRole = (client: Client, id: string, approval_id?: string) =>
-  call(client, 'invoke_write_operation', {
-    operation: 'delete_roles_by_id',
-    arguments: { id },
-    ...(approval_id ? { approval_id } : {}),
-  });
 const deletes = () => tenant.requests.filter((r) => r.method === 'DELETE');
 /** `tenant-mcp approve <id> --yes` against the shared Redis, as a person on any replica host would. */
 const approve = (id: string) =>
